@@ -1,0 +1,343 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using SpoSdk.Generators.Diagnostics;
+using SpoSdk.Generators.Infrastructure;
+using SpoSdk.Generators.Model;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SpoSdk.Generators.Parsing;
+
+/// <summary>
+/// Reads CustomResourceDefinitions and type-names files from YAML text into value-equatable
+/// models. Never throws: every problem becomes a diagnostic with a location in the file.
+/// </summary>
+internal sealed class CrdReader
+{
+    public const string TypeNamesKind = "SpoSdkTypeNames";
+
+    // Deeper schemas than this are not CRDs anyone writes; the limit keeps recursion bounded.
+    private const int MaxSchemaDepth = 64;
+
+    private readonly string _path;
+    private readonly List<DiagnosticInfo> _diagnostics = new();
+    private readonly List<CrdDefinition> _definitions = new();
+    private readonly List<TypeNameOverride> _typeNames = new();
+    private string _context = string.Empty;
+
+    private CrdReader(string path)
+    {
+        _path = path;
+    }
+
+    public static CrdFile Read(string path, string? text)
+    {
+        var reader = new CrdReader(path);
+        reader.ReadStream(text ?? string.Empty);
+        return new CrdFile(path, reader._definitions.ToEquatableArray(), reader._diagnostics.ToEquatableArray())
+        {
+            TypeNames = reader._typeNames.ToEquatableArray(),
+        };
+    }
+
+    private void ReadStream(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidYaml, _path, Span(ex.Start, ex.End), Path.GetFileName(_path), ex.Message));
+            return;
+        }
+
+        foreach (var document in stream.Documents)
+        {
+            if (document.RootNode is not YamlMappingNode root)
+            {
+                continue;
+            }
+
+            var kind = Scalar(root, "kind");
+            if (kind == "CustomResourceDefinition")
+            {
+                ReadDefinition(root);
+            }
+            else if (kind == TypeNamesKind)
+            {
+                ReadTypeNames(root);
+            }
+        }
+    }
+
+    private void ReadDefinition(YamlMappingNode root)
+    {
+        var name = Scalar(Child<YamlMappingNode>(root, "metadata"), "name") ?? "(unnamed)";
+        _context = name;
+        var spec = Child<YamlMappingNode>(root, "spec");
+        if (spec is null)
+        {
+            Malformed(root, "spec is missing");
+            return;
+        }
+
+        var names = Child<YamlMappingNode>(spec, "names");
+        var group = Scalar(spec, "group");
+        var kind = names is null ? null : Scalar(names, "kind");
+        var plural = names is null ? null : Scalar(names, "plural");
+        if (group is null || kind is null || plural is null)
+        {
+            Malformed(spec, "spec.group, spec.names.kind and spec.names.plural are required");
+            return;
+        }
+
+        if (!Identifiers.IsValidTypeName(kind))
+        {
+            Malformed(names!, "spec.names.kind '" + kind + "' is not a valid C# type name");
+            return;
+        }
+
+        var versions = new List<CrdVersion>();
+        var versionNodes = Child<YamlSequenceNode>(spec, "versions");
+        if (versionNodes is null || versionNodes.Children.Count == 0)
+        {
+            Malformed(spec, "spec.versions must list at least one version");
+            return;
+        }
+
+        foreach (var versionNode in versionNodes.Children)
+        {
+            if (ReadVersion(versionNode) is { } version)
+            {
+                versions.Add(version);
+            }
+        }
+
+        if (versions.Count(v => v.Storage) != 1)
+        {
+            Malformed(versionNodes, "exactly one version must have storage: true");
+        }
+
+        var scope = Scalar(spec, "scope");
+        if (scope != "Namespaced" && scope != "Cluster")
+        {
+            Malformed(spec, "spec.scope must be Namespaced or Cluster");
+            return;
+        }
+
+        var shortNames = Child<YamlSequenceNode>(names!, "shortNames")?.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).ToEquatableArray()
+            ?? EquatableArray<string>.Empty;
+        _definitions.Add(new CrdDefinition(
+            name,
+            group,
+            kind,
+            Scalar(names!, "listKind") ?? kind + "List",
+            plural,
+            Scalar(names!, "singular") ?? kind.ToLowerInvariant(),
+            shortNames,
+            scope == "Namespaced",
+            versions.ToEquatableArray(),
+            Span(root)));
+    }
+
+    private CrdVersion? ReadVersion(YamlNode node)
+    {
+        if (node is not YamlMappingNode version || Scalar(version, "name") is not { } name)
+        {
+            Malformed(node, "every version needs a name");
+            return null;
+        }
+
+        if (!Identifiers.IsValidVersion(name))
+        {
+            Malformed(version, "version name '" + name + "' must look like v1, v1beta1 or v1alpha2");
+            return null;
+        }
+
+        var schemaNode = Child<YamlMappingNode>(Child<YamlMappingNode>(version, "schema"), "openAPIV3Schema");
+        if (schemaNode is null)
+        {
+            Malformed(version, "version " + name + " has no schema.openAPIV3Schema");
+            return null;
+        }
+
+        var columns = Child<YamlSequenceNode>(version, "additionalPrinterColumns")?.Children.OfType<YamlMappingNode>()
+            .Select(c => new PrinterColumn(
+                Scalar(c, "name") ?? string.Empty,
+                Scalar(c, "type") ?? string.Empty,
+                Scalar(c, "jsonPath") ?? string.Empty,
+                int.TryParse(Scalar(c, "priority"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 0))
+            .ToEquatableArray() ?? EquatableArray<PrinterColumn>.Empty;
+
+        return new CrdVersion(
+            name,
+            Scalar(version, "served") == "true",
+            Scalar(version, "storage") == "true",
+            Child<YamlMappingNode>(Child<YamlMappingNode>(version, "subresources"), "status") is not null,
+            columns,
+            ReadSchema(schemaNode, depth: 0, "$"),
+            Span(version));
+    }
+
+    private SchemaNode ReadSchema(YamlMappingNode node, int depth, string jsonPath)
+    {
+        if (depth > MaxSchemaDepth)
+        {
+            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.UnsupportedSchema, _path, Span(node), _context, jsonPath, "the schema nests deeper than " + MaxSchemaDepth + " levels"));
+            return new SchemaNode { Span = Span(node), PreserveUnknownFields = true };
+        }
+
+        var properties = new List<SchemaProperty>();
+        if (Child<YamlMappingNode>(node, "properties") is { } props)
+        {
+            foreach (var entry in props.Children)
+            {
+                if (entry.Key is YamlScalarNode key && entry.Value is YamlMappingNode value)
+                {
+                    properties.Add(new SchemaProperty(key.Value ?? string.Empty, ReadSchema(value, depth + 1, jsonPath + ".properties." + key.Value)));
+                }
+                else
+                {
+                    Malformed(entry.Value, "property schemas must be mappings keyed by name at " + jsonPath);
+                }
+            }
+        }
+
+        SchemaNode? items = null;
+        if (Child<YamlMappingNode>(node, "items") is { } itemsNode)
+        {
+            items = ReadSchema(itemsNode, depth + 1, jsonPath + ".items");
+        }
+
+        SchemaNode? additional = null;
+        if (Child<YamlMappingNode>(node, "additionalProperties") is { } additionalNode)
+        {
+            additional = ReadSchema(additionalNode, depth + 1, jsonPath + ".additionalProperties");
+        }
+
+        var intOrString = Scalar(node, "x-kubernetes-int-or-string") == "true";
+        if (!intOrString && Child<YamlSequenceNode>(node, "anyOf") is not null)
+        {
+            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.UnsupportedSchema, _path, Span(node), _context, jsonPath, "anyOf is only supported together with x-kubernetes-int-or-string"));
+        }
+
+        var pattern = Scalar(node, "pattern");
+        if (pattern is not null && PatternError(pattern) is { } patternError)
+        {
+            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidPattern, _path, Span(node), _context, jsonPath, pattern, patternError));
+            pattern = null;
+        }
+
+        return new SchemaNode
+        {
+            Description = Scalar(node, "description"),
+            Type = Scalar(node, "type"),
+            Format = Scalar(node, "format"),
+            Enum = Child<YamlSequenceNode>(node, "enum")?.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).ToEquatableArray() ?? EquatableArray<string>.Empty,
+            DefaultJson = node.Children.TryGetValue(new YamlScalarNode("default"), out var defaultNode) ? YamlToJson.Convert(defaultNode) : null,
+            Pattern = pattern,
+            MinLength = Long(node, "minLength"),
+            MaxLength = Long(node, "maxLength"),
+            Minimum = Double(node, "minimum"),
+            Maximum = Double(node, "maximum"),
+            ExclusiveMinimum = Scalar(node, "exclusiveMinimum") == "true",
+            ExclusiveMaximum = Scalar(node, "exclusiveMaximum") == "true",
+            MinItems = Long(node, "minItems"),
+            MaxItems = Long(node, "maxItems"),
+            MinProperties = Long(node, "minProperties"),
+            MaxProperties = Long(node, "maxProperties"),
+            Nullable = Scalar(node, "nullable") == "true",
+            Properties = properties.ToEquatableArray(),
+            Required = Child<YamlSequenceNode>(node, "required")?.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).ToEquatableArray() ?? EquatableArray<string>.Empty,
+            Items = items,
+            AdditionalProperties = additional,
+            IntOrString = intOrString,
+            PreserveUnknownFields = Scalar(node, "x-kubernetes-preserve-unknown-fields") == "true",
+            EmbeddedResource = Scalar(node, "x-kubernetes-embedded-resource") == "true",
+            ListType = Scalar(node, "x-kubernetes-list-type"),
+            ListMapKeys = Child<YamlSequenceNode>(node, "x-kubernetes-list-map-keys")?.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).ToEquatableArray() ?? EquatableArray<string>.Empty,
+            MapType = Scalar(node, "x-kubernetes-map-type"),
+            Span = Span(node),
+        };
+    }
+
+    private void ReadTypeNames(YamlMappingNode root)
+    {
+        _context = "type names";
+        if (Child<YamlMappingNode>(root, "typeNames") is not { } kinds)
+        {
+            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidTypeNames, _path, Span(root), "expected a 'typeNames' mapping of kind to (schema path to type name)"));
+            return;
+        }
+
+        foreach (var kindEntry in kinds.Children)
+        {
+            if (kindEntry.Key is not YamlScalarNode kind || kindEntry.Value is not YamlMappingNode paths)
+            {
+                _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidTypeNames, _path, Span(kindEntry.Key), "each kind must map schema paths to type names"));
+                continue;
+            }
+
+            foreach (var pathEntry in paths.Children)
+            {
+                var path = (pathEntry.Key as YamlScalarNode)?.Value;
+                var typeName = (pathEntry.Value as YamlScalarNode)?.Value;
+                if (path is null || typeName is null || !Identifiers.IsValidTypeName(typeName))
+                {
+                    _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidTypeNames, _path, Span(pathEntry.Value), "'" + typeName + "' is not a valid C# type name"));
+                    continue;
+                }
+
+                _typeNames.Add(new TypeNameOverride(kind.Value ?? string.Empty, path, typeName));
+            }
+        }
+    }
+
+    private static string? PatternError(string pattern)
+    {
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(pattern);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private void Malformed(YamlNode node, string message) =>
+        _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.MalformedCrd, _path, Span(node), _context, message));
+
+    private static T? Child<T>(YamlMappingNode? node, string key)
+        where T : YamlNode =>
+        node is not null && node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child as T : null;
+
+    private static string? Scalar(YamlMappingNode? node, string key) => Child<YamlScalarNode>(node, key)?.Value;
+
+    private static long? Long(YamlMappingNode node, string key) =>
+        long.TryParse(Scalar(node, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static double? Double(YamlMappingNode node, string key) =>
+        double.TryParse(Scalar(node, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static SourceSpan Span(YamlNode node) => Span(node.Start, node.End);
+
+    private static SourceSpan Span(Mark start, Mark end)
+    {
+        var startIndex = (int)Math.Max(0, start.Index);
+        var endIndex = (int)Math.Max(startIndex, end.Index);
+        return new SourceSpan(
+            startIndex,
+            endIndex - startIndex,
+            (int)Math.Max(0, start.Line - 1),
+            (int)Math.Max(0, start.Column - 1),
+            (int)Math.Max(0, end.Line - 1),
+            (int)Math.Max(0, end.Column - 1));
+    }
+}

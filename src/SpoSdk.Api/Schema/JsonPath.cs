@@ -1,0 +1,88 @@
+using System.Text;
+
+namespace SpoSdk.Api.Schema;
+
+/// <summary>
+/// Formats JSON paths the way SpoSdk reports them: dots for identifier keys, brackets otherwise
+/// (<c>$.spec.syscalls[0].action</c>, <c>$.spec.allow['@self']</c>).
+/// </summary>
+public static class JsonPath
+{
+    /// <summary>The root path.</summary>
+    public const string Root = "$";
+
+    /// <summary>Appends a property name to <paramref name="builder"/>.</summary>
+    public static void AppendProperty(StringBuilder builder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(name);
+        if (IsIdentifier(name))
+        {
+            builder.Append('.').Append(name);
+            return;
+        }
+
+        builder.Append("['");
+        foreach (var c in name)
+        {
+            switch (c)
+            {
+                case '\'': builder.Append("\\'"); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\r': builder.Append("\\r"); break;
+                case '\t': builder.Append("\\t"); break;
+                default:
+                    if (char.IsControl(c))
+                    {
+                        builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        builder.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        builder.Append("']");
+    }
+
+    /// <summary>Appends a list index to <paramref name="builder"/>.</summary>
+    public static void AppendIndex(StringBuilder builder, int index)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append('[').Append(index).Append(']');
+    }
+
+    /// <summary>Returns <paramref name="parent"/> extended by a property name.</summary>
+    public static string Property(string parent, string name)
+    {
+        var builder = new StringBuilder(parent);
+        AppendProperty(builder, name);
+        return builder.ToString();
+    }
+
+    /// <summary>Returns <paramref name="parent"/> extended by a list index.</summary>
+    public static string Index(string parent, int index) => parent + "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+
+    /// <summary>Whether a key can be written after a dot: a letter or underscore, then letters, digits or underscores.</summary>
+    public static bool IsIdentifier(string name)
+    {
+        if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_'))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

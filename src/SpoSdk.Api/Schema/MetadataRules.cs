@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using k8s.Models;
+
+namespace SpoSdk.Api.Schema;
+
+/// <summary>The object metadata rules the API server applies to every custom resource.</summary>
+public static partial class MetadataRules
+{
+    /// <summary>The longest object name a custom resource may have (a DNS-1123 subdomain).</summary>
+    public const int MaxNameLength = 253;
+
+    /// <summary>The longest namespace name (a DNS-1123 label).</summary>
+    public const int MaxNamespaceLength = 63;
+
+    /// <summary>Checks name, generateName and namespace of <paramref name="metadata"/> at <c>$.metadata</c>.</summary>
+    /// <param name="metadata">The metadata to check.</param>
+    /// <param name="context">Where violations go.</param>
+    /// <param name="kind">The kind the object belongs to (decides whether a namespace is allowed).</param>
+    public static void Validate(V1ObjectMeta? metadata, SchemaValidationContext context, SpoKindInfo kind)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(kind);
+        if (metadata is null)
+        {
+            context.Required("metadata");
+            return;
+        }
+
+        context.Enter("metadata");
+        if (string.IsNullOrEmpty(metadata.Name))
+        {
+            if (string.IsNullOrEmpty(metadata.GenerateName))
+            {
+                context.Report("name", SchemaViolationType.Required, "Required value: name or generateName is required");
+            }
+        }
+        else if (!IsDnsSubdomain(metadata.Name))
+        {
+            context.Report("name", SchemaViolationType.Invalid, "Invalid value: \"" + metadata.Name + "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (at most 253 characters)");
+        }
+
+        if (!string.IsNullOrEmpty(metadata.NamespaceProperty))
+        {
+            if (!kind.IsNamespaced)
+            {
+                context.Report("namespace", SchemaViolationType.Invalid, "Invalid value: \"" + metadata.NamespaceProperty + "\": " + kind.Kind + " is cluster-scoped and takes no namespace");
+            }
+            else if (!IsDnsLabel(metadata.NamespaceProperty))
+            {
+                context.Report("namespace", SchemaViolationType.Invalid, "Invalid value: \"" + metadata.NamespaceProperty + "\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (at most 63 characters)");
+            }
+        }
+
+        context.Exit();
+    }
+
+    // Length is checked first, so the match works on bounded input.
+
+    /// <summary>Whether <paramref name="value"/> is a DNS-1123 subdomain (what Kubernetes requires of most object names).</summary>
+    public static bool IsDnsSubdomain(string value) =>
+        value.Length <= MaxNameLength && DnsSubdomain().IsMatch(value);
+
+    /// <summary>Whether <paramref name="value"/> is a DNS-1123 label (what Kubernetes requires of namespace names).</summary>
+    public static bool IsDnsLabel(string value) =>
+        value.Length <= MaxNamespaceLength && DnsLabel().IsMatch(value);
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsSubdomain();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabel();
+}

@@ -1,0 +1,39 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SpoSdk.Api.Serialization;
+
+/// <summary>
+/// The JSON settings SpoSdk reads and writes models with. Its own instances, never
+/// KubernetesClient's global ones, so a host's settings cannot change what SpoSdk writes.
+/// </summary>
+internal static class SpoJsonOptions
+{
+    /// <summary>Unknown fields inside <c>metadata</c> are errors; unknown fields elsewhere land in <c>UnknownFields</c> and validation reports them.</summary>
+    public static readonly JsonSerializerOptions Strict = Create(strict: true);
+
+    /// <summary>Unknown fields inside <c>metadata</c> are dropped (the API server prunes them too); elsewhere they are kept.</summary>
+    public static readonly JsonSerializerOptions Lenient = Create(strict: false);
+
+    /// <summary>Indented output for people.</summary>
+    public static readonly JsonSerializerOptions Indented = new(Lenient) { WriteIndented = true };
+
+    public static JsonSerializerOptions For(bool strict) => strict ? Strict : Lenient;
+
+    private static JsonSerializerOptions Create(bool strict)
+    {
+        var options = new JsonSerializerOptions
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            MaxDepth = 128,
+            AllowDuplicateProperties = false,
+        };
+        options.Converters.Add(new Rfc3339DateTimeConverter());
+        options.Converters.Add(new ScalarAsStringConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}
