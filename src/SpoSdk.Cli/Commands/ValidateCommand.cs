@@ -1,0 +1,96 @@
+using SpoSdk.Api.Serialization;
+
+namespace SpoSdk.Cli.Commands;
+
+/// <summary>
+/// <c>spoc validate [--lenient] FILE...</c>: prints one line per problem to stderr as
+/// <c>FILE#DOC KIND/NAME: JSONPATH: message</c>. Exit 0 when all is valid, 1 for violations and
+/// syntax errors, 2 for unreadable files and unknown kinds.
+/// </summary>
+internal static class ValidateCommand
+{
+    private static readonly string[] ManifestExtensions = [".yaml", ".yml", ".json"];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        var lenient = false;
+        var inputs = new List<string>();
+        foreach (var arg in args)
+        {
+            if (arg == "--lenient")
+            {
+                lenient = true;
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                await stderr.WriteLineAsync("spoc validate: unknown option '" + arg + "'").ConfigureAwait(false);
+                return SpocApp.Failure;
+            }
+            else
+            {
+                inputs.Add(arg);
+            }
+        }
+
+        if (inputs.Count == 0)
+        {
+            await stderr.WriteLineAsync("usage: spoc validate [--lenient] FILE...").ConfigureAwait(false);
+            return SpocApp.Failure;
+        }
+
+        var serializer = new SpoSerializer(new SpoSerializerOptions { Strict = !lenient });
+        var exitCode = SpocApp.Success;
+        var documents = 0;
+        foreach (var file in Expand(inputs))
+        {
+            string text;
+            try
+            {
+                text = file == "-" ? await stdin.ReadToEndAsync().ConfigureAwait(false) : await File.ReadAllTextAsync(file).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync("spoc: cannot read " + file + ": " + ex.Message).ConfigureAwait(false);
+                exitCode = SpocApp.Failure;
+                continue;
+            }
+
+            var result = serializer.Read(text, file);
+            documents += result.Documents.Count;
+            foreach (var error in result.Errors)
+            {
+                await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
+                var code = error.Category == SpoReadErrorCategory.UnknownKind ? SpocApp.Failure : SpocApp.Invalid;
+                exitCode = Math.Max(exitCode, code);
+            }
+        }
+
+        if (exitCode == SpocApp.Success)
+        {
+            await stdout.WriteLineAsync("spoc: " + documents + " document(s) valid").ConfigureAwait(false);
+        }
+
+        return exitCode;
+    }
+
+    // A directory stands for its manifests, in ordinal order so output is stable.
+    private static IEnumerable<string> Expand(IEnumerable<string> inputs)
+    {
+        foreach (var input in inputs)
+        {
+            if (input != "-" && Directory.Exists(input))
+            {
+                foreach (var file in Directory.EnumerateFiles(input)
+                    .Where(f => ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                    .Order(StringComparer.Ordinal))
+                {
+                    yield return file;
+                }
+            }
+            else
+            {
+                yield return input;
+            }
+        }
+    }
+}
