@@ -29,6 +29,9 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
         /// <summary>Gathering the type-name overrides of every file.</summary>
         public const string TypeNames = "SpoSdk.TypeNames";
 
+        /// <summary>Gathering the conversion rules of every file.</summary>
+        public const string ConversionRules = "SpoSdk.ConversionRules";
+
         /// <summary>Planning the C# types of one file.</summary>
         public const string PlanTypes = "SpoSdk.PlanTypes";
 
@@ -58,17 +61,31 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
             .Select(static (all, _) => all.SelectMany(t => t).ToEquatableArray())
             .WithTrackingName(Steps.TypeNames);
 
+        var conversionRules = files
+            .Select(static (file, _) => file.ConversionRules)
+            .Collect()
+            .Select(static (all, _) => all.SelectMany(r => r).ToEquatableArray())
+            .WithTrackingName(Steps.ConversionRules);
+
         var plans = files
             .Combine(rootNamespace)
             .Combine(typeNames)
-            .Select(static (input, _) => TypePlanner.Plan(input.Left.Left, input.Left.Right, input.Right))
+            .Combine(conversionRules)
+            .Select(static (input, _) => TypePlanner.Plan(input.Left.Left.Left, input.Left.Left.Right, input.Left.Right, input.Right))
             .WithTrackingName(Steps.PlanTypes);
 
-        context.RegisterSourceOutput(plans, static (spc, plan) => EmitFile(spc, plan));
+        // Every YAML path: a file name used twice (in two folders) gets a folder hash in its hint names.
+        var paths = context.AdditionalTextsProvider
+            .Where(static text => IsYaml(text.Path))
+            .Select(static (text, _) => text.Path)
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray());
+
+        context.RegisterSourceOutput(plans.Combine(paths), static (spc, input) => EmitFile(spc, input.Left, input.Right));
 
         var entries = plans
             .Select(static (plan, _) => plan.Kinds
-                .SelectMany(k => k.Versions.Select(v => new KindEntry(v.Namespace, k.Kind, v.Version, plan.FilePath)))
+                .SelectMany(k => k.Versions.Select(v => new KindEntry(v.Namespace, k.Kind, v.Version, v.IsStorage, plan.FilePath, StartOf(k.Span))))
                 .ToEquatableArray())
             .WithTrackingName(Steps.KindEntries)
             .Collect();
@@ -76,10 +93,36 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(entries.Combine(rootNamespace), static (spc, input) => EmitCatalog(spc, input.Left, input.Right));
     }
 
+    /// <summary>
+    /// Hint names must be unique even when files of the same name in two folders define the same
+    /// kind (the catalog step then reports SPO1004 instead of the driver crashing): such files get a
+    /// stable hash of their folder after the file name.
+    /// </summary>
+    private static string HintPrefix(string filePath, EquatableArray<string> allPaths)
+    {
+        var name = Path.GetFileNameWithoutExtension(filePath);
+        if (allPaths.Count(p => string.Equals(Path.GetFileNameWithoutExtension(p), name, StringComparison.OrdinalIgnoreCase)) < 2)
+        {
+            return name;
+        }
+
+        var hash = 2166136261u;
+        foreach (var c in (Path.GetDirectoryName(filePath) ?? string.Empty).Replace('\\', '/'))
+        {
+            hash = unchecked((hash ^ c) * 16777619u);
+        }
+
+        return name + "." + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // Only where the definition starts: an edit inside it must not change the catalog step's input.
+    private static SourceSpan StartOf(SourceSpan span) =>
+        new(span.Start, 0, span.StartLine, span.StartColumn, span.StartLine, span.StartColumn);
+
     private static bool IsYaml(string path) =>
         path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
-    private static void EmitFile(SourceProductionContext context, FilePlan plan)
+    private static void EmitFile(SourceProductionContext context, FilePlan plan, EquatableArray<string> allPaths)
     {
         foreach (var diagnostic in plan.Diagnostics)
         {
@@ -92,7 +135,7 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
             foreach (var version in kind.Versions)
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
-                context.AddSource(Path.GetFileNameWithoutExtension(plan.FilePath) + "." + kind.Kind + "." + Identifiers.VersionNamespace(version.Version) + ".g.cs", SourceText.From(ModelEmitter.Emit(kind, version, fileName), System.Text.Encoding.UTF8));
+                context.AddSource(HintPrefix(plan.FilePath, allPaths) + "." + kind.Kind + "." + Identifiers.VersionNamespace(version.Version) + ".g.cs", SourceText.From(ModelEmitter.Emit(kind, version, fileName), System.Text.Encoding.UTF8));
             }
         }
     }
@@ -110,7 +153,7 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
         {
             var first = duplicate.First();
             context.ReportDiagnostic(SpoDiagnostics.ToDiagnostic(SpoDiagnostics.Info(
-                SpoDiagnostics.NameClash, duplicate.Last().FilePath, SourceSpan.None, first.Kind + " " + first.Version, first.Namespace + "." + first.Kind, string.Join(", ", duplicate.Select(d => Path.GetFileName(d.FilePath))))));
+                SpoDiagnostics.NameClash, duplicate.Last().FilePath, duplicate.Last().Span, first.Kind + " " + first.Version, first.Namespace + "." + first.Kind, string.Join(", ", duplicate.Select(d => Path.GetFileName(d.FilePath))))));
         }
 
         context.AddSource("SpoGeneratedKinds.g.cs", SourceText.From(RegistryEmitter.Emit(rootNamespace, entries.GroupBy(e => (e.Namespace, e.Kind)).Select(g => g.First()).ToImmutableArray()), System.Text.Encoding.UTF8));

@@ -19,7 +19,7 @@ internal static class SpoDiagnostics
         "SPO1002", "Malformed CustomResourceDefinition", "CustomResourceDefinition '{0}': {1}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnsupportedSchema = new(
-        "SPO1003", "Unsupported schema construct", "{0} at '{1}': {2}; the property is generated as raw JSON", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+        "SPO1003", "Unsupported schema construct", "{0} at '{1}': {2}", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor NameClash = new(
         "SPO1004", "Generated name clash", "{0}: the generated name '{1}' is used twice ({2}); rename one through the type-names file", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
@@ -30,8 +30,17 @@ internal static class SpoDiagnostics
     public static readonly DiagnosticDescriptor InvalidTypeNames = new(
         "SPO1006", "Invalid type-names entry", "Type-names file: {0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InvalidConversionRule = new(
+        "SPO1007", "Invalid conversion rule", "Conversion rules: {0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor IncompleteConversion = new(
+        "SPO1008", "Field without a conversion counterpart", "{0}: '{1}' exists in {2} but not in {3}, and no conversion rule keeps it; list it under {4} in the conversion rules", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor IncompatibleConversion = new(
+        "SPO1009", "Field changes type between versions", "{0}: '{1}' is {2} in {3} but {4} in {5}; field-for-field conversion is impossible", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     private static readonly ImmutableDictionary<string, DiagnosticDescriptor> ById =
-        new[] { InvalidYaml, MalformedCrd, UnsupportedSchema, NameClash, InvalidPattern, InvalidTypeNames }
+        new[] { InvalidYaml, MalformedCrd, UnsupportedSchema, NameClash, InvalidPattern, InvalidTypeNames, InvalidConversionRule, IncompleteConversion, IncompatibleConversion }
             .ToImmutableDictionary(d => d.Id);
 
     public static DiagnosticInfo Info(DiagnosticDescriptor descriptor, string filePath, SourceSpan span, params string[] arguments) =>

@@ -94,6 +94,10 @@ internal sealed class ModelEmitter
         if (isRoot)
         {
             EmitKindFacts();
+            if (_version.Conversion is { } conversion)
+            {
+                EmitConversion(conversion);
+            }
         }
 
         foreach (var property in plan.Properties)
@@ -141,6 +145,60 @@ internal sealed class ModelEmitter
           .Line("[" + Json + ".JsonIgnore]")
           .Line("public " + Schema + ".SpoKindInfo KindInfo => Info;")
           .Line();
+    }
+
+    private void EmitConversion(ConversionPlan plan)
+    {
+        const string Conversion = "global::SpoSdk.Api.Conversion";
+        var hubType = "global::" + plan.HubNamespace + "." + _kind.Kind;
+        var converter = "global::" + plan.RootNamespace + ".SpoGeneratedConversions.Converter";
+        _w.Line("/// <summary>How this legacy version converts to and from the hub version, " + plan.HubVersion + ".</summary>")
+          .Line("public static " + Conversion + ".ConversionMap ConversionMap { get; } = new(")
+          .Line("    KubeGroup, KubeKind, " + Identifiers.Literal(plan.HubVersion) + ", KubeApiVersion,")
+          .Line("    new " + Conversion + ".EnumConversion[]")
+          .Line("    {");
+        foreach (var map in plan.Enums)
+        {
+            var pairs = map.SpokeValues.Select((value, i) => "[" + Identifiers.Literal(value) + "] = " + Identifiers.Literal(map.HubValues[i]));
+            _w.Line("        new(" + SchemaPath(map.Segments) + ",")
+              .Line("            new global::System.Collections.Generic.Dictionary<string, string>(global::System.StringComparer.Ordinal) { " + string.Join(", ", pairs) + " },")
+              .Line("            " + NullableString(map.EmptySpokeToHub) + ", " + NullableString(map.EmptyHubToSpoke) + "),");
+        }
+
+        _w.Line("    },");
+        Paths(plan.HubOnly, ",");
+        Paths(plan.SpokeOnly, ");");
+        _w.Line()
+          .Line()
+          .Line("/// <summary>Converts this object to the hub version. Nothing is lost: what " + plan.HubVersion + " cannot hold is kept in the conversion-data annotation.</summary>")
+          .Line("public " + hubType + " ConvertToHub() => " + converter + ".Convert<" + hubType + ">(this);")
+          .Line()
+          .Line("/// <summary>Converts a hub object to this version. Nothing is lost: what this version cannot hold is kept in the conversion-data annotation.</summary>")
+          .Line("/// <param name=\"hub\">The hub object; it is not changed.</param>")
+          .Line("public static " + _kind.Kind + " ConvertFromHub(" + hubType + " hub) => " + converter + ".Convert<" + _kind.Kind + ">(hub);")
+          .Line();
+
+        void Paths(EquatableArray<EquatableArray<string>> paths, string end)
+        {
+            if (paths.Count == 0)
+            {
+                _w.Line("    global::System.Array.Empty<" + Conversion + ".SchemaPath>()" + end);
+                return;
+            }
+
+            _w.Line("    new " + Conversion + ".SchemaPath[]").Line("    {");
+            foreach (var path in paths)
+            {
+                _w.Line("        " + SchemaPath(path) + ",");
+            }
+
+            _w.Line("    }" + end);
+        }
+
+        static string SchemaPath(EquatableArray<string> segments) =>
+            "new global::SpoSdk.Api.Conversion.SchemaPath(" + string.Join(", ", segments.Select(Identifiers.Literal)) + ")";
+
+        static string NullableString(string? value) => value is null ? "null" : Identifiers.Literal(value);
     }
 
     private void EmitProperty(PropertyPlan property, bool isRoot)
@@ -272,7 +330,11 @@ internal sealed class ModelEmitter
             case TypeShape.Int32 or TypeShape.Int64:
                 if (schema.Minimum is not null || schema.Maximum is not null)
                 {
-                    _w.Line("context.Range(" + field + ", (long)" + variable + ", " + NullableLong(schema.Minimum) + ", " + Bool(schema.ExclusiveMinimum) + ", " + NullableLong(schema.Maximum) + ", " + Bool(schema.ExclusiveMaximum) + ");");
+                    // Fractional bounds on an integer field compare as numbers; truncating them would move the bound.
+                    var integral = IsIntegral(schema.Minimum) && IsIntegral(schema.Maximum);
+                    _w.Line(integral
+                        ? "context.Range(" + field + ", (long)" + variable + ", " + NullableLong(schema.Minimum) + ", " + Bool(schema.ExclusiveMinimum) + ", " + NullableLong(schema.Maximum) + ", " + Bool(schema.ExclusiveMaximum) + ");"
+                        : "context.Range(" + field + ", (double)" + variable + ", " + NullableDouble(schema.Minimum) + ", " + Bool(schema.ExclusiveMinimum) + ", " + NullableDouble(schema.Maximum) + ", " + Bool(schema.ExclusiveMaximum) + ");");
                 }
 
                 break;
@@ -316,7 +378,7 @@ internal sealed class ModelEmitter
         }
         else if (schema.ListType == "map" && schema.ListMapKeys.Count > 0 && element.Shape == TypeShape.Class && _classes.TryGetValue(element.Name!, out var itemClass))
         {
-            var keys = schema.ListMapKeys.Select(k => itemClass.Properties.FirstOrDefault(p => p.JsonName == k)).Where(p => p is not null).Select(p => "item." + p!.CsName + "?.ToString()").ToList();
+            var keys = schema.ListMapKeys.Select(k => itemClass.Properties.FirstOrDefault(p => p.JsonName == k)).Where(p => p is not null).Select(p => KeyText(p!)).ToList();
             if (keys.Count > 0)
             {
                 _w.Line("context.UniqueKeys(" + field + ", " + variable + ", static item => " + string.Join(" + \"/\" + ", keys) + " ?? string.Empty);");
@@ -602,6 +664,12 @@ internal sealed class ModelEmitter
         return string.Join(" ", parts);
     }
 
+    // A required enum is a non-nullable struct; everything else may be null here.
+    private static string KeyText(PropertyPlan key) =>
+        key.Type.Shape == TypeShape.Enum && key.Required
+            ? "item." + key.CsName + ".ToString()"
+            : "item." + key.CsName + "?.ToString(" + (key.Type.Shape is TypeShape.Int32 or TypeShape.Int64 or TypeShape.Double ? "global::System.Globalization.CultureInfo.InvariantCulture" : string.Empty) + ")";
+
     private bool NeedsChecks(TypeRef type, SchemaNode schema) => type.Shape switch
     {
         TypeShape.String => schema.Pattern is not null || schema.MinLength is not null || schema.MaxLength is not null,
@@ -676,6 +744,8 @@ internal sealed class ModelEmitter
     };
 
     private static string Bool(bool value) => value ? "true" : "false";
+
+    private static bool IsIntegral(double? value) => value is not { } v || (v == Math.Floor(v) && Math.Abs(v) < 9e15);
 
     private static string Nullable(long? value) => value is { } v ? v.ToString(CultureInfo.InvariantCulture) : "null";
 

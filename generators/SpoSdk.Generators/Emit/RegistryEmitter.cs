@@ -8,6 +8,9 @@ namespace SpoSdk.Generators.Emit;
 /// <summary>Writes the catalog of every generated kind version, which the serializer dispatches on.</summary>
 internal static class RegistryEmitter
 {
+    private static IOrderedEnumerable<KindEntry> Ordered(ImmutableArray<KindEntry> entries) =>
+        entries.OrderBy(e => e.Kind, System.StringComparer.Ordinal).ThenBy(e => e.Version, System.StringComparer.Ordinal);
+
     public static string Emit(string rootNamespace, ImmutableArray<KindEntry> entries)
     {
         var w = new CodeWriter();
@@ -24,12 +27,29 @@ internal static class RegistryEmitter
          .Line("/// <summary>The kinds, ordered by kind then version.</summary>")
          .Line("public static global::System.Collections.Generic.IReadOnlyList<global::SpoSdk.Api.Schema.SpoKindInfo> All { get; } = global::System.Array.AsReadOnly(new global::SpoSdk.Api.Schema.SpoKindInfo[]")
          .Line("{");
-        foreach (var entry in entries.OrderBy(e => e.Kind, System.StringComparer.Ordinal).ThenBy(e => e.Version, System.StringComparer.Ordinal))
+        foreach (var entry in Ordered(entries))
         {
             w.Line("    global::" + entry.Namespace + "." + entry.Kind + ".Info,");
         }
 
         w.Line("});")
+         .Close()
+         .Line()
+         .Line("/// <summary>How every legacy version generated in this assembly converts to and from its hub.</summary>")
+         .Line("[global::System.CodeDom.Compiler.GeneratedCode(\"SpoSdk.Generators\", \"1.0.0\")]")
+         .Open("public static partial class SpoGeneratedConversions")
+         .Line("/// <summary>The conversion maps of the legacy versions, ordered by kind then version.</summary>")
+         .Line("public static global::System.Collections.Generic.IReadOnlyList<global::SpoSdk.Api.Conversion.ConversionMap> All { get; } = global::System.Array.AsReadOnly(new global::SpoSdk.Api.Conversion.ConversionMap[]")
+         .Line("{");
+        foreach (var entry in Ordered(entries).Where(e => !e.IsStorage))
+        {
+            w.Line("    global::" + entry.Namespace + "." + entry.Kind + ".ConversionMap,");
+        }
+
+        w.Line("});")
+         .Line()
+         .Line("/// <summary>A converter between every served version of the kinds generated in this assembly.</summary>")
+         .Line("public static global::SpoSdk.Api.Conversion.SpoConverter Converter { get; } = new(All, new global::SpoSdk.Api.Serialization.SpoKindRegistry(SpoGeneratedKinds.All));")
          .Close();
         return w.ToString();
     }

@@ -56,6 +56,9 @@ internal sealed record SchemaNode
 
     public bool IntOrString { get; init; }
 
+    /// <summary>Whether the node has <c>anyOf</c> alternatives (only meaningful with int-or-string).</summary>
+    public bool AnyOf { get; init; }
+
     public bool PreserveUnknownFields { get; init; }
 
     public bool EmbeddedResource { get; init; }
@@ -103,7 +106,26 @@ internal sealed record CrdFile(string Path, EquatableArray<CrdDefinition> Defini
 {
     /// <summary>Type-name overrides, when the file is a type-names file.</summary>
     public EquatableArray<TypeNameOverride> TypeNames { get; init; } = EquatableArray<TypeNameOverride>.Empty;
+
+    /// <summary>Conversion rules, when the file is a conversion-rules file.</summary>
+    public EquatableArray<ConversionRule> ConversionRules { get; init; } = EquatableArray<ConversionRule>.Empty;
 }
+
+/// <summary>What the schemas cannot say about converting one legacy version of a kind to and from the hub.</summary>
+internal sealed record ConversionRule(
+    string Kind,
+    string SpokeVersion,
+    EquatableArray<EnumRule> Enums,
+    EquatableArray<PathRule> HubOnly,
+    EquatableArray<PathRule> SpokeOnly,
+    string FilePath,
+    SourceSpan Span);
+
+/// <summary>The empty-value defaults of one enum field, e.g. upstream reading an empty recorder as Logs.</summary>
+internal sealed record EnumRule(string Path, string? EmptySpokeToHub, string? EmptyHubToSpoke, SourceSpan Span);
+
+/// <summary>A schema path named by a rule, with where the rule says it.</summary>
+internal sealed record PathRule(string Path, SourceSpan Span);
 
 /// <summary>An explicit C# name for the type generated at one schema path of one kind (e.g. <c>spec.syscalls[].action</c>).</summary>
 internal sealed record TypeNameOverride(string Kind, string SchemaPath, string TypeName);

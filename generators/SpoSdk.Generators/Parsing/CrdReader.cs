@@ -19,14 +19,20 @@ internal sealed class CrdReader
 {
     public const string TypeNamesKind = "SpoSdkTypeNames";
 
-    // Deeper schemas than this are not CRDs anyone writes; the limit keeps recursion bounded.
+    public const string ConversionRulesKind = "SpoSdkConversionRules";
+
+    // Deeper or larger schemas than this are not CRDs anyone writes; the limits keep a hostile file
+    // (aliases make cycles and exponential trees) from hanging or crashing the compiler.
     private const int MaxSchemaDepth = 64;
+    private const int MaxSchemaNodes = 100_000;
 
     private readonly string _path;
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly List<CrdDefinition> _definitions = new();
     private readonly List<TypeNameOverride> _typeNames = new();
+    private readonly List<ConversionRule> _conversionRules = new();
     private string _context = string.Empty;
+    private int _schemaBudget;
 
     private CrdReader(string path)
     {
@@ -40,19 +46,29 @@ internal sealed class CrdReader
         return new CrdFile(path, reader._definitions.ToEquatableArray(), reader._diagnostics.ToEquatableArray())
         {
             TypeNames = reader._typeNames.ToEquatableArray(),
+            ConversionRules = reader._conversionRules.ToEquatableArray(),
         };
     }
 
     private void ReadStream(string text)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidYaml, _path, Span(ex.Start, ex.End), Path.GetFileName(_path), ex.Message));
+            return;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this instead of a YamlException for some broken input (an unclosed
+            // flow sequence such as "plural: [widgets"); the last event parsed is the closest known position.
+            var span = parser.Current is { } last ? Span(last.Start, last.End) : SourceSpan.None;
+            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidYaml, _path, span, Path.GetFileName(_path), ex.Message));
             return;
         }
 
@@ -72,6 +88,10 @@ internal sealed class CrdReader
             {
                 ReadTypeNames(root);
             }
+            else if (kind == ConversionRulesKind)
+            {
+                ReadConversionRules(root);
+            }
         }
     }
 
@@ -79,6 +99,7 @@ internal sealed class CrdReader
     {
         var name = Scalar(Child<YamlMappingNode>(root, "metadata"), "name") ?? "(unnamed)";
         _context = name;
+        _schemaBudget = MaxSchemaNodes;
         var spec = Child<YamlMappingNode>(root, "spec");
         if (spec is null)
         {
@@ -92,7 +113,7 @@ internal sealed class CrdReader
         var plural = names is null ? null : Scalar(names, "plural");
         if (group is null || kind is null || plural is null)
         {
-            Malformed(spec, "spec.group, spec.names.kind and spec.names.plural are required");
+            Malformed((YamlNode?)names ?? spec, "spec.group, spec.names.kind and spec.names.plural are required");
             return;
         }
 
@@ -186,9 +207,15 @@ internal sealed class CrdReader
 
     private SchemaNode ReadSchema(YamlMappingNode node, int depth, string jsonPath)
     {
-        if (depth > MaxSchemaDepth)
+        if (depth > MaxSchemaDepth || --_schemaBudget < 0)
         {
-            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.UnsupportedSchema, _path, Span(node), _context, jsonPath, "the schema nests deeper than " + MaxSchemaDepth + " levels"));
+            // Report once per definition: past the budget every remaining node would say the same.
+            if (_schemaBudget >= -1)
+            {
+                _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.UnsupportedSchema, _path, Span(node), _context, jsonPath, depth > MaxSchemaDepth ? "the schema nests deeper than " + MaxSchemaDepth + " levels (a recursive alias?)" : "the schema has more than " + MaxSchemaNodes + " nodes (recursive aliases?)"));
+            }
+
+            _schemaBudget = Math.Min(_schemaBudget, -2);
             return new SchemaNode { Span = Span(node), PreserveUnknownFields = true };
         }
 
@@ -221,9 +248,14 @@ internal sealed class CrdReader
         }
 
         var intOrString = Scalar(node, "x-kubernetes-int-or-string") == "true";
-        if (!intOrString && Child<YamlSequenceNode>(node, "anyOf") is not null)
+        string? defaultJson = null;
+        if (node.Children.TryGetValue(new YamlScalarNode("default"), out var defaultNode))
         {
-            _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.UnsupportedSchema, _path, Span(node), _context, jsonPath, "anyOf is only supported together with x-kubernetes-int-or-string"));
+            defaultJson = YamlToJson.Convert(defaultNode);
+            if (defaultJson is null)
+            {
+                _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.UnsupportedSchema, _path, Span(defaultNode), _context, jsonPath + ".default", "the default is recursive or too large; it is not applied"));
+            }
         }
 
         var pattern = Scalar(node, "pattern");
@@ -239,7 +271,7 @@ internal sealed class CrdReader
             Type = Scalar(node, "type"),
             Format = Scalar(node, "format"),
             Enum = Child<YamlSequenceNode>(node, "enum")?.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).ToEquatableArray() ?? EquatableArray<string>.Empty,
-            DefaultJson = node.Children.TryGetValue(new YamlScalarNode("default"), out var defaultNode) ? YamlToJson.Convert(defaultNode) : null,
+            DefaultJson = defaultJson,
             Pattern = pattern,
             MinLength = Long(node, "minLength"),
             MaxLength = Long(node, "maxLength"),
@@ -257,6 +289,7 @@ internal sealed class CrdReader
             Items = items,
             AdditionalProperties = additional,
             IntOrString = intOrString,
+            AnyOf = Child<YamlSequenceNode>(node, "anyOf") is not null,
             PreserveUnknownFields = Scalar(node, "x-kubernetes-preserve-unknown-fields") == "true",
             EmbeddedResource = Scalar(node, "x-kubernetes-embedded-resource") == "true",
             ListType = Scalar(node, "x-kubernetes-list-type"),
@@ -297,6 +330,58 @@ internal sealed class CrdReader
             }
         }
     }
+
+    private void ReadConversionRules(YamlMappingNode root)
+    {
+        if (Child<YamlMappingNode>(root, "conversions") is not { } kinds)
+        {
+            RuleError(root, "expected a 'conversions' mapping of kind to legacy version to rules");
+            return;
+        }
+
+        foreach (var kindEntry in kinds.Children)
+        {
+            if (kindEntry.Key is not YamlScalarNode { Value: { } kind } || kindEntry.Value is not YamlMappingNode versions)
+            {
+                RuleError(kindEntry.Key, "each kind must map legacy versions to rules");
+                continue;
+            }
+
+            foreach (var versionEntry in versions.Children)
+            {
+                if (versionEntry.Key is not YamlScalarNode { Value: { } version } || versionEntry.Value is not YamlMappingNode rules)
+                {
+                    RuleError(versionEntry.Key, "each version must map to rules (enums, hubOnly, spokeOnly)");
+                    continue;
+                }
+
+                var enums = new List<EnumRule>();
+                if (Child<YamlMappingNode>(rules, "enums") is { } enumRules)
+                {
+                    foreach (var enumEntry in enumRules.Children)
+                    {
+                        if (enumEntry.Key is YamlScalarNode { Value: { } path } && enumEntry.Value is YamlMappingNode defaults)
+                        {
+                            enums.Add(new EnumRule(path, Scalar(defaults, "emptySpokeToHub"), Scalar(defaults, "emptyHubToSpoke"), Span(enumEntry.Key)));
+                        }
+                        else
+                        {
+                            RuleError(enumEntry.Key, "an enum rule maps a schema path to {emptySpokeToHub, emptyHubToSpoke}");
+                        }
+                    }
+                }
+
+                _conversionRules.Add(new ConversionRule(kind, version, enums.ToEquatableArray(), Paths(rules, "hubOnly"), Paths(rules, "spokeOnly"), _path, Span(versionEntry.Key)));
+            }
+        }
+
+        EquatableArray<PathRule> Paths(YamlMappingNode rules, string key) =>
+            Child<YamlSequenceNode>(rules, key)?.Children.OfType<YamlScalarNode>().Select(p => new PathRule(p.Value ?? string.Empty, Span(p))).ToEquatableArray()
+            ?? EquatableArray<PathRule>.Empty;
+    }
+
+    private void RuleError(YamlNode node, string message) =>
+        _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidConversionRule, _path, Span(node), message));
 
     private static string? PatternError(string pattern)
     {

@@ -9,18 +9,28 @@ namespace SpoSdk.Generators.Parsing;
 /// <summary>Turns a small YAML value (a schema default) into compact JSON text, resolving plain scalars by the YAML 1.2 core schema.</summary>
 internal static class YamlToJson
 {
+    // Aliases can make a default cyclic or exponentially large; defaults are small, so these bounds never bite real CRDs.
+    private const int MaxDepth = 64;
+    private const int MaxNodes = 10_000;
+
     private static readonly Regex IntegerPattern = new("^[-+]?[0-9]+$", RegexOptions.CultureInvariant);
     private static readonly Regex FloatPattern = new(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant);
 
-    public static string Convert(YamlNode node)
+    /// <summary>Converts <paramref name="node"/>, or returns null when it is cyclic or too large to be a default.</summary>
+    public static string? Convert(YamlNode node)
     {
         var builder = new StringBuilder();
-        Write(builder, node);
-        return builder.ToString();
+        var budget = MaxNodes;
+        return Write(builder, node, 0, ref budget) ? builder.ToString() : null;
     }
 
-    private static void Write(StringBuilder builder, YamlNode node)
+    private static bool Write(StringBuilder builder, YamlNode node, int depth, ref int budget)
     {
+        if (depth > MaxDepth || --budget < 0)
+        {
+            return false;
+        }
+
         switch (node)
         {
             case YamlMappingNode mapping:
@@ -36,7 +46,10 @@ internal static class YamlToJson
                     first = false;
                     WriteString(builder, (entry.Key as YamlScalarNode)?.Value ?? string.Empty);
                     builder.Append(':');
-                    Write(builder, entry.Value);
+                    if (!Write(builder, entry.Value, depth + 1, ref budget))
+                    {
+                        return false;
+                    }
                 }
 
                 builder.Append('}');
@@ -50,7 +63,10 @@ internal static class YamlToJson
                         builder.Append(',');
                     }
 
-                    Write(builder, sequence.Children[i]);
+                    if (!Write(builder, sequence.Children[i], depth + 1, ref budget))
+                    {
+                        return false;
+                    }
                 }
 
                 builder.Append(']');
@@ -62,6 +78,8 @@ internal static class YamlToJson
                 builder.Append("null");
                 break;
         }
+
+        return true;
     }
 
     private static void WriteScalar(StringBuilder builder, YamlScalarNode scalar)

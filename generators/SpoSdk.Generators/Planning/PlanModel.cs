@@ -37,6 +37,18 @@ internal sealed record ClassPlan(string Name, string SchemaPath, string? Descrip
 /// <summary>A generated string-backed enum.</summary>
 internal sealed record EnumPlan(string Name, string SchemaPath, string? Description, EquatableArray<string> Values, EquatableArray<string> MemberNames);
 
+/// <summary>One enum field whose values are spelled differently in a legacy version: parallel spoke and hub values.</summary>
+internal sealed record EnumMapPlan(EquatableArray<string> Segments, EquatableArray<string> SpokeValues, EquatableArray<string> HubValues, string? EmptySpokeToHub, string? EmptyHubToSpoke);
+
+/// <summary>How a legacy version converts to and from the hub.</summary>
+internal sealed record ConversionPlan(
+    string RootNamespace,
+    string HubNamespace,
+    string HubVersion,
+    EquatableArray<EnumMapPlan> Enums,
+    EquatableArray<EquatableArray<string>> HubOnly,
+    EquatableArray<EquatableArray<string>> SpokeOnly);
+
 /// <summary>Everything generated for one served version of one kind.</summary>
 internal sealed record VersionPlan(
     string Version,
@@ -45,7 +57,8 @@ internal sealed record VersionPlan(
     string? HubNamespace,
     ClassPlan Root,
     EquatableArray<ClassPlan> Classes,
-    EquatableArray<EnumPlan> Enums);
+    EquatableArray<EnumPlan> Enums,
+    ConversionPlan? Conversion);
 
 /// <summary>Everything generated for one kind.</summary>
 internal sealed record KindPlan(
@@ -56,10 +69,11 @@ internal sealed record KindPlan(
     string Singular,
     EquatableArray<string> ShortNames,
     bool Namespaced,
-    EquatableArray<VersionPlan> Versions);
+    EquatableArray<VersionPlan> Versions,
+    SourceSpan Span);
 
 /// <summary>The generator's plan for one CRD file: what to emit and what to report.</summary>
 internal sealed record FilePlan(string FilePath, EquatableArray<KindPlan> Kinds, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>The facts the kind registry needs about one kind version; small so the registry step stays cached across description edits.</summary>
-internal sealed record KindEntry(string Namespace, string Kind, string Version, string FilePath);
+internal sealed record KindEntry(string Namespace, string Kind, string Version, bool IsStorage, string FilePath, SourceSpan Span);

@@ -19,6 +19,7 @@ internal sealed class TypePlanner
     private static readonly HashSet<string> ReservedMembers = new(StringComparer.Ordinal)
     {
         "UnknownFields", "Validate", "ApplyDefaults", "KindInfo", "Info", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone",
+        "ConversionMap", "ConvertToHub", "ConvertFromHub",
     };
 
     private static readonly HashSet<string> ReservedEnumMembers = new(StringComparer.Ordinal)
@@ -43,12 +44,19 @@ internal sealed class TypePlanner
         _diagnostics = diagnostics;
     }
 
-    public static FilePlan Plan(CrdFile file, string rootNamespace, EquatableArray<TypeNameOverride> typeNames)
+    public static FilePlan Plan(CrdFile file, string rootNamespace, EquatableArray<TypeNameOverride> typeNames, EquatableArray<ConversionRule> conversionRules)
     {
         var diagnostics = new List<DiagnosticInfo>(file.Diagnostics);
         var kinds = new List<KindPlan>();
+        var seenKinds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var crd in file.Definitions)
         {
+            if (!seenKinds.Add(crd.Kind))
+            {
+                diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.NameClash, file.Path, crd.Span, crd.Name, crd.Kind, "the kind is defined twice in this file; the second definition is ignored"));
+                continue;
+            }
+
             var overrides = typeNames.Where(t => t.Kind == crd.Kind).GroupBy(t => t.SchemaPath).ToDictionary(g => g.Key, g => g.First().TypeName, StringComparer.Ordinal);
             var storage = crd.Versions.FirstOrDefault(v => v.Storage);
             var hubNamespace = storage is null ? null : rootNamespace + "." + Identifiers.VersionNamespace(storage.Name);
@@ -56,20 +64,23 @@ internal sealed class TypePlanner
             foreach (var version in crd.Versions.Where(v => v.Served))
             {
                 var planner = new TypePlanner(crd, file.Path, overrides, diagnostics);
-                versions.Add(planner.PlanVersion(version, rootNamespace + "." + Identifiers.VersionNamespace(version.Name), hubNamespace));
+                var conversion = storage is null || version.Storage
+                    ? null
+                    : ConversionPlanner.Plan(crd, storage, version, conversionRules.FirstOrDefault(r => r.Kind == crd.Kind && r.SpokeVersion == version.Name), rootNamespace, file.Path, diagnostics);
+                versions.Add(planner.PlanVersion(version, rootNamespace + "." + Identifiers.VersionNamespace(version.Name), hubNamespace, conversion));
             }
 
-            kinds.Add(new KindPlan(crd.Group, crd.Kind, crd.ListKind, crd.Plural, crd.Singular, crd.ShortNames, crd.Namespaced, versions.ToEquatableArray()));
+            kinds.Add(new KindPlan(crd.Group, crd.Kind, crd.ListKind, crd.Plural, crd.Singular, crd.ShortNames, crd.Namespaced, versions.ToEquatableArray(), crd.Span));
         }
 
         return new FilePlan(file.Path, kinds.ToEquatableArray(), diagnostics.ToEquatableArray());
     }
 
-    private VersionPlan PlanVersion(CrdVersion version, string ns, string? hubNamespace)
+    private VersionPlan PlanVersion(CrdVersion version, string ns, string? hubNamespace, ConversionPlan? conversion)
     {
         Claim(_crd.Kind, "$", version.Schema.Span);
         Claim(_crd.ListKind, "$ (list)", version.Schema.Span);
-        var root = PlanClass(_crd.Kind, string.Empty, version.Schema, isRoot: true);
+        var root = PlanClass(_crd.Kind, string.Empty, WithObjectBasics(version.Schema), isRoot: true);
         return new VersionPlan(
             version.Name,
             ns,
@@ -77,7 +88,21 @@ internal sealed class TypePlanner
             version.Storage ? null : hubNamespace,
             root,
             _classes.Where(c => c.Name != root.Name).ToEquatableArray(),
-            _enums.Values.ToEquatableArray());
+            _enums.Values.ToEquatableArray(),
+            conversion);
+    }
+
+    /// <summary>
+    /// The API server lets a CRD schema leave out apiVersion, kind and metadata; every object still
+    /// has them, and the model needs them to be a Kubernetes object.
+    /// </summary>
+    private static SchemaNode WithObjectBasics(SchemaNode root)
+    {
+        var missing = new[] { ("apiVersion", "string"), ("kind", "string"), ("metadata", "object") }
+            .Where(basic => !root.Properties.Any(p => p.Name == basic.Item1))
+            .Select(basic => new SchemaProperty(basic.Item1, new SchemaNode { Type = basic.Item2 }))
+            .ToList();
+        return missing.Count == 0 ? root : root with { Properties = missing.Concat(root.Properties).ToEquatableArray() };
     }
 
     private ClassPlan PlanClass(string name, string schemaPath, SchemaNode schema, bool isRoot)
@@ -120,6 +145,11 @@ internal sealed class TypePlanner
     private TypeRef PlanType(SchemaNode schema, string path, string nameBase, string pascal)
     {
         var overridden = _overrides.TryGetValue(path, out var o) ? o : null;
+        if (schema.AnyOf && !schema.IntOrString)
+        {
+            Report(SpoDiagnostics.UnsupportedSchema, schema.Span, _crd.Name, path, "anyOf is only supported together with x-kubernetes-int-or-string; its alternatives are not checked");
+        }
+
         if (schema.IntOrString)
         {
             return new TypeRef(TypeShape.IntOrString);
@@ -141,7 +171,7 @@ internal sealed class TypePlanner
             case "array" when schema.Items is { } items:
                 return new TypeRef(TypeShape.List, Element: PlanType(items, path + "[]", nameBase, Identifiers.Singular(pascal)));
             case "array":
-                Report(SpoDiagnostics.UnsupportedSchema, schema.Span, _crd.Name, path, "an array without items");
+                Report(SpoDiagnostics.UnsupportedSchema, schema.Span, _crd.Name, path, "an array without items; the property is generated as raw JSON");
                 return new TypeRef(TypeShape.Json);
             case "string" when schema.Enum.Count > 0:
                 return EnumType(overridden ?? nameBase + pascal, path, schema);
@@ -153,10 +183,10 @@ internal sealed class TypePlanner
                 return new TypeRef(TypeShape.Double);
             case "boolean":
                 return new TypeRef(TypeShape.Boolean);
-            case null when schema.PreserveUnknownFields:
+            case null when schema.PreserveUnknownFields || schema.AnyOf:
                 return new TypeRef(TypeShape.Json);
             default:
-                Report(SpoDiagnostics.UnsupportedSchema, schema.Span, _crd.Name, path, "type '" + (schema.Type ?? "(none)") + "'");
+                Report(SpoDiagnostics.UnsupportedSchema, schema.Span, _crd.Name, path, "type '" + (schema.Type ?? "(none)") + "' is not supported; the property is generated as raw JSON");
                 return new TypeRef(TypeShape.Json);
         }
     }

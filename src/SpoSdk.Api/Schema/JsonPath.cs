@@ -67,6 +67,86 @@ public static class JsonPath
     /// <summary>Returns <paramref name="parent"/> extended by a list index.</summary>
     public static string Index(string parent, int index) => parent + "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
 
+    /// <summary>
+    /// Splits a path this class wrote back into its segments: strings for properties, ints for
+    /// list indexes. Returns false for anything else.
+    /// </summary>
+    public static bool TryParse(string path, out IReadOnlyList<object> segments)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var result = new List<object>();
+        segments = result;
+        if (!path.StartsWith(Root, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var i = 1;
+        while (i < path.Length)
+        {
+            if (path[i] == '.')
+            {
+                var start = ++i;
+                while (i < path.Length && (char.IsAsciiLetterOrDigit(path[i]) || path[i] == '_'))
+                {
+                    i++;
+                }
+
+                if (i == start)
+                {
+                    return false;
+                }
+
+                result.Add(path[start..i]);
+            }
+            else if (path.AsSpan(i).StartsWith("['"))
+            {
+                var name = new StringBuilder();
+                for (i += 2; ; i++)
+                {
+                    if (i >= path.Length)
+                    {
+                        return false;
+                    }
+
+                    if (path[i] == '\\' && i + 1 < path.Length)
+                    {
+                        i++;
+                        name.Append(path[i] switch { 'n' => '\n', 'r' => '\r', 't' => '\t', var c => c });
+                    }
+                    else if (path[i] == '\'' && i + 1 < path.Length && path[i + 1] == ']')
+                    {
+                        i += 2;
+                        break;
+                    }
+                    else
+                    {
+                        name.Append(path[i]);
+                    }
+                }
+
+                result.Add(name.ToString());
+            }
+            else if (path[i] == '[')
+            {
+                var close = path.IndexOf(']', i);
+                if (close < 0 || !int.TryParse(path.AsSpan(i + 1, close - i - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+                {
+                    return false;
+                }
+
+                result.Add(index);
+                i = close + 1;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Whether a key can be written after a dot: a letter or underscore, then letters, digits or underscores.</summary>
     public static bool IsIdentifier(string name)
     {
