@@ -203,7 +203,8 @@ public sealed class SpoConverter
             json["metadata"]!.AsObject().Remove("annotations");
         }
 
-        return data.Entries ?? [];
+        // The annotation is user-editable: entries without a path are noise, not instructions.
+        return data.Entries?.Where(e => e?.Path is not null).ToList() ?? [];
     }
 
     private static void WriteConversionData(JsonObject json, string fromVersion, List<ConversionDataEntry> entries)
