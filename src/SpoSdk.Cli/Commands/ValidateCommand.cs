@@ -43,14 +43,9 @@ internal static class ValidateCommand
         var documents = 0;
         foreach (var file in Expand(inputs))
         {
-            string text;
-            try
+            var text = await InputFile.ReadAsync(file, stdin, stderr).ConfigureAwait(false);
+            if (text is null)
             {
-                text = file == "-" ? await stdin.ReadToEndAsync().ConfigureAwait(false) : await File.ReadAllTextAsync(file).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await stderr.WriteLineAsync("spoc: cannot read " + file + ": " + ex.Message).ConfigureAwait(false);
                 exitCode = SpocApp.Failure;
                 continue;
             }

@@ -1,0 +1,62 @@
+using SpoSdk.Api.Conversion;
+using SpoSdk.Api.Serialization;
+using SpoSdk.Translators;
+
+namespace SpoSdk.Cli.Commands;
+
+/// <summary>
+/// Upstream spoc's <c>convert</c>: one profile object to its raw form, the seccomp JSON a runtime
+/// loads. Like upstream it accepts a profile without metadata or name.
+/// </summary>
+internal static class RawProfileConverter
+{
+    public static async Task<(int Code, string? Text)> ConvertAsync(string file, string? program, TextReader stdin, TextWriter stderr)
+    {
+        var text = await InputFile.ReadAsync(file, stdin, stderr).ConfigureAwait(false);
+        if (text is null)
+        {
+            return (SpocApp.Failure, null);
+        }
+
+        var serializer = new SpoSerializer(new SpoSerializerOptions { Validate = false });
+        var result = serializer.Read(text, file);
+        if (result.SyntaxError is { } syntax)
+        {
+            await stderr.WriteLineAsync("spoc convert: cannot parse yaml: " + syntax).ConfigureAwait(false);
+            return (SpocApp.Invalid, null);
+        }
+
+        if (result.Documents.Count != 1 || result.Documents[0].Object is not { } profile)
+        {
+            foreach (var error in result.Errors)
+            {
+                await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("spoc convert: " + file + " must hold exactly one profile").ConfigureAwait(false);
+            return (result.Errors.Any(e => e.Category == SpoReadErrorCategory.UnknownKind) ? SpocApp.Failure : SpocApp.Invalid, null);
+        }
+
+        // The name may be missing (upstream allows it); every other rule of the schema still holds.
+        var violations = serializer.Validate(profile).Where(v => !v.Path.StartsWith("$.metadata", StringComparison.Ordinal)).ToList();
+        foreach (var violation in violations)
+        {
+            await stderr.WriteLineAsync(file + "#1 " + profile.Kind + "/" + (profile.Metadata.Name ?? "<unnamed>") + ": " + violation).ConfigureAwait(false);
+        }
+
+        if (violations.Count > 0)
+        {
+            return (SpocApp.Invalid, null);
+        }
+
+        var hub = SpoConverter.Default.Convert(profile, profile.KindInfo.Group + "/v1");
+        switch (hub)
+        {
+            case Api.V1.SeccompProfile seccomp:
+                return (SpocApp.Success, SeccompProfileJson.ToIndentedJson(seccomp.Spec) + "\n");
+            default:
+                await stderr.WriteLineAsync("spoc convert: " + hub.Kind + " has no raw form (supported: SeccompProfile" + (program is null ? string.Empty : "; -p applies to AppArmorProfile") + ")").ConfigureAwait(false);
+                return (SpocApp.Failure, null);
+        }
+    }
+}

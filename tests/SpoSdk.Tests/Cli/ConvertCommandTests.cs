@@ -1,0 +1,150 @@
+using SpoSdk.Cli;
+
+namespace SpoSdk.Tests.Cli;
+
+/// <summary><c>spoc convert</c>: between versions, and to the raw seccomp form as upstream spoc.</summary>
+public sealed class ConvertCommandTests : IDisposable
+{
+    private const string LegacyRecording = """
+        apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
+        kind: ProfileRecording
+        metadata: {name: rec, namespace: ns}
+        spec: {kind: SeccompProfile, recorder: logs, mergeStrategy: containers, podSelector: {matchLabels: {app: web}}}
+        ---
+        apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+        kind: SeccompProfile
+        metadata: {name: s}
+        spec: {defaultAction: SCMP_ACT_LOG}
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("spoc-convert-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task To_v1_rewrites_apiVersion_and_enum_spelling()
+    {
+        var (code, stdout, stderr) = await RunAsync("convert", "--to", "v1", Write("legacy.yaml", LegacyRecording));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("""
+            apiVersion: security-profiles-operator.x-k8s.io/v1
+            kind: ProfileRecording
+            metadata:
+              name: rec
+              namespace: ns
+            spec:
+              kind: SeccompProfile
+              recorder: Logs
+              mergeStrategy: Containers
+              podSelector:
+                matchLabels:
+                  app: web
+            ---
+            apiVersion: security-profiles-operator.x-k8s.io/v1
+            kind: SeccompProfile
+            metadata:
+              name: s
+            spec:
+              defaultAction: SCMP_ACT_LOG
+
+            """, stdout);
+    }
+
+    [Fact]
+    public async Task Json_output_of_several_objects_is_a_list_written_to_a_file()
+    {
+        var output = Path.Combine(_dir, "out.json");
+        var (code, stdout, _) = await RunAsync("convert", "--to", "security-profiles-operator.x-k8s.io/v1", "--format", "json", "-o", output, Write("legacy.yaml", LegacyRecording));
+
+        Assert.Equal(0, code);
+        Assert.Empty(stdout);
+        var list = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(output))!;
+        Assert.Equal("List", (string?)list["kind"]);
+        Assert.Equal(2, list["items"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Invalid_documents_are_reported_and_valid_ones_still_converted()
+    {
+        var file = Write("mixed.yaml", LegacyRecording + "\n---\napiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\nmetadata: {name: bad}\nspec: {defaultAction: NOPE}\n");
+
+        var (code, stdout, stderr) = await RunAsync("convert", "--to", "v1", file);
+
+        Assert.Equal(1, code);
+        Assert.Contains(file + "#3 SeccompProfile/bad: $.spec.defaultAction", stderr, StringComparison.Ordinal);
+        Assert.Contains("recorder: Logs", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unserved_target_version_exits_two()
+    {
+        var (code, _, stderr) = await RunAsync("convert", "--to", "v7", Write("legacy.yaml", LegacyRecording));
+        Assert.Equal(2, code);
+        Assert.Contains("not served", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Raw_seccomp_form_is_indented_json_without_metadata_as_upstream()
+    {
+        // Offline, nothing applies CRD defaults, so (as with upstream spoc) no "state" appears.
+        var file = Write("profile.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - action: SCMP_ACT_ALLOW\n    names: [foo]\n");
+
+        var (code, stdout, stderr) = await RunAsync("convert", file);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("""
+            {
+              "defaultAction": "SCMP_ACT_ERRNO",
+              "syscalls": [
+                {
+                  "names": [
+                    "foo"
+                  ],
+                  "action": "SCMP_ACT_ALLOW"
+                }
+              ]
+            }
+
+            """, stdout);
+    }
+
+    [Theory]
+    [InlineData("missing.yaml", null, "file not found", 2)]
+    [InlineData("bad.yaml", "% this is not yaml\n", "cannot parse yaml", 1)]
+    public async Task Raw_form_errors_as_upstream(string name, string? content, string message, int exitCode)
+    {
+        var path = content is null ? Path.Combine(_dir, name) : Write(name, content);
+
+        var (code, _, stderr) = await RunAsync("convert", path);
+
+        Assert.Equal(exitCode, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("convert")]
+    [InlineData("convert", "--to")]
+    [InlineData("convert", "--bogus", "x.yaml")]
+    [InlineData("convert", "a.yaml", "b.yaml")]
+    [InlineData("convert", "--to", "v1", "--format", "toml", "a.yaml")]
+    public async Task Usage_errors_exit_two(params string[] args)
+    {
+        Assert.Equal(2, (await RunAsync(args)).Code);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await SpocApp.RunAsync(args, TextReader.Null, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}
