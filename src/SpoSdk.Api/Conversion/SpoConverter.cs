@@ -18,6 +18,7 @@ public sealed class SpoConverter
     public const string ConversionDataAnnotation = "spo.x-k8s.io/conversion-data";
 
     private readonly Dictionary<(string Group, string Kind, string Spoke), ConversionMap> _maps = new();
+    private readonly Dictionary<(ConversionMap Map, bool ToHub), StreamingRewrite> _rewrites = new();
     private readonly SpoKindRegistry _registry;
 
     /// <summary>Creates a converter over conversion maps and the kinds they convert.</summary>
@@ -28,6 +29,8 @@ public sealed class SpoConverter
         foreach (var map in maps)
         {
             _maps.Add((map.Group, map.Kind, map.SpokeVersion), map);
+            _rewrites.Add((map, true), StreamingRewrite.Create(map, toHub: true));
+            _rewrites.Add((map, false), StreamingRewrite.Create(map, toHub: false));
         }
 
         _registry = registry;
@@ -56,6 +59,42 @@ public sealed class SpoConverter
         var target = _registry.Kinds.FirstOrDefault(k => k.ModelType == typeof(T))
             ?? throw new ArgumentException(typeof(T).Name + " is not a registered kind", nameof(T));
         return (T)Convert(value, target.Version);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="source"/> converted to <paramref name="targetApiVersion"/> straight from
+    /// its JSON, when nothing needs setting aside or restoring (the common case); returns false,
+    /// having written nothing, when the object needs <see cref="ConvertInPlace(JsonObject, string)"/>.
+    /// </summary>
+    public bool TryWriteConverted(JsonElement source, string targetApiVersion, Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(targetApiVersion);
+        ArgumentNullException.ThrowIfNull(writer);
+        if (source.ValueKind != JsonValueKind.Object
+            || !source.TryGetProperty("apiVersion"u8, out var apiVersion) || apiVersion.ValueKind != JsonValueKind.String
+            || !source.TryGetProperty("kind"u8, out var kind) || kind.ValueKind != JsonValueKind.String
+            || !_registry.TryGet(apiVersion.GetString()!, kind.GetString()!, out var from)
+            || !_registry.TryGet(targetApiVersion, from.Kind, out var to))
+        {
+            return false;
+        }
+
+        if (from.Version == to.Version)
+        {
+            source.WriteTo(writer);
+            return true;
+        }
+
+        // One hop only: the fast path never goes spoke to spoke.
+        if (from.IsStorageVersion == to.IsStorageVersion
+            || !_rewrites.TryGetValue((MapFor(from.IsStorageVersion ? to : from), !from.IsStorageVersion), out var rewrite)
+            || !rewrite.Applies(source))
+        {
+            return false;
+        }
+
+        rewrite.Write(source, to.ApiVersion, writer);
+        return true;
     }
 
     /// <summary>

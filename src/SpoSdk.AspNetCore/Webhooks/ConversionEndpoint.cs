@@ -54,7 +54,7 @@ public static class ConversionEndpoint
         }
 
         var handler = context.RequestServices.GetRequiredService<ConversionReviewHandler>();
-        var response = handler.Handle(body.WrittenSpan);
+        var response = handler.Handle(body.WrittenMemory);
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = response.Length;
         await context.Response.Body.WriteAsync(response, context.RequestAborted).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SpoSdk.Api.Conversion;
@@ -28,111 +29,140 @@ public sealed class ConversionReviewHandler
     }
 
     /// <summary>Handles one review given as UTF-8 JSON and returns the response review as UTF-8 JSON.</summary>
-    public byte[] Handle(ReadOnlySpan<byte> requestJson)
+    public byte[] Handle(ReadOnlyMemory<byte> requestJson)
     {
         // JSON is UTF-8; checking once here keeps every later string read from throwing on bad bytes.
-        if (!System.Text.Unicode.Utf8.IsValid(requestJson))
+        if (!System.Text.Unicode.Utf8.IsValid(requestJson.Span))
         {
             return Failure(string.Empty, "malformed ConversionReview: the body is not valid UTF-8");
         }
 
-        JsonNode? review;
+        JsonDocument document;
         try
         {
-            review = JsonNode.Parse(requestJson, documentOptions: DocumentOptions);
+            document = JsonDocument.Parse(requestJson, DocumentOptions);
         }
         catch (JsonException ex)
         {
             return Failure(string.Empty, "malformed ConversionReview: " + ex.Message);
         }
 
-        return Handle(review);
+        using (document)
+        {
+            return Handle(document.RootElement, requestJson.Length);
+        }
     }
 
-    /// <summary>Handles one review given as a JSON tree (whose objects are converted in place).</summary>
-    public byte[] Handle(JsonNode? review)
+    /// <summary>Handles one review given as a parsed JSON element.</summary>
+    /// <param name="review">The review.</param>
+    /// <param name="sizeHint">About how many bytes the response will take (the request's size is a good guess).</param>
+    public byte[] Handle(JsonElement review, int sizeHint = 4096)
     {
-        if (review is not JsonObject reviewObject || reviewObject["request"] is not JsonObject request)
+        if (review.ValueKind != JsonValueKind.Object || !review.TryGetProperty("request"u8, out var request) || request.ValueKind != JsonValueKind.Object)
         {
             return Failure(string.Empty, "malformed ConversionReview: request is missing");
         }
 
-        var uid = UidOf(request);
-        if (reviewObject["kind"]?.GetValueKind() != JsonValueKind.String || reviewObject["kind"]!.GetValue<string>() != ReviewKind)
+        var uid = request.TryGetProperty("uid"u8, out var uidValue) && uidValue.ValueKind == JsonValueKind.String ? uidValue.GetString()! : string.Empty;
+        if (!review.TryGetProperty("kind"u8, out var kind) || !kind.ValueEquals(ReviewKind))
         {
             return Failure(uid, "malformed ConversionReview: kind must be " + ReviewKind);
         }
 
-        if (request["desiredAPIVersion"] is not JsonValue desired || desired.GetValueKind() != JsonValueKind.String)
+        if (!request.TryGetProperty("desiredAPIVersion"u8, out var desired) || desired.ValueKind != JsonValueKind.String)
         {
             return Failure(uid, "malformed ConversionReview: request.desiredAPIVersion is missing");
         }
 
-        if (request["objects"] is not JsonArray objects)
+        if (!request.TryGetProperty("objects"u8, out var objects) || objects.ValueKind != JsonValueKind.Array)
         {
             return Failure(uid, "malformed ConversionReview: request.objects is missing");
         }
 
-        var target = desired.GetValue<string>();
-        for (var i = 0; i < objects.Count; i++)
-        {
-            if (objects[i] is not JsonObject obj)
-            {
-                return Failure(uid, "request.objects[" + i + "] is not an object");
-            }
-
-            try
-            {
-                _converter.ConvertInPlace(obj, target);
-            }
-            catch (SpoConversionException ex)
-            {
-                return Failure(uid, "request.objects[" + i + "] " + Describe(obj) + ": " + ex.Message);
-            }
-        }
-
-        return Write(uid, writer =>
-        {
-            writer.WritePropertyName("convertedObjects");
-            objects.WriteTo(writer);
-            writer.WriteStartObject("result");
-            writer.WriteString("status", "Success");
-            writer.WriteEndObject();
-        });
-    }
-
-    private static string Describe(JsonObject obj) =>
-        (obj["kind"]?.ToString() ?? "object") + "/" + (obj["metadata"]?["name"]?.ToString() ?? "<unnamed>");
-
-    private static string UidOf(JsonNode? request) =>
-        request is JsonObject obj && obj["uid"] is JsonValue uid && uid.GetValueKind() == JsonValueKind.String ? uid.GetValue<string>() : string.Empty;
-
-    private static byte[] Failure(string uid, string message) => Write(uid, writer =>
-    {
-        writer.WritePropertyName("convertedObjects");
-        writer.WriteStartArray();
-        writer.WriteEndArray();
-        writer.WriteStartObject("result");
-        writer.WriteString("status", "Failure");
-        writer.WriteString("message", message);
-        writer.WriteEndObject();
-    });
-
-    private static byte[] Write(string uid, Action<Utf8JsonWriter> writeResponse)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        var target = desired.GetString()!;
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 256) + 256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
-            writer.WriteString("apiVersion", ReviewApiVersion);
-            writer.WriteString("kind", ReviewKind);
-            writer.WriteStartObject("response");
-            writer.WriteString("uid", uid);
-            writeResponse(writer);
+            WriteHeader(writer, uid);
+            writer.WritePropertyName("convertedObjects"u8);
+            writer.WriteStartArray();
+            var index = 0;
+            foreach (var obj in objects.EnumerateArray())
+            {
+                if (ConvertOne(obj, target, index++, writer) is { } failure)
+                {
+                    return Failure(uid, failure);
+                }
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartObject("result"u8);
+            writer.WriteString("status"u8, "Success");
+            writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    // Most objects take the streaming path; the rest are converted as a tree. Returns the failure message, if any.
+    private string? ConvertOne(JsonElement element, string target, int index, Utf8JsonWriter writer)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return "request.objects[" + index + "] is not an object";
+        }
+
+        if (_converter.TryWriteConverted(element, target, writer))
+        {
+            return null;
+        }
+
+        var obj = JsonObject.Create(element)!;
+        try
+        {
+            _converter.ConvertInPlace(obj, target);
+        }
+        catch (SpoConversionException ex)
+        {
+            return "request.objects[" + index + "] " + Describe(obj) + ": " + ex.Message;
+        }
+
+        obj.WriteTo(writer);
+        return null;
+    }
+
+    private static string Describe(JsonObject obj) =>
+        (obj["kind"]?.ToString() ?? "object") + "/" + (obj["metadata"]?["name"]?.ToString() ?? "<unnamed>");
+
+    private static byte[] Failure(string uid, string message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteHeader(writer, uid);
+            writer.WritePropertyName("convertedObjects"u8);
+            writer.WriteStartArray();
+            writer.WriteEndArray();
+            writer.WriteStartObject("result"u8);
+            writer.WriteString("status"u8, "Failure");
+            writer.WriteString("message"u8, message);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    // Opens the review and its response; the caller closes both.
+    private static void WriteHeader(Utf8JsonWriter writer, string uid)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("apiVersion"u8, ReviewApiVersion);
+        writer.WriteString("kind"u8, ReviewKind);
+        writer.WriteStartObject("response"u8);
+        writer.WriteString("uid"u8, uid);
     }
 }

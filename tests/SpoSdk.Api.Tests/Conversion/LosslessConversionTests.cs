@@ -58,6 +58,34 @@ public sealed class LosslessConversionTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Pairs))]
+    public void Streaming_fast_path_writes_exactly_what_the_tree_conversion_does(string kind, string from, string to)
+    {
+        var streamed = 0;
+        var target = SpoKindRegistry.Default.Kinds.First(k => k.Kind == kind && k.Version == to).ApiVersion;
+        Gen.Int.Sample(seed =>
+        {
+            var json = Objects.Create(kind, from, seed);
+            using var document = System.Text.Json.JsonDocument.Parse(json.ToJsonString());
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+            {
+                if (!SpoConverter.Default.TryWriteConverted(document.RootElement, target, writer))
+                {
+                    Assert.Equal(0, buffer.WrittenCount);
+                    return;
+                }
+            }
+
+            streamed++;
+            SpoConverter.Default.ConvertInPlace(json, target);
+            Assert.True(JsonNode.DeepEquals(json, JsonNode.Parse(buffer.WrittenSpan)), "seed " + seed);
+        }, iter: Cases, threads: 1);
+
+        Assert.True(streamed > 0, "the fast path never applied");
+    }
+
     [Fact]
     public void Every_kind_has_both_directions_covered()
     {
