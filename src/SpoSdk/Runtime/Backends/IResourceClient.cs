@@ -1,0 +1,80 @@
+using k8s;
+using k8s.Models;
+
+namespace SpoSdk.Runtime.Backends;
+
+/// <summary>
+/// Reads and writes objects of one resource type on a backend (in-memory or a Kubernetes API
+/// server), with Kubernetes semantics: resourceVersion checks (409), finalizers holding deletion,
+/// watches that end with <see cref="ResourceGoneException"/> (410) when the history is gone.
+/// Objects passed in are not kept and objects returned are the caller's to change.
+/// </summary>
+/// <typeparam name="T">The model type.</typeparam>
+public interface IResourceClient<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    /// <summary>The resource type this client serves.</summary>
+    ResourceType Type { get; }
+
+    /// <summary>The object, or null when it does not exist.</summary>
+    Task<T?> GetAsync(ObjectKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>All objects (of one namespace, or all when <paramref name="namespace"/> is null), with the list's resourceVersion.</summary>
+    Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the object. Throws <see cref="ResourceAlreadyExistsException"/> or <see cref="ResourceInvalidException"/>.</summary>
+    Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the object's metadata and spec (not its status). A resourceVersion that is not the
+    /// stored one gives <see cref="ResourceConflictException"/>.
+    /// </summary>
+    Task<T> UpdateAsync(T obj, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the object's status only; resourceVersion checked as in <see cref="UpdateAsync"/>.</summary>
+    Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the object: at once when it has no finalizers, otherwise by setting its
+    /// deletionTimestamp (the last finalizer's removal then deletes it). False when it did not exist.
+    /// </summary>
+    Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The changes after <paramref name="resourceVersion"/>, until cancelled. Throws
+    /// <see cref="ResourceGoneException"/> when that version is too old to resume from (list again).
+    /// </summary>
+    IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Options of a list call.</summary>
+/// <param name="LabelSelector">A label selector in Kubernetes syntax (<c>a=b,c!=d,e</c>).</param>
+/// <param name="FieldSelector">A field selector; backends support at least <c>metadata.name</c>, <c>metadata.namespace</c> and <c>spec.nodeName</c> for pods.</param>
+public sealed record ListOptions(string? LabelSelector = null, string? FieldSelector = null);
+
+/// <summary>A list of objects and the resourceVersion to watch from.</summary>
+/// <param name="Items">The objects.</param>
+/// <param name="ResourceVersion">The version of the collection at the time of the list.</param>
+public sealed record ResourceList<T>(IReadOnlyList<T> Items, string ResourceVersion);
+
+/// <summary>What a watch reports.</summary>
+public enum WatchEventType
+{
+    /// <summary>An object was created.</summary>
+    Added,
+
+    /// <summary>An object changed.</summary>
+    Modified,
+
+    /// <summary>An object was deleted (the object is its last state).</summary>
+    Deleted,
+
+    /// <summary>No object changed; the collection reached <see cref="WatchEvent{T}.ResourceVersion"/>.</summary>
+    Bookmark,
+}
+
+/// <summary>One change seen by a watch.</summary>
+/// <param name="Type">What happened.</param>
+/// <param name="Object">The object (null for bookmarks).</param>
+/// <param name="ResourceVersion">The collection's resourceVersion after the change.</param>
+public sealed record WatchEvent<T>(WatchEventType Type, T? Object, string ResourceVersion);
