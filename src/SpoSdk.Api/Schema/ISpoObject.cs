@@ -11,6 +11,9 @@ public interface ISpoObject : IKubernetesObject<V1ObjectMeta>, ISchemaValidatabl
 {
     /// <summary>Static facts about the kind and version of this object.</summary>
     SpoKindInfo KindInfo { get; }
+
+    /// <summary>Fills unset fields that have schema defaults, the way the API server defaults an object it stores.</summary>
+    void ApplyDefaults();
 }
 
 /// <summary>A generated model node that can check itself against its OpenAPI schema.</summary>

@@ -19,7 +19,36 @@ internal static class SpoJsonOptions
     /// <summary>Indented output for people.</summary>
     public static readonly JsonSerializerOptions Indented = new(Lenient) { WriteIndented = true };
 
+    /// <summary>
+    /// Writes what the schema defines and nothing else, as an API server stores a custom resource
+    /// (unknown fields pruned).
+    /// </summary>
+    public static readonly JsonSerializerOptions Pruning = CreatePruning();
+
     public static JsonSerializerOptions For(bool strict) => strict ? Strict : Lenient;
+
+    private static JsonSerializerOptions CreatePruning()
+    {
+        var options = new JsonSerializerOptions(Create(strict: false))
+        {
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { IgnoreUnknownFields } },
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+
+    /// <summary>A contract modifier that never writes a model's unknown-fields bag.</summary>
+    public static void IgnoreUnknownFields(System.Text.Json.Serialization.Metadata.JsonTypeInfo type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        foreach (var property in type.Properties)
+        {
+            if (property.IsExtensionData)
+            {
+                property.ShouldSerialize = static (_, _) => false;
+            }
+        }
+    }
 
     private static JsonSerializerOptions Create(bool strict)
     {

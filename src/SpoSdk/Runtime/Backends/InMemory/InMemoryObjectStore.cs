@@ -1,0 +1,428 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using SpoSdk.Api.Schema;
+
+namespace SpoSdk.Runtime.Backends.InMemory;
+
+/// <summary>
+/// The objects of an in-memory cluster, as JSON, with the API server's bookkeeping: uid,
+/// creationTimestamp, one resourceVersion counter for everything, generation bumped on spec
+/// changes, 409 on a stale update, finalizers holding deletion behind a deletionTimestamp, and
+/// watches resumable from a bounded history (410 Gone beyond it). The in-memory backend and the
+/// test API server both sit on it. Objects go in and out as copies; thread-safe.
+/// </summary>
+public sealed class InMemoryObjectStore
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<StoredKey, Stored> _objects = new();
+    private readonly LinkedList<StoreEvent> _history = new();
+    private readonly List<Watcher> _watchers = new();
+    private readonly InMemoryStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ObjectFiles? _files;
+    private long _resourceVersion;
+
+    /// <summary>Creates a store, loading persisted objects when a directory is configured.</summary>
+    public InMemoryObjectStore(InMemoryStoreOptions? options = null, TimeProvider? time = null)
+    {
+        _options = options ?? new InMemoryStoreOptions();
+        _time = time ?? TimeProvider.System;
+        if (_options.PersistenceDirectory is { } directory)
+        {
+            _files = new ObjectFiles(directory);
+            foreach (var (kindKey, objectKey, json) in _files.LoadAll())
+            {
+                var key = new StoredKey(kindKey, objectKey);
+                var version = long.TryParse(json["metadata"]?["resourceVersion"]?.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+                _objects[key] = new Stored(json, version);
+                _resourceVersion = Math.Max(_resourceVersion, version);
+            }
+        }
+    }
+
+    /// <summary>The resourceVersion of the whole store now.</summary>
+    public string ResourceVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Format(_resourceVersion);
+            }
+        }
+    }
+
+    /// <summary>A copy of the object, or null.</summary>
+    public JsonObject? Get(StoreKind kind, ObjectKey key)
+    {
+        lock (_gate)
+        {
+            return _objects.TryGetValue(new StoredKey(kind.Key, key), out var stored) ? Copy(stored.Json) : null;
+        }
+    }
+
+    /// <summary>Copies of the objects of a kind (in one namespace when given) that match, sorted by namespace and name, and the store's version.</summary>
+    public (IReadOnlyList<JsonObject> Items, string ResourceVersion) List(StoreKind kind, string? @namespace, Selector selector)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        lock (_gate)
+        {
+            var items = _objects
+                .Where(p => p.Key.Kind == kind.Key && (@namespace is null || p.Key.Key.Namespace == @namespace) && selector.Matches(p.Value.Json))
+                .OrderBy(p => p.Key.Key.Namespace, StringComparer.Ordinal)
+                .ThenBy(p => p.Key.Key.Name, StringComparer.Ordinal)
+                .Select(p => Copy(p.Value.Json))
+                .ToList();
+            return (items, Format(_resourceVersion));
+        }
+    }
+
+    /// <summary>Stores a new object; fills uid, creationTimestamp, resourceVersion and generation.</summary>
+    public JsonObject Create(StoreKind kind, JsonObject obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var json = Copy(obj);
+        var metadata = Metadata(json);
+        if (string.IsNullOrEmpty(metadata["name"]?.GetValue<string>()) && metadata["generateName"]?.GetValue<string>() is { Length: > 0 } prefix)
+        {
+            metadata["name"] = prefix + RandomSuffix();
+        }
+
+        var key = KeyOf(kind, json);
+        lock (_gate)
+        {
+            if (_objects.ContainsKey(new StoredKey(kind.Key, key)))
+            {
+                throw new ResourceAlreadyExistsException(kind.Describe(key) + " already exists");
+            }
+
+            metadata["uid"] = Guid.NewGuid().ToString();
+            metadata["creationTimestamp"] = Timestamp();
+            metadata.Remove("deletionTimestamp");
+            if (kind.TracksGeneration)
+            {
+                metadata["generation"] = 1L;
+            }
+
+            return Commit(kind, key, json, WatchEventType.Added);
+        }
+    }
+
+    /// <summary>
+    /// Replaces an object's metadata and spec (and status too when the kind has no status
+    /// subresource, or when <paramref name="statusOnly"/> asks for status alone).
+    /// </summary>
+    public JsonObject Update(StoreKind kind, JsonObject obj, bool statusOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var json = Copy(obj);
+        var key = KeyOf(kind, json);
+        lock (_gate)
+        {
+            if (!_objects.TryGetValue(new StoredKey(kind.Key, key), out var stored))
+            {
+                throw new ResourceNotFoundException(kind.Describe(key) + " not found");
+            }
+
+            var requested = json["metadata"]?["resourceVersion"]?.GetValue<string>();
+            if (!string.IsNullOrEmpty(requested) && requested != Format(stored.Version))
+            {
+                throw new ResourceConflictException("Operation cannot be fulfilled on " + kind.Plural + " \"" + key.Name + "\": the object has been modified; please apply your changes to the latest version and try again");
+            }
+
+            var result = statusOnly ? WithStatusOf(Copy(stored.Json), json) : Merged(kind, stored.Json, json);
+            var metadata = Metadata(result);
+            if (metadata["deletionTimestamp"] is not null && (metadata["finalizers"] as JsonArray) is null or { Count: 0 })
+            {
+                return Remove(kind, key, result);
+            }
+
+            return Commit(kind, key, result, WatchEventType.Modified);
+        }
+    }
+
+    /// <summary>
+    /// Deletes an object, or marks it with a deletionTimestamp while finalizers remain. Returns the
+    /// object's last state, or null when it did not exist.
+    /// </summary>
+    public JsonObject? Delete(StoreKind kind, ObjectKey key)
+    {
+        lock (_gate)
+        {
+            if (!_objects.TryGetValue(new StoredKey(kind.Key, key), out var stored))
+            {
+                return null;
+            }
+
+            var json = Copy(stored.Json);
+            var metadata = Metadata(json);
+            if (metadata["finalizers"] is JsonArray { Count: > 0 })
+            {
+                if (metadata["deletionTimestamp"] is not null)
+                {
+                    return json;
+                }
+
+                metadata["deletionTimestamp"] = Timestamp();
+                return Commit(kind, key, json, WatchEventType.Modified);
+            }
+
+            return Remove(kind, key, json);
+        }
+    }
+
+    /// <summary>
+    /// Starts watching a kind (one namespace or all) after <paramref name="resourceVersion"/>
+    /// (empty or "0": from now). Throws <see cref="ResourceGoneException"/> when the history no
+    /// longer reaches back that far.
+    /// </summary>
+    public StoreWatch Watch(StoreKind kind, string? @namespace, string? resourceVersion)
+    {
+        var channel = Channel.CreateBounded<StoreEvent>(new BoundedChannelOptions(_options.WatcherCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var watcher = new Watcher(kind, @namespace, channel);
+        lock (_gate)
+        {
+            var from = string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0" ? _resourceVersion : ParseVersion(resourceVersion);
+            if (from < _resourceVersion && (_history.First is null || _history.First.Value.Version > from + 1))
+            {
+                throw new ResourceGoneException("too old resource version: " + resourceVersion + " (" + Format(_history.First?.Value.Version ?? _resourceVersion) + ")");
+            }
+
+            foreach (var change in _history.Where(e => e.Version > from))
+            {
+                if (!watcher.Offer(change))
+                {
+                    throw new ResourceGoneException("too many changes since resource version " + resourceVersion + "; list again");
+                }
+            }
+
+            _watchers.Add(watcher);
+        }
+
+        return new StoreWatch(channel.Reader, () => Unsubscribe(watcher));
+    }
+
+    private JsonObject Merged(StoreKind kind, JsonObject stored, JsonObject incoming)
+    {
+        var result = Copy(incoming);
+        var metadata = Metadata(result);
+        var before = Metadata(stored);
+        foreach (var owned in new[] { "uid", "creationTimestamp", "deletionTimestamp", "generation" })
+        {
+            if (before[owned] is { } value)
+            {
+                metadata[owned] = value.DeepClone();
+            }
+            else
+            {
+                metadata.Remove(owned);
+            }
+        }
+
+        if (kind.HasStatusSubresource)
+        {
+            result.Remove("status");
+            if (stored["status"] is { } status)
+            {
+                result["status"] = status.DeepClone();
+            }
+        }
+
+        if (kind.TracksGeneration && !JsonNode.DeepEquals(Content(stored), Content(result)))
+        {
+            metadata["generation"] = AsLong(before["generation"]) + 1;
+        }
+
+        return result;
+    }
+
+    // Status writes change the status alone, whatever else the caller sent.
+    private static JsonObject WithStatusOf(JsonObject stored, JsonObject incoming)
+    {
+        stored.Remove("status");
+        if (incoming["status"] is { } status)
+        {
+            stored["status"] = status.DeepClone();
+        }
+
+        return stored;
+    }
+
+    // What generation counts: everything but metadata and status.
+    private static JsonObject Content(JsonObject obj)
+    {
+        var content = new JsonObject();
+        foreach (var (name, value) in obj)
+        {
+            if (name is not ("metadata" or "status" or "apiVersion" or "kind"))
+            {
+                content[name] = value?.DeepClone();
+            }
+        }
+
+        return content;
+    }
+
+    private JsonObject Commit(StoreKind kind, ObjectKey key, JsonObject json, WatchEventType type)
+    {
+        var version = ++_resourceVersion;
+        Metadata(json)["resourceVersion"] = Format(version);
+        _files?.Write(kind, key, json);
+        _objects[new StoredKey(kind.Key, key)] = new Stored(json, version);
+        Publish(new StoreEvent(kind, key, type, json, version));
+        return Copy(json);
+    }
+
+    private JsonObject Remove(StoreKind kind, ObjectKey key, JsonObject lastState)
+    {
+        var version = ++_resourceVersion;
+        Metadata(lastState)["resourceVersion"] = Format(version);
+        _files?.Delete(kind, key);
+        _objects.Remove(new StoredKey(kind.Key, key));
+        Publish(new StoreEvent(kind, key, WatchEventType.Deleted, lastState, version));
+        return Copy(lastState);
+    }
+
+    private void Publish(StoreEvent change)
+    {
+        _history.AddLast(change);
+        while (_history.Count > _options.WatchHistory)
+        {
+            _history.RemoveFirst();
+        }
+
+        // A watcher that cannot keep up is dropped with 410 and lists again, as a real API server does.
+        _watchers.RemoveAll(watcher => !watcher.Offer(change));
+    }
+
+    private void Unsubscribe(Watcher watcher)
+    {
+        lock (_gate)
+        {
+            _watchers.Remove(watcher);
+        }
+
+        watcher.Channel.Writer.TryComplete();
+    }
+
+    private static ObjectKey KeyOf(StoreKind kind, JsonObject json)
+    {
+        var metadata = Metadata(json);
+        var name = metadata["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : string.Empty;
+        var ns = metadata["namespace"] is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : null;
+        var problems = new List<(string, string)>();
+        if (!MetadataRules.IsDnsSubdomain(name))
+        {
+            problems.Add(("metadata.name", "Invalid value: \"" + name + "\": must be a lowercase RFC 1123 subdomain"));
+        }
+
+        if (kind.IsNamespaced && (string.IsNullOrEmpty(ns) || !MetadataRules.IsDnsLabel(ns)))
+        {
+            problems.Add(("metadata.namespace", "Invalid value: \"" + ns + "\": a namespaced object needs a valid namespace"));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ResourceInvalidException(kind.Kind + " \"" + name + "\" is invalid", problems);
+        }
+
+        return new ObjectKey(kind.IsNamespaced ? ns : null, name);
+    }
+
+    // Numbers come back from JSON as whatever width they were written with.
+    private static long AsLong(JsonNode? node) =>
+        node is JsonValue value && long.TryParse(value.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : 0;
+
+    private static JsonObject Metadata(JsonObject json) =>
+        json["metadata"] as JsonObject ?? (JsonObject)(json["metadata"] = new JsonObject());
+
+    private static JsonObject Copy(JsonObject json) => (JsonObject)json.DeepClone();
+
+    private string Timestamp() => _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string RandomSuffix()
+    {
+        const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        return string.Create(5, 0, static (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = Alphabet[Random.Shared.Next(Alphabet.Length)];
+            }
+        });
+    }
+
+    private static string Format(long version) => version.ToString(CultureInfo.InvariantCulture);
+
+    private static long ParseVersion(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? version
+            : throw new ResourceInvalidException("invalid resourceVersion \"" + text + "\"", [("metadata.resourceVersion", "must be a resourceVersion this store issued")]);
+
+    private readonly record struct StoredKey(StoreKindKey Kind, ObjectKey Key);
+
+    private sealed record Stored(JsonObject Json, long Version);
+
+    private sealed class Watcher(StoreKind kind, string? @namespace, Channel<StoreEvent> channel)
+    {
+        public Channel<StoreEvent> Channel { get; } = channel;
+
+        // False when the watcher is full: it is then completed with 410 and must be dropped.
+        public bool Offer(StoreEvent change)
+        {
+            if (change.Kind.Key != kind.Key || (@namespace is not null && change.Key.Namespace != @namespace))
+            {
+                return true;
+            }
+
+            if (Channel.Writer.TryWrite(change))
+            {
+                return true;
+            }
+
+            Channel.Writer.TryComplete(new ResourceGoneException("the watch fell too far behind; list again"));
+            return false;
+        }
+    }
+}
+
+/// <summary>A resource kind as the store keys it: by group and kind, whatever version a client speaks.</summary>
+/// <param name="Group">The API group.</param>
+/// <param name="Kind">The kind.</param>
+/// <param name="Plural">The plural, for messages.</param>
+/// <param name="IsNamespaced">Whether objects live in namespaces.</param>
+/// <param name="HasStatusSubresource">Whether status is written on its own.</param>
+/// <param name="TracksGeneration">Whether metadata.generation counts spec changes (custom resources do).</param>
+public sealed record StoreKind(string Group, string Kind, string Plural, bool IsNamespaced, bool HasStatusSubresource, bool TracksGeneration)
+{
+    /// <summary>The store kind of a resource type.</summary>
+    public static StoreKind Of(ResourceType type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return new(type.Group, type.Kind, type.Plural, type.IsNamespaced, type.HasStatusSubresource, TracksGeneration: type.Group.Length > 0 && type.HasStatusSubresource);
+    }
+
+    internal StoreKindKey Key => new(Group, Kind);
+
+    internal string Describe(ObjectKey key) => Plural + " \"" + key + "\"";
+}
+
+/// <summary>One change in the store.</summary>
+/// <param name="Kind">The kind of the object.</param>
+/// <param name="Key">The object.</param>
+/// <param name="Type">What happened.</param>
+/// <param name="Object">The object after the change (its last state for deletions). Shared: copy before changing.</param>
+/// <param name="Version">The store's resourceVersion after the change.</param>
+public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Type, JsonObject Object, long Version);
+
+/// <summary>An open watch: read changes, dispose to stop.</summary>
+public sealed class StoreWatch(ChannelReader<StoreEvent> reader, Action stop) : IDisposable
+{
+    /// <summary>The changes; completes with <see cref="ResourceGoneException"/> when the watcher fell behind.</summary>
+    public ChannelReader<StoreEvent> Changes { get; } = reader;
+
+    /// <inheritdoc />
+    public void Dispose() => stop();
+}

@@ -1,0 +1,80 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using SpoSdk.Api.Serialization;
+
+namespace SpoSdk.Runtime.Backends.InMemory;
+
+/// <summary>A typed client over the in-memory store; see <see cref="InMemoryBackend"/>.</summary>
+/// <typeparam name="T">The model type.</typeparam>
+internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly InMemoryObjectStore _store;
+    private readonly ObjectAdmission _admission;
+    private readonly StoreKind _kind;
+
+    public InMemoryResourceClient(InMemoryObjectStore store, ObjectAdmission admission)
+    {
+        _store = store;
+        _admission = admission;
+        Type = ResourceType.Of<T>();
+        _kind = StoreKind.Of(Type);
+    }
+
+    public ResourceType Type { get; }
+
+    public Task<T?> GetAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_store.Get(_kind, key) is { } json ? FromStore(json) : null);
+
+    public Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Selector selector;
+        try
+        {
+            selector = Selector.From(options);
+        }
+        catch (FormatException ex)
+        {
+            throw new ResourceInvalidException(ex.Message, [("selector", ex.Message)]);
+        }
+
+        var (items, version) = _store.List(_kind, @namespace, selector);
+        return Task.FromResult(new ResourceList<T>(items.Select(FromStore).ToList(), version));
+    }
+
+    public Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default) =>
+        Task.FromResult(FromStore(_store.Create(_kind, Admit(obj))));
+
+    public Task<T> UpdateAsync(T obj, CancellationToken cancellationToken = default) =>
+        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj))));
+
+    public Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default) =>
+        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), statusOnly: _kind.HasStatusSubresource)));
+
+    public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_store.Delete(_kind, key) is not null);
+
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var watch = _store.Watch(_kind, @namespace, resourceVersion);
+        await foreach (var change in watch.Changes.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new WatchEvent<T>(change.Type, FromStore(change.Object), change.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private JsonObject Admit(T obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var json = JsonSerializer.SerializeToNode(obj, typeof(T), SpoJsonOptions.Lenient)!.AsObject();
+        json["apiVersion"] = Type.ApiVersion;
+        json["kind"] = Type.Kind;
+        return _admission.Admit(json);
+    }
+
+    private T FromStore(JsonObject stored) =>
+        _admission.Present(stored, Type.ApiVersion).Deserialize<T>(SpoJsonOptions.Lenient)!;
+}

@@ -1,0 +1,17 @@
+namespace SpoSdk.Runtime.Backends.InMemory;
+
+/// <summary>Settings of an <see cref="InMemoryObjectStore"/>.</summary>
+public sealed record InMemoryStoreOptions
+{
+    /// <summary>
+    /// Where objects are kept across restarts (one JSON file per object, written atomically), or
+    /// null to keep them in memory only.
+    /// </summary>
+    public string? PersistenceDirectory { get; init; }
+
+    /// <summary>How many changes a watch can resume from; older resourceVersions get 410 Gone.</summary>
+    public int WatchHistory { get; init; } = 10_000;
+
+    /// <summary>How many undelivered events a watcher may have before it is dropped with 410 Gone (it then lists again).</summary>
+    public int WatcherCapacity { get; init; } = 4_096;
+}
