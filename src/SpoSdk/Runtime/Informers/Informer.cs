@@ -1,0 +1,287 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SpoSdk.Api.Serialization;
+using SpoSdk.Runtime.Backends;
+using WatchEventType = SpoSdk.Runtime.Backends.WatchEventType;
+
+namespace SpoSdk.Runtime.Informers;
+
+/// <summary>What changed in an informer's cache.</summary>
+public enum InformerEventType
+{
+    /// <summary>The object appeared.</summary>
+    Added,
+
+    /// <summary>The object changed.</summary>
+    Updated,
+
+    /// <summary>The object went away.</summary>
+    Deleted,
+}
+
+/// <summary>One change to an informer's cache; the objects are shared snapshots: do not change them.</summary>
+/// <param name="Type">What happened.</param>
+/// <param name="Object">The object now (its last state for deletions).</param>
+/// <param name="Old">The object before an update.</param>
+public sealed record InformerEvent<T>(InformerEventType Type, T Object, T? Old);
+
+/// <summary>Settings of an informer.</summary>
+/// <param name="Namespace">Only objects of this namespace; null for all.</param>
+/// <param name="Selector">Only objects matching these selectors (e.g. this node's pods).</param>
+public sealed record InformerOptions(string? Namespace = null, ListOptions? Selector = null);
+
+/// <summary>
+/// A cache of one resource type kept current by list then watch, relisting after 410 Gone or a
+/// broken watch (with backoff), and telling handlers what changed. Reconcilers read from it, not
+/// from the backend. Reads return copies, so a reconciler may change what it got.
+/// </summary>
+/// <typeparam name="T">The model type.</typeparam>
+public sealed class Informer<T> : IAsyncDisposable
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<ObjectKey, T> _cache = new();
+    private readonly List<Action<InformerEvent<T>>> _handlers = new();
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IResourceClient<T> _client;
+    private readonly InformerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private CancellationTokenSource? _stop;
+    private Task? _loop;
+
+    /// <summary>Creates an informer; <see cref="Start"/> begins listing.</summary>
+    public Informer(IResourceClient<T> client, InformerOptions? options = null, TimeProvider? time = null, ILogger<Informer<T>>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+        _options = options ?? new InformerOptions();
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>Whether the first list has filled the cache.</summary>
+    public bool HasSynced => _synced.Task.IsCompletedSuccessfully;
+
+    /// <summary>Adds a handler; it first hears an Added for every object already cached.</summary>
+    public void AddHandler(Action<InformerEvent<T>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        List<T> existing;
+        lock (_gate)
+        {
+            _handlers.Add(handler);
+            existing = [.. _cache.Values];
+        }
+
+        foreach (var obj in existing)
+        {
+            handler(new InformerEvent<T>(InformerEventType.Added, obj, null));
+        }
+    }
+
+    /// <summary>Starts listing and watching in the background until disposed or <paramref name="cancellationToken"/> ends.</summary>
+    public void Start(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_loop is not null)
+            {
+                return;
+            }
+
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Waits until the first list has filled the cache.</summary>
+    public Task WaitForSyncAsync(CancellationToken cancellationToken = default) => _synced.Task.WaitAsync(cancellationToken);
+
+    /// <summary>A copy of the cached object, or null.</summary>
+    public T? Get(ObjectKey key)
+    {
+        lock (_gate)
+        {
+            return _cache.TryGetValue(key, out var obj) ? Clone(obj) : null;
+        }
+    }
+
+    /// <summary>Copies of the cached objects that match, ordered by namespace and name.</summary>
+    public IReadOnlyList<T> List(Func<T, bool>? predicate = null)
+    {
+        List<T> items;
+        lock (_gate)
+        {
+            items = _cache.Values.Where(o => predicate is null || predicate(o)).ToList();
+        }
+
+        return items
+            .OrderBy(o => o.Metadata.NamespaceProperty, StringComparer.Ordinal)
+            .ThenBy(o => o.Metadata.Name, StringComparer.Ordinal)
+            .Select(Clone)
+            .ToList();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Task? loop;
+        lock (_gate)
+        {
+            loop = _loop;
+            _stop?.Cancel();
+        }
+
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false);
+        }
+
+        _stop?.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var list = await _client.ListAsync(_options.Namespace, _options.Selector, cancellationToken).ConfigureAwait(false);
+                Replace(list.Items);
+                _synced.TrySetResult();
+                backoff = TimeSpan.FromMilliseconds(100);
+                await WatchAsync(list.ResourceVersion, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ResourceGoneException)
+            {
+                _logger.LogDebug("Watch of {Type} expired; listing again", _client.Type.Kind);
+                continue;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogWarning(ex, "List or watch of {Type} failed; retrying in {Delay}", _client.Type.Kind, backoff);
+                try
+                {
+                    await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private async Task WatchAsync(string resourceVersion, CancellationToken cancellationToken)
+    {
+        var version = resourceVersion;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await foreach (var change in _client.WatchAsync(_options.Namespace, version, cancellationToken).ConfigureAwait(false))
+            {
+                version = change.ResourceVersion;
+                if (change.Object is null || change.Type == WatchEventType.Bookmark)
+                {
+                    continue;
+                }
+
+                // A server-side selector still sends objects that stopped matching; they leave the cache.
+                Apply(change.Type, change.Object);
+            }
+        }
+    }
+
+    private void Replace(IReadOnlyList<T> items)
+    {
+        var events = new List<InformerEvent<T>>();
+        lock (_gate)
+        {
+            var fresh = items.ToDictionary(ObjectKey.Of);
+            foreach (var (key, old) in _cache.Where(p => !fresh.ContainsKey(p.Key)).ToList())
+            {
+                _cache.Remove(key);
+                events.Add(new InformerEvent<T>(InformerEventType.Deleted, old, null));
+            }
+
+            foreach (var (key, obj) in fresh)
+            {
+                if (_cache.TryGetValue(key, out var old))
+                {
+                    if (old.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
+                    {
+                        events.Add(new InformerEvent<T>(InformerEventType.Updated, obj, old));
+                    }
+                }
+                else
+                {
+                    events.Add(new InformerEvent<T>(InformerEventType.Added, obj, null));
+                }
+
+                _cache[key] = obj;
+            }
+        }
+
+        Notify(events);
+    }
+
+    private void Apply(WatchEventType type, T obj)
+    {
+        var key = ObjectKey.Of(obj);
+        InformerEvent<T>? change;
+        lock (_gate)
+        {
+            _cache.TryGetValue(key, out var old);
+            if (type == WatchEventType.Deleted)
+            {
+                _cache.Remove(key);
+                change = new InformerEvent<T>(InformerEventType.Deleted, obj, old);
+            }
+            else
+            {
+                _cache[key] = obj;
+                change = new InformerEvent<T>(old is null ? InformerEventType.Added : InformerEventType.Updated, obj, old);
+            }
+        }
+
+        Notify([change]);
+    }
+
+    private void Notify(List<InformerEvent<T>> events)
+    {
+        Action<InformerEvent<T>>[] handlers;
+        lock (_gate)
+        {
+            handlers = [.. _handlers];
+        }
+
+        foreach (var change in events)
+        {
+            foreach (var handler in handlers)
+            {
+                try
+                {
+                    handler(change);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // One broken handler must not starve the others or stop the informer.
+                    _logger.LogError(ex, "An informer handler for {Type} failed", _client.Type.Kind);
+                }
+            }
+        }
+    }
+
+    private static T Clone(T obj) =>
+        JsonSerializer.SerializeToNode(obj, SpoJsonOptions.Lenient).Deserialize<T>(SpoJsonOptions.Lenient)!;
+}
