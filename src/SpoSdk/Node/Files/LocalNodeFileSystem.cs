@@ -1,0 +1,196 @@
+using System.Runtime.InteropServices;
+
+namespace SpoSdk.Node.Files;
+
+/// <summary>
+/// <see cref="INodeFileSystem"/> on the local disk. Writes go to a temporary file in the target's
+/// directory, are flushed to disk, renamed over the target, and the directory is flushed too, so
+/// a process killed at any moment leaves the old file or the new one. Paths with <c>.</c> or
+/// <c>..</c> parts, and symbolic links that lead out of the root, are refused.
+/// </summary>
+public sealed partial class LocalNodeFileSystem : INodeFileSystem
+{
+    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private readonly string _root;
+    private readonly bool _isHostRoot;
+
+    /// <summary>Creates the view of <paramref name="root"/> (created when missing).</summary>
+    public LocalNodeFileSystem(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        var full = Path.GetFullPath(root);
+        _isHostRoot = full == "/";
+        if (!_isHostRoot)
+        {
+            Directory.CreateDirectory(full);
+            full = RealPath(full).TrimEnd('/');
+        }
+
+        _root = full;
+    }
+
+    /// <inheritdoc />
+    public string Root => _root;
+
+    /// <inheritdoc />
+    public byte[]? ReadAllBytes(string hostPath)
+    {
+        var path = Resolve(hostPath, createDirectories: false);
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+    {
+        var path = Resolve(hostPath, createDirectories: true);
+        if (File.Exists(path) && new FileInfo(path).Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+        {
+            return false;
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = mode;
+            }
+
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        SyncDirectory(directory);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool Delete(string hostPath)
+    {
+        var path = Resolve(hostPath, createDirectories: false);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        SyncDirectory(Path.GetDirectoryName(path)!);
+        return true;
+    }
+
+    // The local path of a host path, after checking it cannot lead out of the root.
+    private string Resolve(string hostPath, bool createDirectories)
+    {
+        ArgumentNullException.ThrowIfNull(hostPath);
+        var parts = hostPath.Split('/');
+        if (!hostPath.StartsWith('/') || parts.Skip(1).Any(p => p is "" or "." or "..") || hostPath.Contains('\0'))
+        {
+            throw new UnauthorizedAccessException("refusing node path \"" + hostPath + "\": it must be absolute and plain");
+        }
+
+        var path = _isHostRoot ? hostPath : _root + hostPath;
+        var directory = Path.GetDirectoryName(path)!;
+        if (!_isHostRoot)
+        {
+            // Check the deepest directory that exists before creating anything below it: creating
+            // through a link that leads out would already write outside the root.
+            var existing = directory;
+            while (!Directory.Exists(existing) && existing.Length > _root.Length)
+            {
+                existing = Path.GetDirectoryName(existing)!;
+            }
+
+            var real = RealPath(existing);
+            if (real != _root && !real.StartsWith(_root + "/", StringComparison.Ordinal))
+            {
+                throw new UnauthorizedAccessException("refusing node path \"" + hostPath + "\": a symbolic link leads out of the node root");
+            }
+        }
+
+        if (createDirectories)
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory, DirectoryMode);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+
+        return path;
+    }
+
+    private static string RealPath(string path)
+    {
+        var pointer = RealPathNative(path, IntPtr.Zero);
+        if (pointer == IntPtr.Zero)
+        {
+            return Path.GetFullPath(path);
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(pointer)!;
+        }
+        finally
+        {
+            Free(pointer);
+        }
+    }
+
+    // rename() is only durable once the directory entry itself reaches the disk.
+    private static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
+        var fd = Open(directory, ReadOnlyDirectory);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        _ = FSync(fd);
+        _ = Close(fd);
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr RealPathNative(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(IntPtr pointer);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

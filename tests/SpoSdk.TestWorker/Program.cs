@@ -1,0 +1,19 @@
+using System.Text;
+using SpoSdk.Node.Files;
+
+// Test worker: `write-loop ROOT HOSTPATH SIZE` rewrites one node file forever, alternating two
+// payloads of SIZE bytes (all 'A' then all 'B'), so a test can kill it mid-write and check that the
+// file is always one payload or the other, never a mix.
+if (args is ["write-loop", var root, var hostPath, var sizeText] && int.TryParse(sizeText, out var size))
+{
+    var files = new LocalNodeFileSystem(root);
+    var payloads = new[] { Encoding.ASCII.GetBytes(new string('A', size)), Encoding.ASCII.GetBytes(new string('B', size)) };
+    Console.WriteLine("ready");
+    for (var i = 0; ; i++)
+    {
+        files.WriteIfChanged(hostPath, payloads[i % 2]);
+    }
+}
+
+Console.Error.WriteLine("usage: SpoSdk.TestWorker write-loop ROOT HOSTPATH SIZE");
+return 2;

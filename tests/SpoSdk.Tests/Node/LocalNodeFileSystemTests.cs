@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using SpoSdk.Node.Files;
+
+namespace SpoSdk.Tests.Node;
+
+/// <summary>Node files: confined to the root, written atomically, never torn even when the writer is killed.</summary>
+public sealed class LocalNodeFileSystemTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("spo-node-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Writes_only_when_the_content_changes()
+    {
+        var files = new LocalNodeFileSystem(_root);
+
+        Assert.True(files.WriteIfChanged("/var/lib/kubelet/seccomp/operator/a.json", "{}"u8));
+        Assert.False(files.WriteIfChanged("/var/lib/kubelet/seccomp/operator/a.json", "{}"u8));
+        Assert.True(files.WriteIfChanged("/var/lib/kubelet/seccomp/operator/a.json", "{\"x\":1}"u8));
+        Assert.Equal("{\"x\":1}"u8.ToArray(), files.ReadAllBytes("/var/lib/kubelet/seccomp/operator/a.json"));
+        Assert.Null(files.ReadAllBytes("/var/lib/kubelet/seccomp/operator/missing.json"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(Path.Combine(_root, "var/lib/kubelet/seccomp/operator/a.json")));
+        Assert.True(files.Delete("/var/lib/kubelet/seccomp/operator/a.json"));
+        Assert.False(files.Delete("/var/lib/kubelet/seccomp/operator/a.json"));
+        Assert.Empty(Directory.EnumerateFiles(_root, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Theory]
+    [InlineData("relative/path")]
+    [InlineData("/var/lib/../../etc/passwd")]
+    [InlineData("/var/./lib/x")]
+    [InlineData("/var//lib/x")]
+    [InlineData("/var/lib/x\0y")]
+    public void Paths_that_could_escape_are_refused(string hostPath)
+    {
+        var files = new LocalNodeFileSystem(_root);
+        Assert.Throws<UnauthorizedAccessException>(() => files.WriteIfChanged(hostPath, "x"u8));
+    }
+
+    [Fact]
+    public void A_symbolic_link_out_of_the_root_is_refused()
+    {
+        var outside = Directory.CreateTempSubdirectory("spo-outside-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(_root, "var/lib"));
+            Directory.CreateSymbolicLink(Path.Combine(_root, "var/lib/kubelet"), outside);
+            var files = new LocalNodeFileSystem(_root);
+
+            Assert.Throws<UnauthorizedAccessException>(() => files.WriteIfChanged("/var/lib/kubelet/seccomp/x.json", "x"u8));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_writer_killed_at_any_moment_leaves_a_whole_file()
+    {
+        const string HostPath = "/var/lib/kubelet/seccomp/operator/torn.json";
+        const int Size = 2 * 1024 * 1024;
+        var worker = Path.Combine(AppContext.BaseDirectory, "SpoSdk.TestWorker.dll");
+        var random = new Random(42);
+        for (var round = 0; round < 12; round++)
+        {
+            using var process = Process.Start(new ProcessStartInfo("dotnet") { ArgumentList = { worker, "write-loop", _root, HostPath, Size.ToString(System.Globalization.CultureInfo.InvariantCulture) }, RedirectStandardOutput = true })!;
+            Assert.Equal("ready", await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            await Task.Delay(random.Next(5, 60));
+            process.Kill();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            var content = await File.ReadAllBytesAsync(Path.Combine(_root, HostPath.TrimStart('/')));
+            Assert.Equal(Size, content.Length);
+            Assert.True(content.All(b => b == content[0]) && content[0] is (byte)'A' or (byte)'B', "round " + round + ": the file is torn");
+        }
+    }
+}
