@@ -53,6 +53,18 @@ public sealed class WorkQueue<TKey> : IDisposable
         }
     }
 
+    /// <summary>Whether no key waits or is being worked on (keys due later do not count).</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count == 0 && _processing.Count == 0;
+            }
+        }
+    }
+
     /// <summary>Adds a key now.</summary>
     public void Add(TKey key)
     {

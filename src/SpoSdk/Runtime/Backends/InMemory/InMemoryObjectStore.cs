@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -41,6 +42,9 @@ public sealed class InMemoryObjectStore
             }
         }
     }
+
+    /// <summary>The settings this store was created with.</summary>
+    public InMemoryStoreOptions Options => _options;
 
     /// <summary>The resourceVersion of the whole store now.</summary>
     public string ResourceVersion
@@ -201,7 +205,7 @@ public sealed class InMemoryObjectStore
             _watchers.Add(watcher);
         }
 
-        return new StoreWatch(channel.Reader, () => Unsubscribe(watcher));
+        return new StoreWatch(channel.Reader, () => Unsubscribe(watcher), kind, CurrentVersion);
     }
 
     private JsonObject Merged(StoreKind kind, JsonObject stored, JsonObject incoming)
@@ -270,8 +274,10 @@ public sealed class InMemoryObjectStore
         var version = ++_resourceVersion;
         Metadata(json)["resourceVersion"] = Format(version);
         _files?.Write(kind, key, json);
-        _objects[new StoredKey(kind.Key, key)] = new Stored(json, version);
-        Publish(new StoreEvent(kind, key, type, json, version));
+        var storedKey = new StoredKey(kind.Key, key);
+        var previous = _objects.TryGetValue(storedKey, out var before) ? before.Json : null;
+        _objects[storedKey] = new Stored(json, version);
+        Publish(new StoreEvent(kind, key, type, json, version, previous));
         return Copy(json);
     }
 
@@ -280,8 +286,8 @@ public sealed class InMemoryObjectStore
         var version = ++_resourceVersion;
         Metadata(lastState)["resourceVersion"] = Format(version);
         _files?.Delete(kind, key);
-        _objects.Remove(new StoredKey(kind.Key, key));
-        Publish(new StoreEvent(kind, key, WatchEventType.Deleted, lastState, version));
+        _objects.Remove(new StoredKey(kind.Key, key), out var before);
+        Publish(new StoreEvent(kind, key, WatchEventType.Deleted, lastState, version, before?.Json));
         return Copy(lastState);
     }
 
@@ -295,6 +301,14 @@ public sealed class InMemoryObjectStore
 
         // A watcher that cannot keep up is dropped with 410 and lists again, as a real API server does.
         _watchers.RemoveAll(watcher => !watcher.Offer(change));
+    }
+
+    private long CurrentVersion()
+    {
+        lock (_gate)
+        {
+            return _resourceVersion;
+        }
     }
 
     private void Unsubscribe(Watcher watcher)
@@ -409,20 +423,121 @@ public sealed record StoreKind(string Group, string Kind, string Plural, bool Is
     internal string Describe(ObjectKey key) => Plural + " \"" + key + "\"";
 }
 
-/// <summary>One change in the store.</summary>
+/// <summary>One change in the store, or a bookmark (see <see cref="StoreWatch.ReadAsync"/>).</summary>
 /// <param name="Kind">The kind of the object.</param>
-/// <param name="Key">The object.</param>
+/// <param name="Key">The object (default for bookmarks).</param>
 /// <param name="Type">What happened.</param>
-/// <param name="Object">The object after the change (its last state for deletions). Shared: copy before changing.</param>
+/// <param name="Object">
+/// The object after the change (its last state for deletions); for bookmarks only
+/// <c>metadata.resourceVersion</c>. Shared: copy before changing.
+/// </param>
 /// <param name="Version">The store's resourceVersion after the change.</param>
-public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Type, JsonObject Object, long Version);
+/// <param name="Previous">
+/// The object before the change (null for creations and bookmarks), so a filtered watch can tell
+/// an object that stopped matching its selector (a deletion to that watcher) from one that started to. Shared.
+/// </param>
+public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Type, JsonObject Object, long Version, JsonObject? Previous = null);
 
 /// <summary>An open watch: read changes, dispose to stop.</summary>
-public sealed class StoreWatch(ChannelReader<StoreEvent> reader, Action stop) : IDisposable
+public sealed class StoreWatch : IDisposable
 {
+    private readonly Action _stop;
+    private readonly StoreKind? _kind;
+    private readonly Func<long>? _currentVersion;
+
+    /// <summary>Creates a watch over a change channel; <paramref name="stop"/> runs on dispose. Such a watch makes no bookmarks.</summary>
+    public StoreWatch(ChannelReader<StoreEvent> reader, Action stop)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(stop);
+        Changes = reader;
+        _stop = stop;
+    }
+
+    internal StoreWatch(ChannelReader<StoreEvent> reader, Action stop, StoreKind kind, Func<long> currentVersion)
+        : this(reader, stop)
+    {
+        _kind = kind;
+        _currentVersion = currentVersion;
+    }
+
     /// <summary>The changes; completes with <see cref="ResourceGoneException"/> when the watcher fell behind.</summary>
-    public ChannelReader<StoreEvent> Changes { get; } = reader;
+    public ChannelReader<StoreEvent> Changes { get; }
+
+    /// <summary>
+    /// The changes, and every <paramref name="bookmarkInterval"/> (when set) a
+    /// <see cref="WatchEventType.Bookmark"/> carrying the store's version at a moment when every
+    /// change up to it has been read, so a client can resume from it. Ends with
+    /// <see cref="ResourceGoneException"/> when the watcher fell behind.
+    /// </summary>
+    public async IAsyncEnumerable<StoreEvent> ReadAsync(TimeSpan? bookmarkInterval, TimeProvider? time = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (bookmarkInterval is not { } interval || interval <= TimeSpan.Zero || _currentVersion is null || _kind is null)
+        {
+            await foreach (var change in Changes.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return change;
+            }
+
+            yield break;
+        }
+
+        time ??= TimeProvider.System;
+        var due = time.GetTimestamp() + (long)(interval.TotalSeconds * time.TimestampFrequency);
+        while (true)
+        {
+            if (Changes.TryRead(out var change))
+            {
+                yield return change;
+                continue;
+            }
+
+            if (time.GetTimestamp() >= due)
+            {
+                // The version is read before the channel is checked: every change up to it was queued
+                // before it could be read, so an empty channel means all of them have been delivered.
+                var version = _currentVersion();
+                if (!Changes.TryPeek(out _))
+                {
+                    due = time.GetTimestamp() + (long)(interval.TotalSeconds * time.TimestampFrequency);
+                    yield return Bookmark(_kind, version);
+                }
+
+                continue;
+            }
+
+            var left = time.GetElapsedTime(time.GetTimestamp(), due);
+            if (!await WaitAsync(left < TimeSpan.Zero ? TimeSpan.Zero : left, time, cancellationToken).ConfigureAwait(false))
+            {
+                // Completed: surfaces the Gone error, if any, the way ReadAllAsync does.
+                await Changes.Completion.ConfigureAwait(false);
+                yield break;
+            }
+        }
+    }
 
     /// <inheritdoc />
-    public void Dispose() => stop();
+    public void Dispose() => _stop();
+
+    // True when a change may be readable or the wait timed out; false when the channel completed.
+    private async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            return await Changes.WaitToReadAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
+    private static StoreEvent Bookmark(StoreKind kind, long version) => new(
+        kind,
+        default,
+        WatchEventType.Bookmark,
+        new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) } },
+        version);
 }

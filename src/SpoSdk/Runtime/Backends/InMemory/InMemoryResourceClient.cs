@@ -60,9 +60,12 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var watch = _store.Watch(_kind, @namespace, resourceVersion);
-        await foreach (var change in watch.Changes.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var change in watch.ReadAsync(_store.Options.BookmarkInterval, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            yield return new WatchEvent<T>(change.Type, FromStore(change.Object), change.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var version = change.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            yield return change.Type == WatchEventType.Bookmark
+                ? new WatchEvent<T>(WatchEventType.Bookmark, null, version)
+                : new WatchEvent<T>(change.Type, FromStore(change.Object), version);
         }
     }
 

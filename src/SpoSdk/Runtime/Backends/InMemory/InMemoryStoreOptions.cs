@@ -14,4 +14,10 @@ public sealed record InMemoryStoreOptions
 
     /// <summary>How many undelivered events a watcher may have before it is dropped with 410 Gone (it then lists again).</summary>
     public int WatcherCapacity { get; init; } = 4_096;
+
+    /// <summary>
+    /// How often a watch reports a bookmark (the version it has reached) so a client can resume
+    /// after a long quiet spell without 410 Gone; null for none. The API server's is about a minute.
+    /// </summary>
+    public TimeSpan? BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
 }

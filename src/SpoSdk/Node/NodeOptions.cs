@@ -1,0 +1,19 @@
+using SpoSdk.Api.Naming;
+
+namespace SpoSdk.Node;
+
+/// <summary>Who and where this node is.</summary>
+public sealed record NodeOptions
+{
+    /// <summary>The node's name (upstream's NODE_NAME).</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>The kubelet directory on the host (upstream's KUBELET_DIR).</summary>
+    public string KubeletDirectory { get; init; } = NodePaths.DefaultKubeletDirectory;
+
+    /// <summary>The namespace the operator (and its SPOD object) lives in.</summary>
+    public string OperatorNamespace { get; init; } = "security-profiles-operator";
+
+    /// <summary>The name of the SPOD configuration object.</summary>
+    public string SpodName { get; init; } = "spod";
+}

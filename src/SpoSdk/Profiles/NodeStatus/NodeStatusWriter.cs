@@ -1,0 +1,111 @@
+using k8s;
+using k8s.Models;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+
+namespace SpoSdk.Profiles.NodeStatus;
+
+/// <summary>
+/// Keeps one node's SecurityProfileNodeStatus objects: named <c>profile-node</c>, owned by the
+/// profile (controller reference), labelled with profile id, node, state and kind, and written only
+/// when something changes.
+/// </summary>
+public sealed class NodeStatusWriter
+{
+    private readonly IResourceClient<SecurityProfileNodeStatus> _statuses;
+
+    /// <summary>Creates the writer for <paramref name="nodeName"/>.</summary>
+    public NodeStatusWriter(IClusterBackend backend, string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        _statuses = backend.Resource<SecurityProfileNodeStatus>();
+        NodeName = nodeName;
+    }
+
+    /// <summary>The node.</summary>
+    public string NodeName { get; }
+
+    /// <summary>The status object's key for a profile on this node.</summary>
+    public ObjectKey KeyFor(string kind, string profileName) => ObjectKey.Cluster(ProfileNames.NodeStatusName(kind, profileName, NodeName));
+
+    /// <summary>The current state on this node, or null when there is no status object.</summary>
+    public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken) =>
+        (await _statuses.GetAsync(KeyFor(kind, profileName), cancellationToken).ConfigureAwait(false))?.Status?.Status;
+
+    /// <summary>Sets the state on this node, creating the status object when missing; writes nothing when it already holds.</summary>
+    public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var key = KeyFor(profile.Kind, profile.Metadata.Name);
+        var existing = await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            var created = await _statuses.CreateAsync(New(profile, key.Name, state), cancellationToken).ConfigureAwait(false);
+            created.Status = new SecurityProfileNodeStatusStatus { Status = state };
+            await _statuses.UpdateStatusAsync(created, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _statuses.UpdateWithRetryAsync(key, s => SetLabel(s, SpoLabels.ProfileState, state.Value!), cancellationToken).ConfigureAwait(false);
+        await _statuses.UpdateStatusWithRetryAsync(
+            key,
+            s =>
+            {
+                if (s.Status?.Status == state)
+                {
+                    return false;
+                }
+
+                s.Status = new SecurityProfileNodeStatusStatus { Status = state };
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes this node's status object of a profile.</summary>
+    public Task<bool> DeleteAsync(string kind, string profileName, CancellationToken cancellationToken) =>
+        _statuses.DeleteAsync(KeyFor(kind, profileName), cancellationToken);
+
+    private SecurityProfileNodeStatus New(IKubernetesObject<V1ObjectMeta> profile, string name, SecurityProfileNodeState state) => new()
+    {
+        Metadata = new V1ObjectMeta
+        {
+            Name = name,
+            Labels = new Dictionary<string, string>
+            {
+                [SpoLabels.ProfileId] = ProfileNames.ProfileId(profile.Kind, profile.Metadata.Name),
+                [SpoLabels.NodeName] = NodeName,
+                [SpoLabels.ProfileState] = state.Value!,
+                [SpoLabels.ProfileKind] = profile.Kind,
+            },
+            OwnerReferences =
+            [
+                new V1OwnerReference
+                {
+                    ApiVersion = profile.ApiVersion,
+                    Kind = profile.Kind,
+                    Name = profile.Metadata.Name,
+                    Uid = profile.Metadata.Uid,
+                    Controller = true,
+                    BlockOwnerDeletion = true,
+                },
+            ],
+        },
+        Spec = new SecurityProfileNodeStatusSpec { NodeName = NodeName },
+    };
+
+    private static bool SetLabel(SecurityProfileNodeStatus status, string key, string value)
+    {
+        status.Metadata.Labels ??= new Dictionary<string, string>();
+        if (status.Metadata.Labels.TryGetValue(key, out var current) && current == value)
+        {
+            return false;
+        }
+
+        status.Metadata.Labels[key] = value;
+        return true;
+    }
+}

@@ -1,0 +1,103 @@
+using SpoSdk.Api.V1;
+
+namespace SpoSdk.Profiles.Seccomp;
+
+/// <summary>Where an <c>oci://</c> base profile comes from (the OCI distribution client and its cache).</summary>
+public interface IOciBaseProfileSource
+{
+    /// <summary>The profile at <paramref name="reference"/> (without the <c>oci://</c> prefix), verified per the trust policy.</summary>
+    Task<SeccompProfile> PullAsync(string reference, CancellationToken cancellationToken);
+}
+
+/// <summary>A base profile chain that cannot be resolved: missing, cyclic, too deep, or not pullable.</summary>
+public sealed class BaseProfileException(string reason, string message) : Exception(message)
+{
+    /// <summary>The event reason upstream uses for this failure.</summary>
+    public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// Resolves a profile's <c>baseProfileName</c> chain, local names or <c>oci://</c> references, at
+/// most 15 deep as upstream, refusing cycles, and returns the spec with the union of every
+/// ancestor's syscalls. Only syscalls are inherited; everything else is the profile's own.
+/// </summary>
+public sealed class BaseProfileResolver
+{
+    /// <summary>Upstream's recursion limit.</summary>
+    public const int MaxDepth = 15;
+
+    /// <summary>The prefix of a base profile kept in an OCI registry.</summary>
+    public const string OciPrefix = "oci://";
+
+    private readonly Func<string, SeccompProfile?> _localProfiles;
+    private readonly IOciBaseProfileSource? _oci;
+
+    /// <summary>Creates a resolver.</summary>
+    /// <param name="localProfiles">Looks up a SeccompProfile by name (e.g. from an informer).</param>
+    /// <param name="oci">Pulls <c>oci://</c> bases; null when OCI bases are not configured.</param>
+    public BaseProfileResolver(Func<string, SeccompProfile?> localProfiles, IOciBaseProfileSource? oci = null)
+    {
+        ArgumentNullException.ThrowIfNull(localProfiles);
+        _localProfiles = localProfiles;
+        _oci = oci;
+    }
+
+    /// <summary>The spec to install: the profile's own, with the merged syscalls of its base chain.</summary>
+    public async Task<SeccompProfileSpec> ResolveAsync(SeccompProfile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var syscalls = SyscallUnion.Normalize(profile.Spec.Syscalls ?? []);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { profile.Metadata.Name };
+        var baseName = profile.Spec.BaseProfileName;
+        for (var depth = 0; !string.IsNullOrEmpty(baseName); depth++)
+        {
+            if (depth >= MaxDepth)
+            {
+                throw new BaseProfileException("InvalidSeccompProfile", "max recursion level of " + MaxDepth + " reached resolving base profiles of " + profile.Metadata.Name);
+            }
+
+            if (!seen.Add(baseName))
+            {
+                throw new BaseProfileException("InvalidSeccompProfile", "base profiles of " + profile.Metadata.Name + " form a cycle at " + baseName);
+            }
+
+            var parent = await LoadAsync(baseName, cancellationToken).ConfigureAwait(false);
+            syscalls = SyscallUnion.Merge(parent.Spec.Syscalls, syscalls);
+            baseName = parent.Spec.BaseProfileName;
+        }
+
+        return new SeccompProfileSpec
+        {
+            State = profile.Spec.State,
+            BaseProfileName = profile.Spec.BaseProfileName,
+            DefaultAction = profile.Spec.DefaultAction,
+            Architectures = profile.Spec.Architectures,
+            ListenerPath = profile.Spec.ListenerPath,
+            ListenerMetadata = profile.Spec.ListenerMetadata,
+            Syscalls = syscalls.Count > 0 ? syscalls : null,
+            Flags = profile.Spec.Flags,
+        };
+    }
+
+    private async Task<SeccompProfile> LoadAsync(string name, CancellationToken cancellationToken)
+    {
+        if (name.StartsWith(OciPrefix, StringComparison.Ordinal))
+        {
+            if (_oci is null)
+            {
+                throw new BaseProfileException("CannotPullSeccompProfile", "base profile " + name + " is in an OCI registry, but no OCI source is configured");
+            }
+
+            try
+            {
+                return await _oci.PullAsync(name[OciPrefix.Length..], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or BaseProfileException))
+            {
+                throw new BaseProfileException("CannotPullSeccompProfile", "cannot pull base profile " + name + ": " + ex.Message);
+            }
+        }
+
+        return _localProfiles(name) ?? throw new BaseProfileException("InvalidSeccompProfile", "base profile " + name + " does not exist");
+    }
+}

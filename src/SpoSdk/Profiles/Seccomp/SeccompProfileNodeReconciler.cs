@@ -1,0 +1,231 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
+using SpoSdk.Node;
+using SpoSdk.Node.Files;
+using SpoSdk.Profiles.NodeStatus;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Controllers;
+using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Informers;
+using SpoSdk.Translators;
+
+namespace SpoSdk.Profiles.Seccomp;
+
+/// <summary>
+/// The node side of a SeccompProfile (upstream's daemon reconciler, runtime.md §1): resolves the
+/// base chain, applies the SPOD allow-list, writes <c>&lt;kubelet&gt;/seccomp/operator/&lt;name&gt;.json</c>
+/// atomically under the node root, and keeps this node's finalizer and status object. Idempotent:
+/// an unchanged profile causes no write at all.
+/// </summary>
+/// <remarks>
+/// Decisions where upstream is plainly wrong (runtime.md §10): the syscall union is de-duplicated
+/// (see <see cref="SyscallUnion"/>); a profile switched to Disabled has its file removed, so pods
+/// cannot keep using a profile its owner turned off; the <c>syscalls</c> annotation is written only
+/// for profiles with a base (otherwise it repeats the spec) and only when it changes.
+/// </remarks>
+public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
+{
+    private static readonly TimeSpan RetryLater = TimeSpan.FromSeconds(10);
+
+    private readonly Informer<SeccompProfile> _profiles;
+    private readonly Informer<SecurityProfilesOperatorDaemon>? _spod;
+    private readonly IResourceClient<SeccompProfile> _client;
+    private readonly INodeFileSystem _files;
+    private readonly NodePaths _paths;
+    private readonly NodeOptions _node;
+    private readonly NodeStatusWriter _status;
+    private readonly BaseProfileResolver _bases;
+    private readonly IEventRecorder _events;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the reconciler.</summary>
+    public SeccompProfileNodeReconciler(
+        IClusterBackend backend,
+        Informer<SeccompProfile> profiles,
+        Informer<SecurityProfilesOperatorDaemon>? spod,
+        INodeFileSystem files,
+        NodeOptions node,
+        IEventRecorder events,
+        IOciBaseProfileSource? oci = null,
+        ILogger<SeccompProfileNodeReconciler>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(events);
+        _profiles = profiles;
+        _spod = spod;
+        _client = backend.Resource<SeccompProfile>();
+        _files = files;
+        _node = node;
+        _paths = new NodePaths(node.KubeletDirectory);
+        _status = new NodeStatusWriter(backend, node.NodeName);
+        _bases = new BaseProfileResolver(name => _profiles.Get(ObjectKey.Cluster(name)), oci);
+        _events = events;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var profile = _profiles.Get(key);
+        if (profile is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (profile.Metadata.DeletionTimestamp is not null)
+        {
+            return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+
+        string path;
+        try
+        {
+            path = _paths.SeccompProfile(profile.Metadata.Name);
+        }
+        catch (UnsafeNodePathException ex)
+        {
+            await FailAsync(profile, "CannotSaveSeccompProfile", ex.Message, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        if (await EnsureOwnedAsync(profile, cancellationToken).ConfigureAwait(false) is not { } owned)
+        {
+            return ReconcileResult.Done;
+        }
+
+        profile = owned;
+        if (profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true || profile.Spec.State == SeccompProfileSpecState.Disabled)
+        {
+            _files.Delete(path);
+            var state = profile.Spec.State == SeccompProfileSpecState.Disabled ? SecurityProfileNodeState.Disabled : SecurityProfileNodeState.Partial;
+            await _status.SetStateAsync(profile, state, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        SeccompProfileSpec spec;
+        try
+        {
+            spec = await _bases.ResolveAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BaseProfileException ex)
+        {
+            await FailAsync(profile, ex.Reason, ex.Message, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.After(RetryLater);
+        }
+
+        var spodSecurity = _spod?.Get(new ObjectKey(_node.OperatorNamespace, _node.SpodName))?.Spec?.Security;
+        if (AllowedSyscallsPolicy.Check(spec, spodSecurity) is { } refusal)
+        {
+            await FailAsync(profile, "ProfileNotAllowed", refusal, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        if (!string.IsNullOrEmpty(profile.Spec.BaseProfileName))
+        {
+            await AnnotateSyscallsAsync(profile, spec, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_files.WriteIfChanged(path, Encoding.UTF8.GetBytes(SeccompProfileJson.ToCompactJson(spec))))
+        {
+            await _events.RecordAsync(profile, EventKind.Normal, "SavedSeccompProfile", "Successfully saved profile to disk on " + _node.NodeName, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _status.SetStateAsync(profile, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    // The node's finalizer and the profile-id label go on before anything is written to the node,
+    // so a deletion always comes back here to clean up.
+    private Task<SeccompProfile?> EnsureOwnedAsync(SeccompProfile profile, CancellationToken cancellationToken)
+    {
+        var finalizer = profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(_node.NodeName);
+        var id = ProfileNames.ProfileId(profile.Kind, profile.Metadata.Name);
+        if (Finalizers.Contains(profile, finalizer) && profile.Metadata.Label(SpoLabels.ProfileId) == id)
+        {
+            return Task.FromResult<SeccompProfile?>(profile);
+        }
+
+        return _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p =>
+        {
+            var changed = Finalizers.Add(p, finalizer);
+            p.Metadata.Labels ??= new Dictionary<string, string>();
+            if (p.Metadata.Label(SpoLabels.ProfileId) != id)
+            {
+                p.Metadata.Labels[SpoLabels.ProfileId] = id;
+                changed = true;
+            }
+
+            return changed;
+        }, cancellationToken);
+    }
+
+    private async Task<ReconcileResult> DeleteAsync(SeccompProfile profile, CancellationToken cancellationToken)
+    {
+        var finalizer = Finalizers.Contains(profile, SpoFinalizers.PartialProfile) ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(_node.NodeName);
+        if (!Finalizers.Contains(profile, finalizer))
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (await _status.GetStateAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) is { } state && state != SecurityProfileNodeState.Terminating)
+        {
+            await _status.SetStateAsync(profile, SecurityProfileNodeState.Terminating, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Pods still run with it: the file stays until they are gone.
+        if (Finalizers.Contains(profile, SpoFinalizers.InUseByActivePods))
+        {
+            return ReconcileResult.After(RetryLater);
+        }
+
+        try
+        {
+            _files.Delete(_paths.SeccompProfile(profile.Metadata.Name));
+        }
+        catch (UnsafeNodePathException)
+        {
+            // Nothing can have been written for such a name.
+        }
+
+        await _status.DeleteAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
+        await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => Finalizers.Remove(p, finalizer), cancellationToken).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private Task AnnotateSyscallsAsync(SeccompProfile profile, SeccompProfileSpec resolved, CancellationToken cancellationToken)
+    {
+        var value = JsonSerializer.Serialize(resolved.Syscalls ?? [], SpoJsonOptions.Pruning);
+        if (profile.Metadata.Annotation(SpoAnnotations.Syscalls) == value)
+        {
+            return Task.CompletedTask;
+        }
+
+        return _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p =>
+        {
+            p.Metadata.Annotations ??= new Dictionary<string, string>();
+            if (p.Metadata.Annotation(SpoAnnotations.Syscalls) == value)
+            {
+                return false;
+            }
+
+            p.Metadata.Annotations[SpoAnnotations.Syscalls] = value;
+            return true;
+        }, cancellationToken);
+    }
+
+    private async Task FailAsync(SeccompProfile profile, string reason, string message, CancellationToken cancellationToken)
+    {
+        _logger.LogWarning("SeccompProfile {Name} on {Node}: {Reason}: {Message}", profile.Metadata.Name, _node.NodeName, reason, message);
+        await _events.RecordAsync(profile, EventKind.Warning, reason, message, cancellationToken).ConfigureAwait(false);
+        await _status.SetStateAsync(profile, SecurityProfileNodeState.Error, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+using SpoSdk.Api.Serialization;
+
+namespace SpoSdk.Runtime.Backends.Kubernetes;
+
+/// <summary>
+/// A typed client for one resource type over a Kubernetes API server; see <see cref="KubernetesBackend"/>.
+/// URLs follow <see cref="ResourceType"/> (core group under <c>/api</c>, namespaced or cluster-scoped
+/// shapes); bodies are written and read with SpoSdk's own JSON options.
+/// </summary>
+/// <typeparam name="T">The model type.</typeparam>
+internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    // Background is the API server's default for most kinds; sent explicitly, as kubectl does.
+    private static readonly byte[] DeleteBody = "{\"propagationPolicy\":\"Background\"}"u8.ToArray();
+
+    // Short enough to notice a dead connection, long enough not to break a slow server's stream.
+    private static readonly TimeSpan WatchGrace = TimeSpan.FromSeconds(30);
+
+    private readonly KubernetesApiConnection _api;
+    private readonly KubernetesBackendOptions _options;
+    private readonly string _groupVersionPath;
+
+    public KubernetesResourceClient(KubernetesApiConnection api, KubernetesBackendOptions options)
+    {
+        _api = api;
+        _options = options;
+        Type = ResourceType.Of<T>();
+        _groupVersionPath = Type.Group.Length == 0 ? "/api/" + Type.Version : "/apis/" + Type.Group + "/" + Type.Version;
+    }
+
+    public ResourceType Type { get; }
+
+    public async Task<T?> GetAsync(ObjectKey key, CancellationToken cancellationToken = default)
+    {
+        if (!IsAddressable(key))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var response = await _api.SendAsync(HttpMethod.Get, ObjectPath(key.Namespace, key.Name), null, cancellationToken).ConfigureAwait(false);
+            return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ListPagesAsync(@namespace, options, _options.PageSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceGoneException)
+        {
+            // A continue token outlived the server's history; as client-go's pager does, list in one go.
+            return await ListPagesAsync(@namespace, options, 0, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default)
+    {
+        var (ns, _) = Locate(obj, needName: false);
+        using var response = await _api.SendAsync(HttpMethod.Post, CollectionPath(ns), Serialize(obj), cancellationToken).ConfigureAwait(false);
+        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<T> UpdateAsync(T obj, CancellationToken cancellationToken = default)
+    {
+        var (ns, name) = Locate(obj, needName: true);
+        using var response = await _api.SendAsync(HttpMethod.Put, ObjectPath(ns, name), Serialize(obj), cancellationToken).ConfigureAwait(false);
+        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default)
+    {
+        // Kinds without a status subresource (Event, Lease) keep status in the object itself.
+        var (ns, name) = Locate(obj, needName: true);
+        var path = Type.HasStatusSubresource ? ObjectPath(ns, name) + "/status" : ObjectPath(ns, name);
+        using var response = await _api.SendAsync(HttpMethod.Put, path, Serialize(obj), cancellationToken).ConfigureAwait(false);
+        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default)
+    {
+        if (!IsAddressable(key))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var response = await _api.SendAsync(HttpMethod.Delete, ObjectPath(key.Namespace, key.Name), DeleteBody, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ResourceNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var version = resourceVersion;
+        var timeoutSeconds = Math.Max(1, (int)_options.WatchTimeout.TotalSeconds);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var query = "?watch=true&allowWatchBookmarks=true&timeoutSeconds=" + timeoutSeconds.ToString(CultureInfo.InvariantCulture)
+                + (string.IsNullOrEmpty(version) ? string.Empty : "&resourceVersion=" + Uri.EscapeDataString(version));
+
+            // The server ends the request after timeoutSeconds; a stream silent for much longer is a dead
+            // connection, abandoned so the loop reconnects from the last version seen.
+            using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            stalled.CancelAfter(_options.WatchTimeout + WatchGrace);
+            using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, stalled.Token).ConfigureAwait(false);
+            await using var stream = await response.Content.ReadAsStreamAsync(stalled.Token).ConfigureAwait(false);
+            await using var frames = new WatchFrameReader(stream, _options.MaxWatchEventBytes);
+            while (await NextFrameAsync(frames, stalled.Token, cancellationToken).ConfigureAwait(false) is { } frame)
+            {
+                WatchEvent<T> change;
+                using (frame)
+                {
+                    change = ToWatchEvent(frame.RootElement);
+                }
+
+                version = change.ResourceVersion;
+                yield return change;
+            }
+        }
+    }
+
+    // Null at the end of the stream or when the connection stalled; cancellation by the caller propagates.
+    private static async Task<JsonDocument?> NextFrameAsync(WatchFrameReader frames, CancellationToken stalled, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await frames.ReadAsync(stalled).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (IOException) when (stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private WatchEvent<T> ToWatchEvent(JsonElement root)
+    {
+        var type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (!root.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException("a watch event has no object");
+        }
+
+        switch (type)
+        {
+            case "ADDED":
+            case "MODIFIED":
+            case "DELETED":
+                var item = Complete(obj.Deserialize<T>(SpoJsonOptions.Lenient) ?? throw new InvalidDataException("a watch event's object is null"));
+                var eventType = type == "ADDED" ? WatchEventType.Added : type == "MODIFIED" ? WatchEventType.Modified : WatchEventType.Deleted;
+                return new WatchEvent<T>(eventType, item, item.Metadata?.ResourceVersion ?? string.Empty);
+            case "BOOKMARK":
+                var version = obj.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+                    && metadata.TryGetProperty("resourceVersion", out var rv) && rv.ValueKind == JsonValueKind.String
+                        ? rv.GetString()!
+                        : throw new InvalidDataException("a bookmark has no resourceVersion");
+                return new WatchEvent<T>(WatchEventType.Bookmark, null, version);
+            case "ERROR":
+                // 410 Expired/Gone here is the usual way a watch from a compacted version ends.
+                throw KubernetesApiConnection.FromStatus(obj, 500, "InternalError");
+            default:
+                throw new InvalidDataException("unknown watch event type '" + type + "'");
+        }
+    }
+
+    private async Task<ResourceList<T>> ListPagesAsync(string? @namespace, ListOptions? options, int pageSize, CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        string? continueToken = null;
+        string resourceVersion;
+        do
+        {
+            var query = new StringBuilder();
+            Append(query, "labelSelector", options?.LabelSelector);
+            Append(query, "fieldSelector", options?.FieldSelector);
+            Append(query, "limit", pageSize > 0 ? pageSize.ToString(CultureInfo.InvariantCulture) : null);
+            Append(query, "continue", continueToken);
+            using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
+            var page = await response.Content.ReadFromJsonAsync<ListPage>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException("the list response is empty");
+            items.AddRange((page.Items ?? []).Select(Complete));
+            resourceVersion = page.Metadata?.ResourceVersion ?? string.Empty;
+            continueToken = page.Metadata?.Continue;
+        }
+        while (!string.IsNullOrEmpty(continueToken));
+
+        return new ResourceList<T>(items, resourceVersion);
+    }
+
+    private static void Append(StringBuilder query, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            query.Append(query.Length == 0 ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
+        }
+    }
+
+    private bool IsAddressable(ObjectKey key) =>
+        !string.IsNullOrEmpty(key.Name) && (!Type.IsNamespaced || !string.IsNullOrEmpty(key.Namespace));
+
+    // The namespace and name an object is sent to; refused locally as the in-memory cluster refuses them.
+    private (string? Namespace, string Name) Locate(T obj, bool needName)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var name = obj.Metadata?.Name ?? string.Empty;
+        var ns = Type.IsNamespaced ? obj.Metadata?.NamespaceProperty : null;
+        var problems = new List<(string, string)>();
+        if (needName && name.Length == 0)
+        {
+            problems.Add(("metadata.name", "Required value: name is required"));
+        }
+
+        if (Type.IsNamespaced && string.IsNullOrEmpty(ns))
+        {
+            problems.Add(("metadata.namespace", "Required value: a namespaced object needs a namespace"));
+        }
+
+        return problems.Count > 0
+            ? throw new ResourceInvalidException(Type.Kind + " \"" + name + "\" is invalid", problems)
+            : (ns, name);
+    }
+
+    private string CollectionPath(string? @namespace) =>
+        @namespace is null
+            ? _groupVersionPath + "/" + Type.Plural
+            : _groupVersionPath + "/namespaces/" + Uri.EscapeDataString(@namespace) + "/" + Type.Plural;
+
+    private string ObjectPath(string? @namespace, string name) => CollectionPath(Type.IsNamespaced ? @namespace : null) + "/" + Uri.EscapeDataString(name);
+
+    private byte[] Serialize(T obj)
+    {
+        // Through a node so apiVersion and kind are right without touching the caller's object.
+        var json = JsonSerializer.SerializeToNode(obj, typeof(T), SpoJsonOptions.Lenient)!.AsObject();
+        json["apiVersion"] = Type.ApiVersion;
+        json["kind"] = Type.Kind;
+        return JsonSerializer.SerializeToUtf8Bytes(json, SpoJsonOptions.Lenient);
+    }
+
+    private async Task<T> ReadObjectAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        Complete(await response.Content.ReadFromJsonAsync<T>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException("the API server answered with an empty object"));
+
+    // List items of core kinds come without apiVersion and kind; callers get them filled in.
+    private T Complete(T obj)
+    {
+        if (string.IsNullOrEmpty(obj.ApiVersion))
+        {
+            obj.ApiVersion = Type.ApiVersion;
+        }
+
+        if (string.IsNullOrEmpty(obj.Kind))
+        {
+            obj.Kind = Type.Kind;
+        }
+
+        return obj;
+    }
+
+    private sealed class ListPage
+    {
+        [JsonPropertyName("metadata")]
+        public ListPageMetadata? Metadata { get; set; }
+
+        [JsonPropertyName("items")]
+        public List<T>? Items { get; set; }
+    }
+
+    // Our own shape rather than V1ListMeta, whose property names change with the client's generator.
+    private sealed class ListPageMetadata
+    {
+        [JsonPropertyName("resourceVersion")]
+        public string? ResourceVersion { get; set; }
+
+        [JsonPropertyName("continue")]
+        public string? Continue { get; set; }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using k8s;
+using k8s.Models;
+using SpoSdk.Runtime.Backends;
+
+namespace SpoSdk.Runtime.Events;
+
+/// <summary>Records Kubernetes Events about objects, with upstream's reasons.</summary>
+public interface IEventRecorder
+{
+    /// <summary>Records an event; failures to record are swallowed (events are best effort).</summary>
+    Task RecordAsync(IKubernetesObject<V1ObjectMeta> about, EventKind kind, string reason, string message, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Whether an event reports normal operation or a problem.</summary>
+public enum EventKind
+{
+    /// <summary>Normal operation.</summary>
+    Normal,
+
+    /// <summary>Something went wrong.</summary>
+    Warning,
+}
+
+/// <summary>
+/// Writes core/v1 Events through a backend. Repeats of the same reason and message about the same
+/// object within the object's life are counted on the existing event instead of adding new ones.
+/// </summary>
+public sealed class EventRecorder : IEventRecorder
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<(string Uid, string Reason, string Message), string> _recorded = new();
+    private readonly IResourceClient<Corev1Event> _events;
+    private readonly string _component;
+    private readonly string? _host;
+    private readonly string _eventNamespace;
+    private readonly TimeProvider _time;
+    private long _sequence;
+
+    /// <summary>Creates a recorder.</summary>
+    /// <param name="backend">Where events are written.</param>
+    /// <param name="component">The reporting component, e.g. <c>spod</c>.</param>
+    /// <param name="host">The node, for node-side events.</param>
+    /// <param name="eventNamespace">Where events about cluster-scoped objects go (Kubernetes puts them in <c>default</c>).</param>
+    /// <param name="time">The clock.</param>
+    public EventRecorder(IClusterBackend backend, string component, string? host = null, string eventNamespace = "default", TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        _events = backend.Resource<Corev1Event>();
+        _component = component;
+        _host = host;
+        _eventNamespace = eventNamespace;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public async Task RecordAsync(IKubernetesObject<V1ObjectMeta> about, EventKind kind, string reason, string message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(about);
+        var now = _time.GetUtcNow().UtcDateTime;
+        var ns = string.IsNullOrEmpty(about.Metadata.NamespaceProperty) ? _eventNamespace : about.Metadata.NamespaceProperty;
+        var key = (about.Metadata.Uid ?? about.Metadata.Name, reason, message);
+        string? existing;
+        lock (_gate)
+        {
+            _recorded.TryGetValue(key, out existing);
+        }
+
+        try
+        {
+            if (existing is not null && await _events.GetAsync(new ObjectKey(ns, existing), cancellationToken).ConfigureAwait(false) is { } repeat)
+            {
+                repeat.Count = (repeat.Count ?? 1) + 1;
+                repeat.LastTimestamp = now;
+                await _events.UpdateAsync(repeat, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var name = about.Metadata.Name + "." + _time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture) + Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture);
+            await _events.CreateAsync(
+                new Corev1Event
+                {
+                    Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+                    InvolvedObject = new V1ObjectReference
+                    {
+                        ApiVersion = about.ApiVersion,
+                        Kind = about.Kind,
+                        Name = about.Metadata.Name,
+                        NamespaceProperty = about.Metadata.NamespaceProperty,
+                        Uid = about.Metadata.Uid,
+                        ResourceVersion = about.Metadata.ResourceVersion,
+                    },
+                    Reason = reason,
+                    Message = message,
+                    Type = kind.ToString(),
+                    Count = 1,
+                    FirstTimestamp = now,
+                    LastTimestamp = now,
+                    Source = new V1EventSource { Component = _component, Host = _host },
+                    ReportingComponent = _component,
+                    ReportingInstance = _host,
+                },
+                cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _recorded[key] = name;
+            }
+        }
+        catch (ResourceException)
+        {
+            // Events are best effort: a reconcile never fails because its event could not be written.
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using SpoSdk.Api.Conversion;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
+using SpoSdk.Node;
+using SpoSdk.Node.Files;
+using SpoSdk.Profiles.NodeStatus;
+using SpoSdk.Profiles.Seccomp;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.InMemory;
+using SpoSdk.Runtime.Controllers;
+using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Informers;
+
+namespace SpoSdk.Tests.Profiles;
+
+/// <summary>One node and the manager on the in-memory cluster, with a node root in a temp directory.</summary>
+internal sealed class SeccompNodeFixture : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _running = new();
+    private readonly List<IAsyncDisposable> _informers = new();
+    private readonly List<IDisposable> _controllers = new();
+
+    public SeccompNodeFixture(string nodeName = "node-1")
+    {
+        Root = Directory.CreateTempSubdirectory("spo-node-").FullName;
+        Backend = new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
+        Files = new CountingFileSystem(new LocalNodeFileSystem(Root));
+        var node = new NodeOptions { NodeName = nodeName };
+        var profiles = Informer<SeccompProfile>();
+        var statuses = Informer<SecurityProfileNodeStatus>();
+        var spod = Informer<SecurityProfilesOperatorDaemon>();
+        var events = new EventRecorder(Backend, "spod", nodeName);
+        var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(Backend, profiles, spod, Files, node, events));
+        var aggregator = new Controller<SeccompProfile>("nodestatus", Informer<SeccompProfile>(), new SeccompProfileStatusAggregator(Backend, profiles, statuses, () => [nodeName], new NodePaths()));
+        aggregator.Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
+        daemon.Watches(spod, _ => profiles.List().Select(SpoSdk.Runtime.ObjectKey.Of));
+        foreach (var controller in new[] { daemon, aggregator })
+        {
+            _controllers.Add(controller);
+            _running.Add(controller.RunAsync(_stop.Token));
+        }
+
+        Controllers = [daemon, aggregator];
+    }
+
+    public string Root { get; }
+
+    public InMemoryBackend Backend { get; }
+
+    public CountingFileSystem Files { get; }
+
+    public IReadOnlyList<Controller<SeccompProfile>> Controllers { get; }
+
+    public IResourceClient<SeccompProfile> Profiles => Backend.Resource<SeccompProfile>();
+
+    public string FileOf(string name) => Path.Combine(Root, "var/lib/kubelet/seccomp/operator", name + ".json");
+
+    /// <summary>Waits until <paramref name="condition"/> holds and every queue is idle.</summary>
+    public async Task SettleAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            if (Controllers.All(c => c.Queue.IsIdle) && await condition())
+            {
+                await Task.Delay(50);
+                if (Controllers.All(c => c.Queue.IsIdle) && await condition())
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the node did not settle in time");
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await Task.WhenAll(_running);
+        foreach (var controller in _controllers)
+        {
+            controller.Dispose();
+        }
+
+        foreach (var informer in _informers)
+        {
+            await informer.DisposeAsync();
+        }
+
+        Directory.Delete(Root, recursive: true);
+    }
+
+    private Informer<T> Informer<T>()
+        where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
+    {
+        var informer = new Informer<T>(Backend.Resource<T>());
+        informer.Start(_stop.Token);
+        _informers.Add(informer);
+        return informer;
+    }
+
+    /// <summary>Counts writes, so tests can prove an unchanged resync writes nothing.</summary>
+    internal sealed class CountingFileSystem(INodeFileSystem inner) : INodeFileSystem
+    {
+        private int _writes;
+
+        public int Writes => _writes;
+
+        public string Root => inner.Root;
+
+        public byte[]? ReadAllBytes(string hostPath) => inner.ReadAllBytes(hostPath);
+
+        public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+        {
+            var written = inner.WriteIfChanged(hostPath, content, mode);
+            if (written)
+            {
+                Interlocked.Increment(ref _writes);
+            }
+
+            return written;
+        }
+
+        public bool Delete(string hostPath) => inner.Delete(hostPath);
+    }
+}

@@ -1,0 +1,172 @@
+using k8s.Models;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
+using SpoSdk.Runtime;
+
+namespace SpoSdk.Tests.Profiles;
+
+/// <summary>The seccomp node reconciler and the manager's aggregation, end to end on the in-memory cluster.</summary>
+public sealed class SeccompProfileReconcilerTests
+{
+    [Fact]
+    public async Task A_profile_is_installed_with_upstreams_file_names_labels_and_status()
+    {
+        await using var node = new SeccompNodeFixture();
+        await node.Profiles.CreateAsync(Profile("nginx-secure", rules: [Rule("SCMP_ACT_ALLOW", "openat", "close"), Rule("SCMP_ACT_ERRNO", 1, "ptrace")]));
+
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("nginx-secure")))?.Status?.Status == SeccompProfileState.Installed);
+
+        Assert.Equal(
+            "{\"state\":\"Enabled\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[\"close\",\"openat\"],\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+            File.ReadAllText(node.FileOf("nginx-secure")));
+        var profile = (await node.Profiles.GetAsync(ObjectKey.Cluster("nginx-secure")))!;
+        Assert.Contains("node-1-deleted", profile.Metadata.Finalizers);
+        Assert.Equal("SeccompProfile-nginx-secure", profile.Metadata.Labels[SpoLabels.ProfileId]);
+        Assert.Equal("operator/nginx-secure.json", profile.Status!.LocalhostProfile);
+        var ready = Assert.Single(profile.Status.Conditions!);
+        Assert.Equal(("Ready", "True", "Available"), (ready.Type, ready.Status.Value, ready.Reason));
+
+        var status = (await node.Backend.Resource<SecurityProfileNodeStatus>().GetAsync(ObjectKey.Cluster("nginx-secure-node-1")))!;
+        Assert.Equal(SecurityProfileNodeState.Installed, status.Status!.Status);
+        Assert.Equal("node-1", status.Metadata.Labels[SpoLabels.NodeName]);
+        Assert.Equal("Installed", status.Metadata.Labels[SpoLabels.ProfileState]);
+        Assert.Equal("SeccompProfile", status.Metadata.Labels[SpoLabels.ProfileKind]);
+        Assert.Equal(profile.Metadata.Uid, Assert.Single(status.Metadata.OwnerReferences).Uid);
+    }
+
+    [Fact]
+    public async Task Base_profiles_union_without_duplicates_and_the_leaf_wins()
+    {
+        await using var node = new SeccompNodeFixture();
+        await node.Profiles.CreateAsync(Profile("runc-base", rules: [Rule("SCMP_ACT_ALLOW", "write", "read", "exit_group", "ptrace")]));
+        await node.Profiles.CreateAsync(Profile("app", baseName: "runc-base", rules: [Rule("SCMP_ACT_ALLOW", "read", "openat"), Rule("SCMP_ACT_ERRNO", 1, "ptrace")]));
+
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("app")))?.Status?.Status == SeccompProfileState.Installed);
+
+        Assert.Equal(
+            "{\"state\":\"Enabled\",\"baseProfileName\":\"runc-base\",\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[\"exit_group\",\"openat\",\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+            File.ReadAllText(node.FileOf("app")));
+        var app = (await node.Profiles.GetAsync(ObjectKey.Cluster("app")))!;
+        Assert.Equal("[{\"names\":[\"exit_group\",\"openat\",\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]", app.Metadata.Annotations[SpoAnnotations.Syscalls]);
+    }
+
+    [Theory]
+    [InlineData("missing-base")]
+    [InlineData("cycle")]
+    public async Task An_unresolvable_base_is_an_error_status_and_an_event_never_a_crash(string name)
+    {
+        await using var node = new SeccompNodeFixture();
+        if (name == "cycle")
+        {
+            await node.Profiles.CreateAsync(Profile("loop-a", baseName: "loop-b", rules: []));
+            await node.Profiles.CreateAsync(Profile("loop-b", baseName: "cycle", rules: []));
+        }
+
+        await node.Profiles.CreateAsync(Profile(name, baseName: name == "cycle" ? "loop-a" : "does-not-exist", rules: []));
+
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster(name)))?.Status?.Status == SeccompProfileState.Error);
+        Assert.False(File.Exists(node.FileOf(name)));
+        var events = await node.Backend.Resource<Corev1Event>().ListAsync();
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == name && e.Reason == "InvalidSeccompProfile" && e.Type == "Warning");
+    }
+
+    [Fact]
+    public async Task An_unchanged_resync_writes_nothing()
+    {
+        await using var node = new SeccompNodeFixture();
+        for (var i = 0; i < 20; i++)
+        {
+            await node.Profiles.CreateAsync(Profile("p" + i, rules: [Rule("SCMP_ACT_ALLOW", "read")]));
+        }
+
+        await node.SettleAsync(async () => (await node.Profiles.ListAsync()).Items.All(p => p.Status?.Status == SeccompProfileState.Installed));
+        var writes = node.Files.Writes;
+        var version = node.Backend.Store.ResourceVersion;
+
+        foreach (var controller in node.Controllers)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                controller.Queue.Add(ObjectKey.Cluster("p" + i));
+            }
+        }
+
+        await node.SettleAsync(() => Task.FromResult(true));
+        Assert.Equal(20, writes);
+        Assert.Equal(writes, node.Files.Writes);
+        Assert.Equal(version, node.Backend.Store.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Disabling_removes_the_file_and_deleting_cleans_up_everything()
+    {
+        await using var node = new SeccompNodeFixture();
+        await node.Profiles.CreateAsync(Profile("web", rules: [Rule("SCMP_ACT_ALLOW", "read")]));
+        await node.SettleAsync(async () => File.Exists(node.FileOf("web")) && (await node.Profiles.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SeccompProfileState.Installed);
+
+        await node.Profiles.UpdateWithRetryAsync(ObjectKey.Cluster("web"), p => { p.Spec.State = SeccompProfileSpecState.Disabled; return true; });
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SeccompProfileState.Disabled);
+        Assert.False(File.Exists(node.FileOf("web")));
+
+        await node.Profiles.UpdateWithRetryAsync(ObjectKey.Cluster("web"), p => { p.Spec.State = SeccompProfileSpecState.Enabled; return true; });
+        await node.SettleAsync(() => Task.FromResult(File.Exists(node.FileOf("web"))));
+
+        await node.Profiles.DeleteAsync(ObjectKey.Cluster("web"));
+        await node.SettleAsync(async () => await node.Profiles.GetAsync(ObjectKey.Cluster("web")) is null);
+        Assert.False(File.Exists(node.FileOf("web")));
+        Assert.Empty((await node.Backend.Resource<SecurityProfileNodeStatus>().ListAsync()).Items);
+    }
+
+    [Fact]
+    public async Task Pods_in_use_hold_the_file_until_they_are_gone()
+    {
+        await using var node = new SeccompNodeFixture();
+        var profile = Profile("busy", rules: [Rule("SCMP_ACT_ALLOW", "read")]);
+        profile.Metadata.Finalizers = [SpoFinalizers.InUseByActivePods];
+        await node.Profiles.CreateAsync(profile);
+        await node.SettleAsync(() => Task.FromResult(File.Exists(node.FileOf("busy"))));
+
+        await node.Profiles.DeleteAsync(ObjectKey.Cluster("busy"));
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("busy")))?.Status?.Status == SeccompProfileState.Terminating);
+        Assert.True(File.Exists(node.FileOf("busy")));
+
+        await node.Profiles.UpdateWithRetryAsync(ObjectKey.Cluster("busy"), p => Finalizers.Remove(p, SpoFinalizers.InUseByActivePods));
+        await node.SettleAsync(async () => await node.Profiles.GetAsync(ObjectKey.Cluster("busy")) is null);
+        Assert.False(File.Exists(node.FileOf("busy")));
+    }
+
+    [Fact]
+    public async Task The_spod_allow_list_refuses_profiles_that_allow_more()
+    {
+        await using var node = new SeccompNodeFixture();
+        await node.Backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
+        {
+            Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = "security-profiles-operator" },
+            Spec = new SecurityProfilesOperatorDaemonSpec { Security = new SecurityProfilesOperatorDaemonSecurity { AllowedSyscalls = ["read", "write"] } },
+        });
+        await node.Profiles.CreateAsync(Profile("ok", rules: [Rule("SCMP_ACT_ALLOW", "read")]));
+        await node.Profiles.CreateAsync(Profile("greedy", rules: [Rule("SCMP_ACT_ALLOW", "read", "mount")]));
+
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("greedy")))?.Status?.Status == SeccompProfileState.Error
+            && (await node.Profiles.GetAsync(ObjectKey.Cluster("ok")))?.Status?.Status == SeccompProfileState.Installed);
+        Assert.False(File.Exists(node.FileOf("greedy")));
+        var events = await node.Backend.Resource<Corev1Event>().ListAsync();
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "greedy" && e.Reason == "ProfileNotAllowed" && e.Message == "syscall not allowed: mount");
+    }
+
+    private static SeccompProfile Profile(string name, string? baseName = null, IList<SeccompProfileSyscall>? rules = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new SeccompProfileSpec
+        {
+            DefaultAction = SeccompAction.ScmpActErrno,
+            BaseProfileName = baseName,
+            Architectures = [SeccompArchitecture.ScmpArchX8664],
+            Syscalls = rules is { Count: > 0 } ? rules : null,
+        },
+    };
+
+    private static SeccompProfileSyscall Rule(string action, params string[] names) => new() { Action = SeccompAction.FromValue(action), Names = names };
+
+    private static SeccompProfileSyscall Rule(string action, int errno, params string[] names) => new() { Action = SeccompAction.FromValue(action), ErrnoRet = errno, Names = names };
+}
