@@ -28,6 +28,19 @@ public enum InformerEventType
 /// <param name="Old">The object before an update.</param>
 public sealed record InformerEvent<T>(InformerEventType Type, T Object, T? Old);
 
+/// <summary>What every informer can do, whatever it caches.</summary>
+public interface IInformer : IAsyncDisposable
+{
+    /// <summary>Whether the first list has filled the cache.</summary>
+    bool HasSynced { get; }
+
+    /// <summary>Starts listing and watching in the background.</summary>
+    void Start(CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until the first list has filled the cache.</summary>
+    Task WaitForSyncAsync(CancellationToken cancellationToken = default);
+}
+
 /// <summary>Settings of an informer.</summary>
 /// <param name="Namespace">Only objects of this namespace; null for all.</param>
 /// <param name="Selector">Only objects matching these selectors (e.g. this node's pods).</param>
@@ -39,7 +52,7 @@ public sealed record InformerOptions(string? Namespace = null, ListOptions? Sele
 /// from the backend. Reads return copies, so a reconciler may change what it got.
 /// </summary>
 /// <typeparam name="T">The model type.</typeparam>
-public sealed class Informer<T> : IAsyncDisposable
+public sealed class Informer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly object _gate = new();

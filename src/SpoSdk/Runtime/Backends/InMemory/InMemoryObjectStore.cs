@@ -179,8 +179,9 @@ public sealed class InMemoryObjectStore
 
     /// <summary>
     /// Starts watching a kind (one namespace or all) after <paramref name="resourceVersion"/>
-    /// (empty or "0": from now). Throws <see cref="ResourceGoneException"/> when the history no
-    /// longer reaches back that far.
+    /// (empty: from now). "0" is the version a list of the empty store reports, so it replays
+    /// everything since, like any other version. Throws <see cref="ResourceGoneException"/> when
+    /// the history no longer reaches back that far.
     /// </summary>
     public StoreWatch Watch(StoreKind kind, string? @namespace, string? resourceVersion)
     {
@@ -188,7 +189,8 @@ public sealed class InMemoryObjectStore
         var watcher = new Watcher(kind, @namespace, channel);
         lock (_gate)
         {
-            var from = string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0" ? _resourceVersion : ParseVersion(resourceVersion);
+            // "0" is not "now": a list-then-watch on a fresh store would lose what changed in between.
+            var from = string.IsNullOrEmpty(resourceVersion) ? _resourceVersion : ParseVersion(resourceVersion);
             if (from < _resourceVersion && (_history.First is null || _history.First.Value.Version > from + 1))
             {
                 throw new ResourceGoneException("too old resource version: " + resourceVersion + " (" + Format(_history.First?.Value.Version ?? _resourceVersion) + ")");

@@ -1,0 +1,217 @@
+using System.Text;
+using SpoSdk.Migration;
+
+namespace SpoSdk.Cli.Commands;
+
+/// <summary>
+/// <c>spoc migrate [--check] [--diff] PATH...</c>: rewrites legacy and pre-1.0 SPO manifests to v1 in
+/// place, in files and directory trees (<c>*.yaml</c>, <c>*.yml</c>, recursively, hidden folders and
+/// symbolic links skipped). A file is written, atomically, only when it changes and every document in
+/// it migrates to a valid v1 object; problems are printed to stderr as <c>FILE#DOC KIND/NAME: JSONPATH: message</c>.
+/// <c>--check</c> prints one line per change instead and <c>--diff</c> a unified diff; both write nothing
+/// and exit 1 when anything would change. Exit codes otherwise as <c>spoc validate</c>: 0 done,
+/// 1 problems (those files untouched), 2 unreadable paths, usage errors or failed writes.
+/// </summary>
+internal static class MigrateCommand
+{
+    private const string UsageText = "usage: spoc migrate [--check] [--diff] PATH...";
+
+    private static readonly string[] ManifestExtensions = [".yaml", ".yml"];
+
+    // Decoding must fail on bytes that are not UTF-8: replacing them would change the file where nothing was migrated.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        var check = false;
+        var diff = false;
+        var paths = new List<string>();
+        var optionsEnded = false;
+        foreach (var arg in args)
+        {
+            switch (arg)
+            {
+                case "--" when !optionsEnded:
+                    optionsEnded = true;
+                    break;
+                case "--check" when !optionsEnded:
+                    check = true;
+                    break;
+                case "--diff" when !optionsEnded:
+                    diff = true;
+                    break;
+                case "-h" or "--help" when !optionsEnded:
+                    await stdout.WriteLineAsync(UsageText).ConfigureAwait(false);
+                    return SpocApp.Success;
+                case "-":
+                    await stderr.WriteLineAsync("spoc migrate: '-' is not supported: migrate rewrites files in place").ConfigureAwait(false);
+                    return SpocApp.Failure;
+                case var option when !optionsEnded && option.StartsWith('-'):
+                    await stderr.WriteLineAsync("spoc migrate: unknown option '" + option + "'").ConfigureAwait(false);
+                    return SpocApp.Failure;
+                default:
+                    paths.Add(arg);
+                    break;
+            }
+        }
+
+        if (paths.Count == 0)
+        {
+            await stderr.WriteLineAsync(UsageText).ConfigureAwait(false);
+            return SpocApp.Failure;
+        }
+
+        var exitCode = SpocApp.Success;
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (!Expand(path, files, out var error))
+            {
+                await stderr.WriteLineAsync("spoc: cannot read " + path + ": " + error).ConfigureAwait(false);
+                exitCode = SpocApp.Failure;
+            }
+        }
+
+        var migrator = new ManifestMigrator();
+        var migrated = 0;
+        var unchanged = 0;
+        foreach (var file in files.Distinct(StringComparer.Ordinal))
+        {
+            string text;
+            try
+            {
+                text = StrictUtf8.GetString(await File.ReadAllBytesAsync(file).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DecoderFallbackException)
+            {
+                var reason = ex is DecoderFallbackException ? "not UTF-8 text" : ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message;
+                await stderr.WriteLineAsync("spoc: cannot read " + file + ": " + reason).ConfigureAwait(false);
+                exitCode = SpocApp.Failure;
+                continue;
+            }
+
+            var result = migrator.Migrate(text, file);
+            foreach (var problem in result.Problems)
+            {
+                await stderr.WriteLineAsync(problem.ToString()).ConfigureAwait(false);
+                exitCode = Math.Max(exitCode, SpocApp.Invalid);
+            }
+
+            if (check || diff)
+            {
+                if (check)
+                {
+                    foreach (var change in result.Changes)
+                    {
+                        await stdout.WriteLineAsync(change.ToString()).ConfigureAwait(false);
+                    }
+                }
+
+                if (diff)
+                {
+                    await stdout.WriteAsync(UnifiedDiff.Create(result.OriginalText, result.Text, file, file)).ConfigureAwait(false);
+                }
+
+                if (result.IsChanged)
+                {
+                    exitCode = Math.Max(exitCode, SpocApp.Invalid);
+                }
+
+                continue;
+            }
+
+            if (!result.ShouldWrite)
+            {
+                unchanged += result.Problems.Count == 0 ? 1 : 0;
+                continue;
+            }
+
+            try
+            {
+                await WriteInPlaceAsync(file, result.Text).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync("spoc: cannot write " + file + ": " + ex.Message).ConfigureAwait(false);
+                exitCode = SpocApp.Failure;
+                continue;
+            }
+
+            migrated++;
+            await stdout.WriteLineAsync("spoc: migrated " + file + " (" + result.Changes.Count + " change(s))").ConfigureAwait(false);
+        }
+
+        if (!check && !diff)
+        {
+            await stdout.WriteLineAsync("spoc: " + migrated + " file(s) migrated, " + unchanged + " unchanged").ConfigureAwait(false);
+        }
+
+        return exitCode;
+    }
+
+    // A directory stands for its manifests at any depth, in ordinal order so output is stable.
+    private static bool Expand(string path, List<string> files, out string error)
+    {
+        error = string.Empty;
+        if (File.Exists(path))
+        {
+            files.Add(path);
+            return true;
+        }
+
+        if (!Directory.Exists(path))
+        {
+            error = "file not found";
+            return false;
+        }
+
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = false,
+
+            // Hidden folders (.git) hold no manifests to migrate; a link would be replaced by a plain file on rename.
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint,
+        };
+        try
+        {
+            files.AddRange(Directory.EnumerateFiles(path, "*", options)
+                .Where(f => ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                .Order(StringComparer.Ordinal));
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    // Temporary file beside the target, then rename: a reader sees the old file or the new one, never half of one.
+    private static async Task WriteInPlaceAsync(string path, string text)
+    {
+        // Through a link given on the command line, the file it points to is the one to rewrite.
+        var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(target)!;
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".spoc-migrate");
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                await stream.WriteAsync(StrictUtf8.GetBytes(text)).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
+            }
+
+            File.Move(temporary, target, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Informers;
+
+namespace SpoSdk.Hosting;
+
+/// <summary>
+/// One shared informer per resource type and SDK instance, as controller-runtime shares its cache:
+/// every controller reading SeccompProfiles reads the same cache.
+/// </summary>
+public sealed class InformerFactory : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(Type Type, string? Namespace), IInformer> _informers = new();
+    private readonly IClusterBackend _backend;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory? _loggers;
+
+    /// <summary>Creates the factory over a backend.</summary>
+    public InformerFactory(IClusterBackend backend, TimeProvider time, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        _backend = backend;
+        _time = time;
+        _loggers = loggers;
+    }
+
+    /// <summary>The informer for <typeparamref name="T"/> (of one namespace, or all).</summary>
+    public Informer<T> For<T>(string? @namespace = null)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        (Informer<T>)_informers.GetOrAdd((typeof(T), @namespace), _ => new Informer<T>(_backend.Resource<T>(), new InformerOptions(@namespace), _time, _loggers?.CreateLogger<Informer<T>>()));
+
+    /// <summary>Starts every informer made so far.</summary>
+    public void StartAll(CancellationToken cancellationToken)
+    {
+        foreach (var informer in _informers.Values)
+        {
+            informer.Start(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var informer in _informers.Values)
+        {
+            await informer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

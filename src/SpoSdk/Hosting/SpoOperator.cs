@@ -1,0 +1,166 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
+using SpoSdk.Node;
+using SpoSdk.Node.Files;
+using SpoSdk.Profiles.NodeStatus;
+using SpoSdk.Profiles.Seccomp;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Controllers;
+using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Queue;
+
+namespace SpoSdk.Hosting;
+
+/// <summary>
+/// One SDK instance's operator: its informers and controllers, started and stopped with the host.
+/// Everything it uses belongs to its own service provider, so two instances in one process do not
+/// share any state.
+/// </summary>
+public sealed class SpoOperator : IHostedService, IAsyncDisposable
+{
+    private readonly SpoOperatorBuilder _settings;
+    private readonly InformerFactory _informers;
+    private readonly IClusterBackend _backend;
+    private readonly INodeFileSystem _files;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ControllerMetrics _controllerMetrics;
+    private readonly WorkQueueMetrics _queueMetrics;
+    private readonly List<IControllerHandle> _controllers = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _running = new();
+
+    /// <summary>Creates the operator; the host starts it.</summary>
+    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(meters);
+        _settings = settings;
+        _backend = backend;
+        _informers = informers;
+        _files = files;
+        _time = time;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        var meter = meters.Create("SpoSdk");
+        _controllerMetrics = new ControllerMetrics(meter);
+        _queueMetrics = new WorkQueueMetrics(meter);
+    }
+
+    /// <summary>The backend this instance reads and writes.</summary>
+    public IClusterBackend Backend => _backend;
+
+    /// <summary>The node this instance runs the daemon role for.</summary>
+    public string NodeName => _settings.NodeName;
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var node = new NodeOptions { NodeName = _settings.NodeName, KubeletDirectory = _settings.KubeletDirectory, OperatorNamespace = _settings.OperatorNamespace };
+        if (_settings.Seccomp)
+        {
+            AddSeccomp(node);
+        }
+
+        _informers.StartAll(_stop.Token);
+        foreach (var controller in _controllers)
+        {
+            _running.Add(controller.RunAsync(_stop.Token));
+        }
+
+        _loggers.CreateLogger<SpoOperator>().LogInformation("SpoSdk operator started on node {Node} with {Count} controllers", node.NodeName, _controllers.Count);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_running).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until every controller has had nothing to do for <paramref name="quiet"/> (work due
+    /// later, such as retries, does not count): for one-shot runs.
+    /// </summary>
+    public async Task WaitForIdleAsync(TimeSpan quiet, CancellationToken cancellationToken)
+    {
+        var idleSince = _time.GetTimestamp();
+        while (true)
+        {
+            if (_controllers.Any(c => !c.IsIdle))
+            {
+                idleSince = _time.GetTimestamp();
+            }
+            else if (_time.GetElapsedTime(idleSince) >= quiet)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_running).ConfigureAwait(false);
+        foreach (var controller in _controllers)
+        {
+            controller.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+
+    private void AddSeccomp(NodeOptions node)
+    {
+        var profiles = _informers.For<SeccompProfile>();
+        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+        if (_settings.Daemon)
+        {
+            var spod = _informers.For<SecurityProfilesOperatorDaemon>(node.OperatorNamespace);
+            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, spod, _files, node, events, logger: _loggers.CreateLogger<SeccompProfileNodeReconciler>());
+            var controller = NewController("profile", profiles, reconciler);
+            controller.Watches(spod, _ => profiles.List().Select(ObjectKey.Of));
+        }
+
+        if (_settings.Manager)
+        {
+            var statuses = _informers.For<SecurityProfileNodeStatus>();
+            var expected = _settings.ExpectedNodes ?? [node.NodeName];
+            var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => (IReadOnlyCollection<string>)expected, new NodePaths(node.KubeletDirectory), _time);
+            NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
+        }
+    }
+
+    private Controller<T> NewController<T>(string name, Runtime.Informers.Informer<T> informer, IReconciler<T> reconciler)
+        where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
+    {
+        var controller = new Controller<T>(name, informer, reconciler, null, _time, _controllerMetrics, _queueMetrics, _loggers.CreateLogger("SpoSdk.Controllers." + name));
+        _controllers.Add(new ControllerHandle<T>(controller));
+        return controller;
+    }
+
+    private interface IControllerHandle : IDisposable
+    {
+        bool IsIdle { get; }
+
+        Task RunAsync(CancellationToken cancellationToken);
+    }
+
+    private sealed class ControllerHandle<T>(Controller<T> controller) : IControllerHandle
+        where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
+    {
+        public bool IsIdle => controller.Queue.IsIdle;
+
+        public Task RunAsync(CancellationToken cancellationToken) => controller.RunAsync(cancellationToken);
+
+        public void Dispose() => controller.Dispose();
+    }
+}

@@ -1,0 +1,140 @@
+using SpoSdk.Api.Naming;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.InMemory;
+
+namespace SpoSdk.Hosting;
+
+/// <summary>
+/// Says what one SDK instance runs: which backend, which node and node root, which components,
+/// and whether it plays the manager role, the daemon role, or both (the default in one process).
+/// </summary>
+public sealed class SpoOperatorBuilder
+{
+    internal Func<IServiceProvider, IClusterBackend>? Backend { get; private set; }
+
+    internal string? BackendDescription { get; private set; }
+
+    internal string NodeName { get; private set; } = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } name ? name : Environment.MachineName.ToLowerInvariant();
+
+    internal string NodeRoot { get; private set; } = "./.spo/node";
+
+    internal string KubeletDirectory { get; private set; } = NodePaths.DefaultKubeletDirectory;
+
+    internal string OperatorNamespace { get; private set; } = "security-profiles-operator";
+
+    internal IReadOnlyList<string>? ExpectedNodes { get; private set; }
+
+    internal bool Seccomp { get; private set; }
+
+    internal bool Manager { get; private set; } = true;
+
+    internal bool Daemon { get; private set; } = true;
+
+    /// <summary>Keeps objects in this process (the embedded default); with a directory they survive restarts.</summary>
+    public SpoOperatorBuilder UseInMemoryBackend(string? persistenceDirectory = null)
+    {
+        SetBackend("in-memory", _ => new InMemoryBackend(new InMemoryObjectStore(new InMemoryStoreOptions { PersistenceDirectory = persistenceDirectory }), new ObjectAdmission(Api.Conversion.SpoConverter.Default, Api.Serialization.SpoKindRegistry.Default)));
+        return this;
+    }
+
+    /// <summary>Uses a backend you build (e.g. a Kubernetes API server).</summary>
+    public SpoOperatorBuilder UseBackend(Func<IServiceProvider, IClusterBackend> backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        SetBackend("custom", backend);
+        return this;
+    }
+
+    /// <summary>The node this instance runs the daemon role for (default: NODE_NAME, else the host name).</summary>
+    public SpoOperatorBuilder WithNodeName(string nodeName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        NodeName = nodeName;
+        return this;
+    }
+
+    /// <summary>Where host paths are written: <c>/</c> on a real node, a directory elsewhere (default <c>./.spo/node</c>).</summary>
+    public SpoOperatorBuilder WithNodeRoot(string nodeRoot)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeRoot);
+        NodeRoot = nodeRoot;
+        return this;
+    }
+
+    /// <summary>The kubelet directory on the host (default <c>/var/lib/kubelet</c>).</summary>
+    public SpoOperatorBuilder WithKubeletDirectory(string kubeletDirectory)
+    {
+        _ = new NodePaths(kubeletDirectory);
+        KubeletDirectory = kubeletDirectory;
+        return this;
+    }
+
+    /// <summary>The namespace of the operator and its SPOD object.</summary>
+    public SpoOperatorBuilder WithOperatorNamespace(string @namespace)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
+        OperatorNamespace = @namespace;
+        return this;
+    }
+
+    /// <summary>The nodes whose reports a profile's status waits for (default: this node only).</summary>
+    public SpoOperatorBuilder WithExpectedNodes(params string[] nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        ExpectedNodes = nodes;
+        return this;
+    }
+
+    /// <summary>Installs SeccompProfiles on the node and aggregates their status.</summary>
+    public SpoOperatorBuilder AddSeccomp()
+    {
+        Seccomp = true;
+        return this;
+    }
+
+    /// <summary>Runs only the manager role (status aggregation, webhooks): for the leader-elected deployment.</summary>
+    public SpoOperatorBuilder ManagerOnly()
+    {
+        (Manager, Daemon) = (true, false);
+        return this;
+    }
+
+    /// <summary>Runs only the daemon role (node reconcilers): for every node.</summary>
+    public SpoOperatorBuilder DaemonOnly()
+    {
+        (Manager, Daemon) = (false, true);
+        return this;
+    }
+
+    /// <summary>What is wrong with the configuration, if anything (checked when the host starts).</summary>
+    internal IEnumerable<string> Problems()
+    {
+        if (Backend is null)
+        {
+            yield return "no backend: call UseInMemoryBackend() or UseBackend(...)";
+        }
+
+        if (!Seccomp)
+        {
+            yield return "no component: add at least one, e.g. AddSeccomp()";
+        }
+
+        if (!MetadataRulesAllowNode(NodeName))
+        {
+            yield return "node name \"" + NodeName + "\" is not a valid Kubernetes node name";
+        }
+    }
+
+    private static bool MetadataRulesAllowNode(string name) => Api.Schema.MetadataRules.IsDnsSubdomain(name);
+
+    private void SetBackend(string description, Func<IServiceProvider, IClusterBackend> backend)
+    {
+        if (Backend is not null && BackendDescription != description)
+        {
+            throw new InvalidOperationException("two backends configured (" + BackendDescription + " and " + description + "); choose one");
+        }
+
+        Backend = backend;
+        BackendDescription = description;
+    }
+}

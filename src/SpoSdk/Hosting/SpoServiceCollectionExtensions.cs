@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SpoSdk.Node.Files;
+
+namespace SpoSdk.Hosting;
+
+/// <summary>The one call that hosts the Security Profiles Operator in your process.</summary>
+public static class SpoServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the operator, configured by <paramref name="configure"/>, as a hosted service:
+    /// <code>services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeRoot("./.spo/node").AddSeccomp());</code>
+    /// The configuration is checked here: a missing backend or component fails at once with a clear message.
+    /// </summary>
+    public static IServiceCollection AddSecurityProfilesOperator(this IServiceCollection services, Action<SpoOperatorBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var settings = new SpoOperatorBuilder();
+        configure(settings);
+        var problems = settings.Problems().ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("AddSecurityProfilesOperator: " + string.Join("; ", problems));
+        }
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Backend!);
+        services.AddSingleton<InformerFactory>();
+        services.AddSingleton<INodeFileSystem>(_ => new LocalNodeFileSystem(settings.NodeRoot));
+        services.AddSingleton<SpoOperator>();
+        services.AddHostedService(sp => sp.GetRequiredService<SpoOperator>());
+        return services;
+    }
+}
