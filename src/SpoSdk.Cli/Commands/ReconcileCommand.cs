@@ -58,7 +58,7 @@ internal static class ReconcileCommand
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await spo.StartAsync(timeout.Token).ConfigureAwait(false);
-        await spo.WaitForIdleAsync(TimeSpan.FromMilliseconds(300), timeout.Token).ConfigureAwait(false);
+        await spo.WaitForIdleAsync(TimeSpan.FromMilliseconds(500), timeout.Token).ConfigureAwait(false);
         await spo.StopAsync(timeout.Token).ConfigureAwait(false);
 
         var paths = new NodePaths(kubeletDirectory);

@@ -41,6 +41,10 @@ public sealed class InformerFactory : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until every informer made so far has filled its cache.</summary>
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_informers.Values.Select(i => i.WaitForSyncAsync(cancellationToken)));
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

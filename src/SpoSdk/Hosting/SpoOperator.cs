@@ -89,6 +89,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     /// </summary>
     public async Task WaitForIdleAsync(TimeSpan quiet, CancellationToken cancellationToken)
     {
+        await _informers.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         var idleSince = _time.GetTimestamp();
         while (true)
         {
