@@ -106,6 +106,17 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>Queues every object of every controller again, as a periodic resync does: unchanged objects cause no writes.</summary>
+    public Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        foreach (var controller in _controllers)
+        {
+            controller.Resync();
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -144,7 +155,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
     {
         var controller = new Controller<T>(name, informer, reconciler, null, _time, _controllerMetrics, _queueMetrics, _loggers.CreateLogger("SpoSdk.Controllers." + name));
-        _controllers.Add(new ControllerHandle<T>(controller));
+        _controllers.Add(new ControllerHandle<T>(controller, informer));
         return controller;
     }
 
@@ -152,13 +163,23 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     {
         bool IsIdle { get; }
 
+        void Resync();
+
         Task RunAsync(CancellationToken cancellationToken);
     }
 
-    private sealed class ControllerHandle<T>(Controller<T> controller) : IControllerHandle
+    private sealed class ControllerHandle<T>(Controller<T> controller, Runtime.Informers.Informer<T> informer) : IControllerHandle
         where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
     {
         public bool IsIdle => controller.Queue.IsIdle;
+
+        public void Resync()
+        {
+            foreach (var obj in informer.List())
+            {
+                controller.Queue.Add(ObjectKey.Of(obj));
+            }
+        }
 
         public Task RunAsync(CancellationToken cancellationToken) => controller.RunAsync(cancellationToken);
 
