@@ -1,12 +1,14 @@
 using SpoSdk.Api.Conversion;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Translators;
+using SpoSdk.Translators.AppArmor;
 
 namespace SpoSdk.Cli.Commands;
 
 /// <summary>
 /// Upstream spoc's <c>convert</c>: one profile object to its raw form, the seccomp JSON a runtime
-/// loads. Like upstream it accepts a profile without metadata or name.
+/// loads or the AppArmor policy text <c>apparmor_parser</c> compiles (named after <c>-p PROGRAM</c>,
+/// else <c>metadata.name</c>). Like upstream it accepts a profile without metadata or name.
 /// </summary>
 internal static class RawProfileConverter
 {
@@ -54,9 +56,24 @@ internal static class RawProfileConverter
         {
             case Api.V1.SeccompProfile seccomp:
                 return (SpocApp.Success, SeccompProfileJson.ToIndentedJson(seccomp.Spec) + "\n");
+            case Api.V1.AppArmorProfile apparmor:
+                return await ToAppArmorAsync(apparmor, file, program, stderr).ConfigureAwait(false);
             default:
-                await stderr.WriteLineAsync("spoc convert: " + hub.Kind + " has no raw form (supported: SeccompProfile" + (program is null ? string.Empty : "; -p applies to AppArmorProfile") + ")").ConfigureAwait(false);
+                await stderr.WriteLineAsync("spoc convert: " + hub.Kind + " has no raw form (supported: SeccompProfile, AppArmorProfile)").ConfigureAwait(false);
                 return (SpocApp.Failure, null);
         }
+    }
+
+    private static async Task<(int Code, string? Text)> ToAppArmorAsync(Api.V1.AppArmorProfile profile, string file, string? program, TextWriter stderr)
+    {
+        var result = AppArmorProfileGenerator.Generate(program ?? profile.Metadata?.Name, profile.Spec?.Mode, profile.Spec?.Abstract);
+        foreach (var error in result.Errors)
+        {
+            // The profile name came from -p, not from the manifest, when -p was given.
+            var where = program is not null && error.Path == "$.metadata.name" ? "-p" : error.Path;
+            await stderr.WriteLineAsync(file + "#1 " + profile.Kind + "/" + (profile.Metadata?.Name ?? "<unnamed>") + ": " + where + ": " + error.Message).ConfigureAwait(false);
+        }
+
+        return result.Text is { } text ? (SpocApp.Success, text) : (SpocApp.Invalid, null);
     }
 }

@@ -1,11 +1,13 @@
 using SpoSdk.Api.Serialization;
+using SpoSdk.Api.Validation;
 
 namespace SpoSdk.Cli.Commands;
 
 /// <summary>
 /// <c>spoc validate [--lenient] FILE...</c>: prints one line per problem to stderr as
 /// <c>FILE#DOC KIND/NAME: JSONPATH: message</c>. Exit 0 when all is valid, 1 for violations and
-/// syntax errors, 2 for unreadable files and unknown kinds.
+/// syntax errors, 2 for unreadable files and unknown kinds. Besides the schema, RawSelinuxProfile
+/// policies get the checks the webhook and the node apply (<see cref="RawSelinuxPolicyValidator"/>).
 /// </summary>
 internal static class ValidateCommand
 {
@@ -52,7 +54,10 @@ internal static class ValidateCommand
 
             var result = serializer.Read(text, file);
             documents += result.Documents.Count;
-            foreach (var error in result.Errors)
+            IEnumerable<SpoReadError> errors = result.SyntaxError is { } syntax
+                ? [syntax]
+                : result.Documents.SelectMany(d => d.Errors.Concat(RawSelinuxPolicyErrors(d)));
+            foreach (var error in errors)
             {
                 await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
                 var code = error.Category == SpoReadErrorCategory.UnknownKind ? SpocApp.Failure : SpocApp.Invalid;
@@ -66,6 +71,17 @@ internal static class ValidateCommand
         }
 
         return exitCode;
+    }
+
+    // The schema cannot express the raw SELinux policy rules (balanced parentheses, restricted
+    // directives) that the webhook and the node enforce; report them like schema violations.
+    private static IEnumerable<SpoReadError> RawSelinuxPolicyErrors(SpoDocument document)
+    {
+        if (document.Object is { KindInfo.Kind: Api.V1.RawSelinuxProfile.KubeKind } profile
+            && RawSelinuxPolicyValidator.ValidateProfile(profile) is { } violation)
+        {
+            yield return new SpoReadError(SpoReadErrorCategory.Schema, document.Source, document.Index, profile.Kind, profile.Metadata?.Name, violation.Path, violation.Message);
+        }
     }
 
     // A directory stands for its manifests, in ordinal order so output is stable.

@@ -2,7 +2,7 @@ using SpoSdk.Cli;
 
 namespace SpoSdk.Tests.Cli;
 
-/// <summary><c>spoc convert</c>: between versions, and to the raw seccomp form as upstream spoc.</summary>
+/// <summary><c>spoc convert</c>: between versions, and to the raw seccomp or AppArmor form as upstream spoc.</summary>
 public sealed class ConvertCommandTests : IDisposable
 {
     private const string LegacyRecording = """
@@ -107,6 +107,65 @@ public sealed class ConvertCommandTests : IDisposable
             }
 
             """, stdout);
+    }
+
+    [Theory]
+    [InlineData("", "deny /dev/null wl", "flags=(enforce,attach_disconnected,mediate_deleted)")]
+    [InlineData("  mode: Enforce\n", "deny /dev/null wl", "flags=(enforce,attach_disconnected,mediate_deleted)")]
+    [InlineData("  mode: Complain\n", "/dev/null r,", "flags=(complain,attach_disconnected,mediate_deleted)")]
+    public async Task Raw_apparmor_form_as_upstream(string mode, string rule, string flags)
+    {
+        // converter_test.go TestRun: no metadata, so the profile name is empty, which upstream accepts.
+        var file = Write("aa.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: AppArmorProfile\nspec:\n" + mode + "  abstract:\n    filesystem:\n      readOnlyPaths: [/dev/null]\n");
+
+        var (code, stdout, stderr) = await RunAsync("convert", file);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains(rule, stdout, StringComparison.Ordinal);
+        Assert.Contains("\nprofile  " + flags + " {\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(mode.Contains("Complain", StringComparison.Ordinal), !stdout.Contains("deny /dev/null", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Raw_apparmor_profile_is_named_after_the_program_or_the_object_and_written_with_o()
+    {
+        var file = Write("aa.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: AppArmorProfile\nmetadata: {name: web}\nspec:\n  abstract:\n    executable: {allowedExecutables: [/usr/sbin/nginx]}\n");
+        var output = Path.Combine(_dir, "web.apparmor");
+
+        var (named, byName, _) = await RunAsync("convert", file);
+        var (program, _, _) = await RunAsync("convert", "-p", "/usr/sbin/nginx", "-o", output, file);
+
+        Assert.Equal(0, named);
+        Assert.Contains("\nprofile web flags=(enforce,", byName, StringComparison.Ordinal);
+        Assert.Contains("  /usr/sbin/nginx ixr,\n", byName, StringComparison.Ordinal);
+        Assert.Equal(0, program);
+        Assert.Contains("\nprofile /usr/sbin/nginx flags=(enforce,", await File.ReadAllTextAsync(output), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Raw_apparmor_form_refuses_injection_with_the_path_of_the_value()
+    {
+        var file = Write("aa.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: AppArmorProfile\nmetadata: {name: evil}\nspec:\n  abstract:\n    filesystem:\n      readOnlyPaths: [/ok, \"/etc/passwd r,\\n  /etc/shadow\"]\n");
+
+        var (code, stdout, stderr) = await RunAsync("convert", file);
+        var (badProgram, _, programErr) = await RunAsync("convert", "-p", "my program", file);
+
+        Assert.Equal(1, code);
+        Assert.Empty(stdout);
+        Assert.StartsWith(file + "#1 AppArmorProfile/evil: $.spec.abstract.filesystem.readOnlyPaths[1]: ", stderr, StringComparison.Ordinal);
+        Assert.Equal(1, badProgram);
+        Assert.Contains("AppArmorProfile/evil: -p: invalid profile name", programErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Raw_form_of_a_kind_without_one_names_the_supported_kinds()
+    {
+        var file = Write("selinux.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SelinuxProfile\nmetadata: {name: s}\nspec: {}\n");
+
+        var (code, _, stderr) = await RunAsync("convert", file);
+
+        Assert.Equal(2, code);
+        Assert.Contains("supported: SeccompProfile, AppArmorProfile", stderr, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Text;
+using SpoSdk.Api.Schema;
+using SpoSdk.Api.Validation;
+
+namespace SpoSdk.Api.Tests.Validation;
+
+/// <summary>rawselinuxprofile_test.go TestValidatePolicy (16 vectors), the per-version rules, and hostile inputs.</summary>
+public sealed class RawSelinuxPolicyValidatorTests
+{
+    private const string Restricted = "invalid policy: use of restricted global directive '{0}' is not allowed";
+    private const string Unmatched = "invalid policy: unmatched closing parenthesis ')' allows block escape";
+    private const string Unbalanced = "invalid policy: unbalanced parentheses";
+
+    public static TheoryData<string, string?> UpstreamVectors => new()
+    {
+        { "(allow container_t shadow_t (file (read open)))", null },
+        { string.Empty, "policy must not be empty" },
+        { "   \n\t  ", "policy must not be empty" },
+        { "(allow container_t \x00 shadow_t (file (read)))", "policy must not contain null bytes" },
+        { ") (typepermissive spc_t) (block x", Unmatched },
+        { "(allow container_t (file (read)", Unbalanced },
+        { "(((( )))) () (())", null },
+        { "(typepermissive spc_t)", string.Format(null, Restricted, "typepermissive") },
+        { "(classorder (file dir))", string.Format(null, Restricted, "classorder") },
+        { "( \t \n typepermissive spc_t)", string.Format(null, Restricted, "typepermissive") },
+        { "(TYPEPERMISSIVE spc_t)", string.Format(null, Restricted, "typepermissive") },
+        { "(allow my_t my_test_t (file (read))) (mls (sensitivity s0))", string.Format(null, Restricted, "mls") },
+        { "(allow container_t self (capability (sys_admin))) ) \n\t\t\t(typepermissive spc_t) (allow container_t shadow_t (file (read open))) (block x", Unmatched },
+        { "(allow typepermissive file (read))", null },
+        { "(type my_container_t) (typealias my_alias_t (my_container_t))", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(UpstreamVectors))]
+    public void Upstream_vector(string policy, string? message)
+    {
+        var violation = RawSelinuxPolicyValidator.ValidateV1(policy);
+        Assert.Equal(message, violation?.Message);
+        if (violation is not null)
+        {
+            Assert.Equal("$.spec.policy", violation.Path);
+            Assert.Equal(SchemaViolationType.Invalid, violation.Type);
+        }
+
+        // The byte form agrees for every valid UTF-8 input.
+        Assert.Equal(message, RawSelinuxPolicyValidator.ValidateV1(Encoding.UTF8.GetBytes(policy))?.Message);
+    }
+
+    [Fact]
+    public void Upstream_vector_invalid_utf8_bytes()
+    {
+        Assert.Equal("policy must be valid UTF-8", RawSelinuxPolicyValidator.ValidateV1([0xff, 0xfe, 0xfd])?.Message);
+        Assert.Equal("policy must be valid UTF-8", RawSelinuxPolicyValidator.ValidateV1("(allow a b (file (read)))"u8.ToArray().Append((byte)0xc3).ToArray())?.Message);
+        Assert.Equal("policy must be valid UTF-8", RawSelinuxPolicyValidator.ValidateV1([0x20, 0x09, 0x80])?.Message);    // blank, then a stray continuation byte
+        Assert.Equal("policy must not be empty", RawSelinuxPolicyValidator.ValidateV1(" \u00a0\u3000\n"u8)?.Message);
+    }
+
+    [Fact]
+    public void All_34_directives_are_restricted_in_any_case_at_the_first_position_only()
+    {
+        Assert.Equal(34, RawSelinuxPolicyValidator.RestrictedDirectives.Count);
+        foreach (var directive in RawSelinuxPolicyValidator.RestrictedDirectives)
+        {
+            var expected = string.Format(null, Restricted, directive);
+            Assert.Equal(expected, RawSelinuxPolicyValidator.ValidateV1("(" + directive + " x)")?.Message);
+            Assert.Equal(expected, RawSelinuxPolicyValidator.ValidateV1("(allow a b (file (read)))\n(\n\t" + directive.ToUpperInvariant() + ")")?.Message);
+            Assert.Equal(expected, RawSelinuxPolicyValidator.ValidateV1("((" + directive + "))")?.Message);
+            Assert.Equal(expected, RawSelinuxPolicyValidator.ValidateV1("(" + directive)?.Message);              // checked before the balance
+            Assert.Equal(expected, RawSelinuxPolicyValidator.ValidateV1("( \"" + directive + "\")")?.Message);     // quotes keep the position, as upstream
+            Assert.Null(RawSelinuxPolicyValidator.ValidateV1("(allow " + directive + " x (file (read)))"));
+            Assert.Null(RawSelinuxPolicyValidator.ValidateV1("(" + directive + "x y)"));
+            Assert.Null(RawSelinuxPolicyValidator.ValidateV1("(x" + directive + " y)"));
+            Assert.Null(RawSelinuxPolicyValidator.ValidateV1("(" + directive + "_ y)"));
+        }
+    }
+
+    [Theory]
+    [InlineData("(block.x y)", "block")]                      // '.' ends the word
+    [InlineData("(block;x\n)", "block")]
+    [InlineData("(bloc\u212A x)", "block")]                   // Kelvin sign lower-cases to 'k' (Go's unicode.ToLower does the same)
+    [InlineData("(\u00a0typepermissive x)", "typepermissive")] // non-ASCII space before the word keeps the position
+    public void Word_boundaries_and_unicode_case_folding_match_upstream(string policy, string directive)
+    {
+        Assert.Equal(string.Format(null, Restricted, directive), RawSelinuxPolicyValidator.ValidateV1(policy)?.Message);
+    }
+
+    [Theory]
+    [InlineData("(blocké x)")]                                // a Unicode letter continues the word
+    [InlineData("(block\u0661 x)")]                           // so does a Unicode digit (Arabic-Indic one)
+    [InlineData("(\U0001D41Block x)")]                        // a supplementary-plane letter starts the word
+    [InlineData("(ｂｌｏｃｋ x)")]                                // fullwidth letters are not ASCII, and secilc would not read them as the keyword
+    [InlineData("(blockinheritance x)")]
+    public void Unicode_letters_make_other_words(string policy)
+    {
+        Assert.Null(RawSelinuxPolicyValidator.ValidateV1(policy));
+    }
+
+    [Fact]
+    public void Lone_surrogates_are_invalid_unicode()
+    {
+        Assert.Equal("policy must be valid UTF-8", RawSelinuxPolicyValidator.ValidateV1("(allow a b (file (read))) \ud800")?.Message);
+        Assert.Equal("policy must be valid UTF-8", RawSelinuxPolicyValidator.ValidateV1("\udc00(allow a b (file (read)))")?.Message);
+        Assert.Equal("policy must be valid UTF-8", RawSelinuxPolicyValidator.ValidateV1Alpha2("(x \udbff)")?.Message);
+        Assert.Null(RawSelinuxPolicyValidator.ValidateV1("(allow a b (file (read))) ;; \U0001F600"));
+    }
+
+    [Fact]
+    public void Checks_run_in_upstream_order()
+    {
+        Assert.Equal("policy must not be empty", RawSelinuxPolicyValidator.ValidateV1((string?)null)?.Message);
+        Assert.Equal("policy must be valid UTF-8", RawSelinuxPolicyValidator.ValidateV1("\0\ud800")?.Message);
+        Assert.Equal("policy must not contain null bytes", RawSelinuxPolicyValidator.ValidateV1(") \0")?.Message);
+        Assert.Equal(Unmatched, RawSelinuxPolicyValidator.ValidateV1(") (block x)")?.Message);
+        Assert.Equal(string.Format(null, Restricted, "block"), RawSelinuxPolicyValidator.ValidateV1("(block x)) (")?.Message);
+    }
+
+    [Fact]
+    public void V1alpha2_rules_stop_after_the_first_three_checks()
+    {
+        Assert.Null(RawSelinuxPolicyValidator.ValidateV1Alpha2("(blockinherit container) ) ("));
+        Assert.Equal("policy must not be empty", RawSelinuxPolicyValidator.ValidateV1Alpha2(" ")?.Message);
+        Assert.Equal("policy must not contain null bytes", RawSelinuxPolicyValidator.ValidateV1Alpha2("(a)\0")?.Message);
+
+        Assert.Null(RawSelinuxPolicyValidator.ValidateForVersion("(blockinherit container)", "v1alpha2"));
+        Assert.Null(RawSelinuxPolicyValidator.ValidateForVersion("(blockinherit container)", "security-profiles-operator.x-k8s.io/v1alpha2"));
+        Assert.NotNull(RawSelinuxPolicyValidator.ValidateForVersion("(blockinherit container)", "v1"));
+        Assert.NotNull(RawSelinuxPolicyValidator.ValidateForVersion("(blockinherit container)", "security-profiles-operator.x-k8s.io/v1"));
+        Assert.Throws<ArgumentException>(() => RawSelinuxPolicyValidator.ValidateForVersion("(a)", "v1beta1"));
+        Assert.Throws<ArgumentException>(() => RawSelinuxPolicyValidator.ValidateForVersion("(a)", "example.com/v1"));
+    }
+
+    [Fact]
+    public void Objects_of_every_served_version_get_the_v1_rules()
+    {
+#pragma warning disable CS0618 // the legacy version is the point of this test
+        var legacy = new V1Alpha2.RawSelinuxProfile { Metadata = new() { Name = "x" }, Spec = new() { Policy = "(blockinherit container)" } };
+#pragma warning restore CS0618
+        var hub = new V1.RawSelinuxProfile { Metadata = new() { Name = "x" }, Spec = new() { Policy = "(blockinherit container)" } };
+
+        Assert.Equal(string.Format(null, Restricted, "blockinherit"), RawSelinuxPolicyValidator.ValidateProfile(legacy)?.Message);
+        Assert.Equal(string.Format(null, Restricted, "blockinherit"), RawSelinuxPolicyValidator.ValidateProfile(hub)?.Message);
+        Assert.Equal("policy must not be empty", RawSelinuxPolicyValidator.ValidateProfile(new V1.RawSelinuxProfile())?.Message);
+        Assert.Throws<ArgumentException>(() => RawSelinuxPolicyValidator.ValidateProfile(new V1.SelinuxProfile()));
+    }
+
+    [Fact]
+    public void Hostile_sizes_and_shapes_run_in_linear_time()
+    {
+        var cap = RawSelinuxPolicyValidator.MaxPolicyLength;
+        string[] valid =
+        [
+            new string('(', cap / 2) + new string(')', cap / 2),                                       // nesting 250000 deep
+            string.Concat(Enumerable.Repeat("(allow process var_log_t (file (read open)))\n", cap / 46)), // a large ordinary policy
+            "(allow " + new string('a', cap - 10) + ")",                                               // one huge word
+            "(" + new string(' ', cap - 10) + "allow x)",                                              // whitespace before the first word
+            "(" + string.Concat(Enumerable.Repeat("é", cap - 10)) + ")",                               // a huge non-ASCII word
+            string.Concat(Enumerable.Repeat("(\U0001D41B)", cap / 4)),                                 // supplementary-plane letters
+            new string('(', 5_000_000) + new string(')', 5_000_000),                                   // ten times the cap
+        ];
+        string[] invalid =
+        [
+            new string('(', cap),                                                                      // never closed
+            new string('(', cap - 20) + "typepermissive",                                              // a directive at the deepest point
+            string.Concat(Enumerable.Repeat("()", cap / 2)) + ")",                                     // escape at the very end
+            string.Concat(Enumerable.Repeat("(allow)", cap / 7)) + "\0",                               // NUL at the very end
+            string.Concat(Enumerable.Repeat("(allow)", cap / 7)) + "\ud800",                           // lone surrogate at the very end
+        ];
+
+        var watch = Stopwatch.StartNew();
+        foreach (var policy in valid)
+        {
+            Assert.Null(RawSelinuxPolicyValidator.ValidateV1(policy));
+        }
+
+        foreach (var policy in invalid)
+        {
+            Assert.NotNull(RawSelinuxPolicyValidator.ValidateV1(policy));
+        }
+
+        watch.Stop();
+        // Generous for loaded machines: anything quadratic in these sizes would take hours.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), watch.Elapsed.ToString());
+    }
+
+    [Fact]
+    public void Random_policies_agree_with_a_direct_port_of_upstream()
+    {
+        var random = new Random(144);
+        string[] pieces = ["(", ")", " ", "\n", "\t", "block", "BLOCK", "mls", "allow", "typepermissive", "_", "-", ".", "é", "\u212A", "x", "\"", ";", "0"];
+        for (var i = 0; i < 20_000; i++)
+        {
+            var policy = string.Concat(Enumerable.Range(0, random.Next(1, 20)).Select(_ => pieces[random.Next(pieces.Length)]));
+            Assert.Equal(Reference(policy), RawSelinuxPolicyValidator.ValidateV1(policy)?.Message);
+        }
+    }
+
+    // A straightforward transliteration of upstream's Go loop (allocating, slow, obviously right).
+    private static string? Reference(string policy)
+    {
+        if (policy.Trim().Length == 0)
+        {
+            return "policy must not be empty";
+        }
+
+        var restricted = RawSelinuxPolicyValidator.RestrictedDirectives.ToHashSet();
+        var depth = 0;
+        var directive = new StringBuilder();
+        var atDirective = false;
+        string? Check()
+        {
+            var word = directive.ToString().ToLowerInvariant();
+            return word.Length > 0 && atDirective && restricted.Contains(word) ? string.Format(null, Restricted, word) : null;
+        }
+
+        foreach (var rune in policy.EnumerateRunes())
+        {
+            if (rune.Value == '(')
+            {
+                if (Check() is { } e)
+                {
+                    return e;
+                }
+
+                depth++;
+                directive.Clear();
+                atDirective = true;
+            }
+            else if (rune.Value == ')')
+            {
+                if (Check() is { } e)
+                {
+                    return e;
+                }
+
+                depth--;
+                if (depth < 0)
+                {
+                    return Unmatched;
+                }
+
+                directive.Clear();
+                atDirective = false;
+            }
+            else if (Rune.IsLetter(rune) || Rune.IsDigit(rune) || rune.Value is '_' or '-')
+            {
+                directive.Append(rune.ToString());
+            }
+            else if (directive.Length > 0)
+            {
+                if (Check() is { } e)
+                {
+                    return e;
+                }
+
+                directive.Clear();
+                atDirective = false;
+            }
+        }
+
+        return Check() ?? (depth != 0 ? Unbalanced : null);
+    }
+}
