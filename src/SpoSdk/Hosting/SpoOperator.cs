@@ -27,6 +27,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly InformerFactory _informers;
     private readonly IClusterBackend _backend;
     private readonly INodeFileSystem _files;
+    private readonly IOciBaseProfileSource? _oci;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ControllerMetrics _controllerMetrics;
@@ -36,8 +37,9 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly List<Task> _running = new();
 
     /// <summary>Creates the operator; the host starts it.</summary>
-    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null)
+    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null, IOciBaseProfileSource? oci = null)
     {
+        _oci = oci;
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(meters);
         _settings = settings;
@@ -137,7 +139,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         if (_settings.Daemon)
         {
             var spod = _informers.For<SecurityProfilesOperatorDaemon>(node.OperatorNamespace);
-            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, spod, _files, node, events, logger: _loggers.CreateLogger<SeccompProfileNodeReconciler>());
+            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>());
             var controller = NewController("profile", profiles, reconciler);
             controller.Watches(spod, _ => profiles.List().Select(ObjectKey.Of));
         }

@@ -26,6 +26,8 @@ public sealed class SpoOperatorBuilder
 
     internal bool Seccomp { get; private set; }
 
+    internal IReadOnlyList<Oci.Signing.CosignPublicKey>? OciKeys { get; private set; }
+
     internal bool Manager { get; private set; } = true;
 
     internal bool Daemon { get; private set; } = true;
@@ -89,6 +91,18 @@ public sealed class SpoOperatorBuilder
     public SpoOperatorBuilder AddSeccomp()
     {
         Seccomp = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Lets SeccompProfiles use <c>oci://</c> base profiles, pulled through the OCI client with a
+    /// digest-verified cache, trusted when one of <paramref name="publicKeys"/> verifies their cosign
+    /// signature, when pinned by digest, or when the SPOD turns verification off.
+    /// </summary>
+    public SpoOperatorBuilder UseOciBaseProfiles(params Oci.Signing.CosignPublicKey[] publicKeys)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeys);
+        OciKeys = publicKeys;
         return this;
     }
 

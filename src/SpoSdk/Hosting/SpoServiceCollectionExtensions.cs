@@ -30,6 +30,12 @@ public static class SpoServiceCollectionExtensions
         services.AddSingleton(settings.Backend!);
         services.AddSingleton<InformerFactory>();
         services.AddSingleton<INodeFileSystem>(_ => new LocalNodeFileSystem(settings.NodeRoot));
+        if (settings.OciKeys is { } keys)
+        {
+            Oci.OciServiceCollectionExtensions.AddSpoOci(services);
+            services.AddSingleton<Profiles.Seccomp.IOciBaseProfileSource>(sp => new Profiles.Seccomp.OciBaseProfileSource(sp.GetRequiredService<Oci.Resolution.IOciProfileResolver>(), keys));
+        }
+
         services.AddSingleton<SpoOperator>();
         services.AddHostedService(sp => sp.GetRequiredService<SpoOperator>());
         return services;

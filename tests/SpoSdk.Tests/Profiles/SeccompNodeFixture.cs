@@ -32,7 +32,7 @@ internal sealed class SeccompNodeFixture : IAsyncDisposable
         var statuses = Informer<SecurityProfileNodeStatus>();
         var spod = Informer<SecurityProfilesOperatorDaemon>();
         var events = new EventRecorder(Backend, "spod", nodeName);
-        var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(Backend, profiles, spod, Files, node, events));
+        var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(Backend, profiles, spod, statuses, Files, node, events));
         var aggregator = new Controller<SeccompProfile>("nodestatus", Informer<SeccompProfile>(), new SeccompProfileStatusAggregator(Backend, profiles, statuses, () => [nodeName], new NodePaths()));
         aggregator.Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
         daemon.Watches(spod, _ => profiles.List().Select(SpoSdk.Runtime.ObjectKey.Of));

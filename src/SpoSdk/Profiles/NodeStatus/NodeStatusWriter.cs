@@ -15,13 +15,18 @@ namespace SpoSdk.Profiles.NodeStatus;
 public sealed class NodeStatusWriter
 {
     private readonly IResourceClient<SecurityProfileNodeStatus> _statuses;
+    private readonly Runtime.Informers.Informer<SecurityProfileNodeStatus>? _cache;
 
     /// <summary>Creates the writer for <paramref name="nodeName"/>.</summary>
-    public NodeStatusWriter(IClusterBackend backend, string nodeName)
+    /// <param name="backend">Where status objects are written.</param>
+    /// <param name="nodeName">The node.</param>
+    /// <param name="cache">An informer to check first, so an unchanged state costs no API call.</param>
+    public NodeStatusWriter(IClusterBackend backend, string nodeName, Runtime.Informers.Informer<SecurityProfileNodeStatus>? cache = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentException.ThrowIfNullOrEmpty(nodeName);
         _statuses = backend.Resource<SecurityProfileNodeStatus>();
+        _cache = cache;
         NodeName = nodeName;
     }
 
@@ -33,13 +38,18 @@ public sealed class NodeStatusWriter
 
     /// <summary>The current state on this node, or null when there is no status object.</summary>
     public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken) =>
-        (await _statuses.GetAsync(KeyFor(kind, profileName), cancellationToken).ConfigureAwait(false))?.Status?.Status;
+        (_cache?.Get(KeyFor(kind, profileName)) ?? await _statuses.GetAsync(KeyFor(kind, profileName), cancellationToken).ConfigureAwait(false))?.Status?.Status;
 
     /// <summary>Sets the state on this node, creating the status object when missing; writes nothing when it already holds.</summary>
     public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var key = KeyFor(profile.Kind, profile.Metadata.Name);
+        if (_cache?.Get(key) is { } cached && cached.Status?.Status == state && cached.Metadata.Label(SpoLabels.ProfileState) == state.Value)
+        {
+            return;
+        }
+
         var existing = await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {

@@ -36,6 +36,7 @@ public sealed class SeccompProfileStatusAggregator : IReconciler<SeccompProfile>
         _client = backend.Resource<SeccompProfile>();
         _profiles = profiles;
         _statuses = statuses;
+        _statuses.AddIndex(SpoLabels.ProfileId, s => s.Metadata.Label(SpoLabels.ProfileId) is { } profileId ? [profileId] : []);
         _expectedNodes = expectedNodes;
         _paths = paths;
         _time = time ?? TimeProvider.System;
@@ -58,7 +59,7 @@ public sealed class SeccompProfileStatusAggregator : IReconciler<SeccompProfile>
         }
 
         var id = ProfileNames.ProfileId(profile.Kind, profile.Metadata.Name);
-        var reported = _statuses.List(s => s.Metadata.Label(SpoLabels.ProfileId) == id)
+        var reported = _statuses.ByIndex(SpoLabels.ProfileId, id)
             .Where(s => s.Status?.Status is not null)
             .ToDictionary(s => s.Spec.NodeName, s => s.Status!.Status!.Value.Value!, StringComparer.Ordinal);
         var expected = _expectedNodes();

@@ -5,8 +5,24 @@ namespace SpoSdk.Profiles.Seccomp;
 /// <summary>Where an <c>oci://</c> base profile comes from (the OCI distribution client and its cache).</summary>
 public interface IOciBaseProfileSource
 {
-    /// <summary>The profile at <paramref name="reference"/> (without the <c>oci://</c> prefix), verified per the trust policy.</summary>
-    Task<SeccompProfile> PullAsync(string reference, CancellationToken cancellationToken);
+    /// <summary>
+    /// The profile at <paramref name="reference"/> (<c>oci://REF</c>), trusted per the trust policy;
+    /// <paramref name="disableSignatureVerification"/> is the SPOD switch of that name.
+    /// </summary>
+    Task<SeccompProfile> PullAsync(string reference, bool disableSignatureVerification, CancellationToken cancellationToken);
+}
+
+/// <summary>The OCI base-profile source over the registry client's resolver: content-addressed cache, digest checks, cosign keys.</summary>
+/// <param name="resolver">The resolver.</param>
+/// <param name="keys">The public keys a base profile's signature may verify with.</param>
+public sealed class OciBaseProfileSource(Oci.Resolution.IOciProfileResolver resolver, IReadOnlyList<Oci.Signing.CosignPublicKey>? keys = null) : IOciBaseProfileSource
+{
+    /// <inheritdoc />
+    public async Task<SeccompProfile> PullAsync(string reference, bool disableSignatureVerification, CancellationToken cancellationToken)
+    {
+        var policy = new Oci.Trust.OciTrustPolicy { PublicKeys = keys ?? [], DisableSignatureVerification = disableSignatureVerification };
+        return (await resolver.ResolveSeccompProfileAsync(reference, policy, cancellationToken).ConfigureAwait(false)).Profile;
+    }
 }
 
 /// <summary>A base profile chain that cannot be resolved: missing, cyclic, too deep, or not pullable.</summary>
@@ -43,7 +59,10 @@ public sealed class BaseProfileResolver
     }
 
     /// <summary>The spec to install: the profile's own, with the merged syscalls of its base chain.</summary>
-    public async Task<SeccompProfileSpec> ResolveAsync(SeccompProfile profile, CancellationToken cancellationToken)
+    /// <param name="profile">The profile.</param>
+    /// <param name="disableSignatureVerification">The SPOD switch for <c>oci://</c> bases.</param>
+    /// <param name="cancellationToken">Cancels the resolution.</param>
+    public async Task<SeccompProfileSpec> ResolveAsync(SeccompProfile profile, bool disableSignatureVerification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var syscalls = SyscallUnion.Normalize(profile.Spec.Syscalls ?? []);
@@ -61,7 +80,7 @@ public sealed class BaseProfileResolver
                 throw new BaseProfileException("InvalidSeccompProfile", "base profiles of " + profile.Metadata.Name + " form a cycle at " + baseName);
             }
 
-            var parent = await LoadAsync(baseName, cancellationToken).ConfigureAwait(false);
+            var parent = await LoadAsync(baseName, disableSignatureVerification, cancellationToken).ConfigureAwait(false);
             syscalls = SyscallUnion.Merge(parent.Spec.Syscalls, syscalls);
             baseName = parent.Spec.BaseProfileName;
         }
@@ -79,7 +98,7 @@ public sealed class BaseProfileResolver
         };
     }
 
-    private async Task<SeccompProfile> LoadAsync(string name, CancellationToken cancellationToken)
+    private async Task<SeccompProfile> LoadAsync(string name, bool disableSignatureVerification, CancellationToken cancellationToken)
     {
         if (name.StartsWith(OciPrefix, StringComparison.Ordinal))
         {
@@ -90,7 +109,7 @@ public sealed class BaseProfileResolver
 
             try
             {
-                return await _oci.PullAsync(name[OciPrefix.Length..], cancellationToken).ConfigureAwait(false);
+                return await _oci.PullAsync(name, disableSignatureVerification, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or BaseProfileException))
             {

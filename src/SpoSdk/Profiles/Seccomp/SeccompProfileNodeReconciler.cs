@@ -49,6 +49,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         IClusterBackend backend,
         Informer<SeccompProfile> profiles,
         Informer<SecurityProfilesOperatorDaemon>? spod,
+        Informer<SecurityProfileNodeStatus>? statuses,
         INodeFileSystem files,
         NodeOptions node,
         IEventRecorder events,
@@ -66,7 +67,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         _files = files;
         _node = node;
         _paths = new NodePaths(node.KubeletDirectory);
-        _status = new NodeStatusWriter(backend, node.NodeName);
+        _status = new NodeStatusWriter(backend, node.NodeName, statuses);
         _bases = new BaseProfileResolver(name => _profiles.Get(ObjectKey.Cluster(name)), oci);
         _events = events;
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -111,10 +112,11 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return ReconcileResult.Done;
         }
 
+        var spodSecurity = _spod?.Get(new ObjectKey(_node.OperatorNamespace, _node.SpodName))?.Spec?.Security;
         SeccompProfileSpec spec;
         try
         {
-            spec = await _bases.ResolveAsync(profile, cancellationToken).ConfigureAwait(false);
+            spec = await _bases.ResolveAsync(profile, spodSecurity?.DisableOciArtifactSignatureVerification == true, cancellationToken).ConfigureAwait(false);
         }
         catch (BaseProfileException ex)
         {
@@ -122,7 +124,6 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return ReconcileResult.After(RetryLater);
         }
 
-        var spodSecurity = _spod?.Get(new ObjectKey(_node.OperatorNamespace, _node.SpodName))?.Spec?.Security;
         if (AllowedSyscallsPolicy.Check(spec, spodSecurity) is { } refusal)
         {
             await FailAsync(profile, "ProfileNotAllowed", refusal, cancellationToken).ConfigureAwait(false);

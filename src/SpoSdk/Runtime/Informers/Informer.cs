@@ -58,6 +58,7 @@ public sealed class Informer<T> : IInformer
     private readonly object _gate = new();
     private readonly Dictionary<ObjectKey, T> _cache = new();
     private readonly List<Action<InformerEvent<T>>> _handlers = new();
+    private readonly Dictionary<string, (Func<T, IEnumerable<string>> Keys, Dictionary<string, HashSet<ObjectKey>> Entries)> _indexes = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IResourceClient<T> _client;
     private readonly InformerOptions _options;
@@ -94,6 +95,41 @@ public sealed class Informer<T> : IInformer
         {
             handler(new InformerEvent<T>(InformerEventType.Added, obj, null));
         }
+    }
+
+    /// <summary>
+    /// Adds an index: <paramref name="keys"/> maps an object to the values it is found under
+    /// (e.g. a label's value), so <see cref="ByIndex"/> finds objects without scanning the cache.
+    /// </summary>
+    public void AddIndex(string name, Func<T, IEnumerable<string>> keys)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(keys);
+        lock (_gate)
+        {
+            var entries = new Dictionary<string, HashSet<ObjectKey>>(StringComparer.Ordinal);
+            _indexes.Add(name, (keys, entries));
+            foreach (var (key, obj) in _cache)
+            {
+                Index(entries, keys, key, obj);
+            }
+        }
+    }
+
+    /// <summary>Copies of the cached objects found under <paramref name="value"/> in the index <paramref name="name"/>, ordered by namespace and name.</summary>
+    public IReadOnlyList<T> ByIndex(string name, string value)
+    {
+        List<T> items;
+        lock (_gate)
+        {
+            items = _indexes[name].Entries.TryGetValue(value, out var keys) ? keys.Select(k => _cache[k]).ToList() : [];
+        }
+
+        return items
+            .OrderBy(o => o.Metadata.NamespaceProperty, StringComparer.Ordinal)
+            .ThenBy(o => o.Metadata.Name, StringComparer.Ordinal)
+            .Select(Clone)
+            .ToList();
     }
 
     /// <summary>Starts listing and watching in the background until disposed or <paramref name="cancellationToken"/> ends.</summary>
@@ -223,7 +259,7 @@ public sealed class Informer<T> : IInformer
             var fresh = items.ToDictionary(ObjectKey.Of);
             foreach (var (key, old) in _cache.Where(p => !fresh.ContainsKey(p.Key)).ToList())
             {
-                _cache.Remove(key);
+                Store(key, null);
                 events.Add(new InformerEvent<T>(InformerEventType.Deleted, old, null));
             }
 
@@ -241,7 +277,7 @@ public sealed class Informer<T> : IInformer
                     events.Add(new InformerEvent<T>(InformerEventType.Added, obj, null));
                 }
 
-                _cache[key] = obj;
+                Store(key, obj);
             }
         }
 
@@ -257,17 +293,57 @@ public sealed class Informer<T> : IInformer
             _cache.TryGetValue(key, out var old);
             if (type == WatchEventType.Deleted)
             {
-                _cache.Remove(key);
+                Store(key, null);
                 change = new InformerEvent<T>(InformerEventType.Deleted, obj, old);
             }
             else
             {
-                _cache[key] = obj;
+                Store(key, obj);
                 change = new InformerEvent<T>(old is null ? InformerEventType.Added : InformerEventType.Updated, obj, old);
             }
         }
 
         Notify([change]);
+    }
+
+    // Every cache change goes through here, under the lock, so the indexes never disagree with the cache.
+    private void Store(ObjectKey key, T? obj)
+    {
+        if (_cache.Remove(key, out var old))
+        {
+            foreach (var (keys, entries) in _indexes.Values)
+            {
+                foreach (var value in keys(old))
+                {
+                    if (entries.TryGetValue(value, out var set) && set.Remove(key) && set.Count == 0)
+                    {
+                        entries.Remove(value);
+                    }
+                }
+            }
+        }
+
+        if (obj is not null)
+        {
+            _cache[key] = obj;
+            foreach (var (keys, entries) in _indexes.Values)
+            {
+                Index(entries, keys, key, obj);
+            }
+        }
+    }
+
+    private static void Index(Dictionary<string, HashSet<ObjectKey>> entries, Func<T, IEnumerable<string>> keys, ObjectKey key, T obj)
+    {
+        foreach (var value in keys(obj))
+        {
+            if (!entries.TryGetValue(value, out var set))
+            {
+                entries[value] = set = new HashSet<ObjectKey>();
+            }
+
+            set.Add(key);
+        }
     }
 
     private void Notify(List<InformerEvent<T>> events)
