@@ -141,7 +141,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             var spod = _informers.For<SecurityProfilesOperatorDaemon>(node.OperatorNamespace);
             var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>());
             var controller = NewController("profile", profiles, reconciler);
-            controller.Watches(spod, _ => profiles.List().Select(ObjectKey.Of));
+            controller.Watches(spod, _ => profiles.Keys());
         }
 
         if (_settings.Manager)
@@ -177,9 +177,9 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
 
         public void Resync()
         {
-            foreach (var obj in informer.List())
+            foreach (var key in informer.Keys())
             {
-                controller.Queue.Add(ObjectKey.Of(obj));
+                controller.Queue.Add(key);
             }
         }
 

@@ -159,6 +159,15 @@ public sealed class Informer<T> : IInformer
         }
     }
 
+    /// <summary>The keys of every cached object (no copies made).</summary>
+    public IReadOnlyList<ObjectKey> Keys()
+    {
+        lock (_gate)
+        {
+            return [.. _cache.Keys];
+        }
+    }
+
     /// <summary>Copies of the cached objects that match, ordered by namespace and name.</summary>
     public IReadOnlyList<T> List(Func<T, bool>? predicate = null)
     {

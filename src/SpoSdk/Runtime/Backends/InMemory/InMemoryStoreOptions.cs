@@ -12,8 +12,12 @@ public sealed record InMemoryStoreOptions
     /// <summary>How many changes a watch can resume from; older resourceVersions get 410 Gone.</summary>
     public int WatchHistory { get; init; } = 10_000;
 
-    /// <summary>How many undelivered events a watcher may have before it is dropped with 410 Gone (it then lists again).</summary>
-    public int WatcherCapacity { get; init; } = 4_096;
+    /// <summary>
+    /// How many undelivered events a watcher may have before it is dropped with 410 Gone (it then
+    /// lists again). Events are shared references, so a roomy buffer costs little, while a tight one
+    /// turns every write burst into full relists.
+    /// </summary>
+    public int WatcherCapacity { get; init; } = 100_000;
 
     /// <summary>
     /// How often a watch reports a bookmark (the version it has reached) so a client can resume

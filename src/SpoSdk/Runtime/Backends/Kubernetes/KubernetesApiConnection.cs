@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -18,8 +19,9 @@ internal sealed class KubernetesApiConnection
     private readonly ServiceClientCredentials? _credentials;
     private readonly string _baseAddress;
     private readonly int _maxErrorBodyBytes;
+    private readonly Version _httpVersion;
 
-    public KubernetesApiConnection(k8s.Kubernetes client, KubernetesBackendOptions options)
+    public KubernetesApiConnection(k8s.Kubernetes client, KubernetesBackendOptions options, bool useHttp2)
     {
         _http = client.HttpClient;
         _credentials = client.Credentials;
@@ -27,6 +29,9 @@ internal sealed class KubernetesApiConnection
         // A base address may carry a path (a proxy such as Rancher's /k8s/clusters/ID); keep it.
         _baseAddress = client.BaseUri.AbsoluteUri.TrimEnd('/');
         _maxErrorBodyBytes = options.MaxErrorBodyBytes;
+
+        // As the client does: HTTP/2 where TLS negotiates it (many watches share one connection), 1.1 otherwise.
+        _httpVersion = useHttp2 ? HttpVersion.Version20 : HttpVersion.Version11;
     }
 
     /// <summary>
@@ -35,7 +40,11 @@ internal sealed class KubernetesApiConnection
     /// </summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, byte[]? jsonBody, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, new Uri(_baseAddress + pathAndQuery, UriKind.Absolute));
+        using var request = new HttpRequestMessage(method, new Uri(_baseAddress + pathAndQuery, UriKind.Absolute))
+        {
+            Version = _httpVersion,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         request.Headers.Accept.Add(Json);
         if (jsonBody is not null)
         {

@@ -27,11 +27,11 @@ public sealed class KubernetesBackend : IClusterBackend, IDisposable
 
     /// <summary>Creates a backend over a client the caller keeps owning (and disposes).</summary>
     public KubernetesBackend(k8s.Kubernetes client, KubernetesBackendOptions? options = null)
-        : this(client, options, ownsClient: false)
+        : this(client, options, ownsClient: false, http2Allowed: true)
     {
     }
 
-    private KubernetesBackend(k8s.Kubernetes client, KubernetesBackendOptions? options, bool ownsClient)
+    private KubernetesBackend(k8s.Kubernetes client, KubernetesBackendOptions? options, bool ownsClient, bool http2Allowed)
     {
         ArgumentNullException.ThrowIfNull(client);
         _options = options ?? new KubernetesBackendOptions();
@@ -40,7 +40,7 @@ public sealed class KubernetesBackend : IClusterBackend, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxErrorBodyBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.WatchTimeout, TimeSpan.FromSeconds(1));
         Client = client;
-        _connection = new KubernetesApiConnection(client, _options);
+        _connection = new KubernetesApiConnection(client, _options, _options.UseHttp2 && http2Allowed);
         _ownsClient = ownsClient;
     }
 
@@ -51,7 +51,7 @@ public sealed class KubernetesBackend : IClusterBackend, IDisposable
     public static KubernetesBackend FromConfiguration(KubernetesClientConfiguration configuration, KubernetesBackendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return new KubernetesBackend(new k8s.Kubernetes(configuration), options, ownsClient: true);
+        return new KubernetesBackend(new k8s.Kubernetes(configuration), options, ownsClient: true, http2Allowed: !configuration.DisableHttp2);
     }
 
     /// <summary>A backend from a kubeconfig file, in its current context or <paramref name="context"/>.</summary>

@@ -16,6 +16,13 @@ public sealed record KubernetesBackendOptions
     /// <summary>The largest single watch event accepted; a longer line fails the watch rather than growing memory without bound.</summary>
     public int MaxWatchEventBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Whether requests offer HTTP/2, which a TLS server then negotiates (many watches share one
+    /// connection); plain HTTP stays on 1.1. Turn off behind proxies that mishandle HTTP/2.
+    /// <see cref="KubernetesBackend.FromConfiguration"/> also honours the configuration's DisableHttp2.
+    /// </summary>
+    public bool UseHttp2 { get; init; } = true;
+
     /// <summary>The largest error body read to explain a failed request.</summary>
     public int MaxErrorBodyBytes { get; init; } = 1024 * 1024;
 }

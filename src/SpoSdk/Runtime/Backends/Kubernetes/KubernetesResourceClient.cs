@@ -25,6 +25,9 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
     // Short enough to notice a dead connection, long enough not to break a slow server's stream.
     private static readonly TimeSpan WatchGrace = TimeSpan.FromSeconds(30);
 
+    // A server that ends every watch at once must not turn the reconnect loop into a busy loop.
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(1);
+
     private readonly KubernetesApiConnection _api;
     private readonly KubernetesBackendOptions _options;
     private readonly string _groupVersionPath;
@@ -118,8 +121,9 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var query = "?watch=true&allowWatchBookmarks=true&timeoutSeconds=" + timeoutSeconds.ToString(CultureInfo.InvariantCulture)
-                + (string.IsNullOrEmpty(version) ? string.Empty : "&resourceVersion=" + Uri.EscapeDataString(version));
+            var query = new StringBuilder("?watch=true&allowWatchBookmarks=true&timeoutSeconds=").Append(timeoutSeconds.ToString(CultureInfo.InvariantCulture));
+            Append(query, "resourceVersion", version);
+            Append(query, "fieldSelector", OutsideNamespaces(@namespace));
 
             // The server ends the request after timeoutSeconds; a stream silent for much longer is a dead
             // connection, abandoned so the loop reconnects from the last version seen.
@@ -128,6 +132,8 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
             using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, stalled.Token).ConfigureAwait(false);
             await using var stream = await response.Content.ReadAsStreamAsync(stalled.Token).ConfigureAwait(false);
             await using var frames = new WatchFrameReader(stream, _options.MaxWatchEventBytes);
+            var started = Environment.TickCount64;
+            var events = 0;
             while (await NextFrameAsync(frames, stalled.Token, cancellationToken).ConfigureAwait(false) is { } frame)
             {
                 WatchEvent<T> change;
@@ -137,7 +143,13 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
                 }
 
                 version = change.ResourceVersion;
+                events++;
                 yield return change;
+            }
+
+            if (events == 0 && Environment.TickCount64 - started < ReconnectPause.TotalMilliseconds)
+            {
+                await Task.Delay(ReconnectPause, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -198,7 +210,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         {
             var query = new StringBuilder();
             Append(query, "labelSelector", options?.LabelSelector);
-            Append(query, "fieldSelector", options?.FieldSelector);
+            Append(query, "fieldSelector", string.Join(',', new[] { options?.FieldSelector, OutsideNamespaces(@namespace) }.Where(f => !string.IsNullOrEmpty(f))));
             Append(query, "limit", pageSize > 0 ? pageSize.ToString(CultureInfo.InvariantCulture) : null);
             Append(query, "continue", continueToken);
             using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
@@ -220,6 +232,11 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
             query.Append(query.Length == 0 ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
         }
     }
+
+    // A cluster-scoped object is in no namespace, so asking for one namespace's finds none (as the
+    // in-memory cluster answers); the URL has no namespace, so the server filters on the field.
+    private string? OutsideNamespaces(string? @namespace) =>
+        !Type.IsNamespaced && !string.IsNullOrEmpty(@namespace) ? "metadata.namespace=" + @namespace : null;
 
     private bool IsAddressable(ObjectKey key) =>
         !string.IsNullOrEmpty(key.Name) && (!Type.IsNamespaced || !string.IsNullOrEmpty(key.Namespace));
