@@ -1,0 +1,163 @@
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using SpoSdk.Api.V1;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.Kubernetes;
+using SpoSdk.Testing;
+using SpoSdk.Tests.AspNetCore;
+
+namespace SpoSdk.Tests.Runtime.Backends;
+
+/// <summary>What the Kubernetes backend does beyond the contract: reconnecting watches, paging, error mapping, configuration.</summary>
+public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFixture<ApiServerFixture>
+{
+    private readonly string _id = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task A_watch_reconnects_from_the_last_version_when_the_server_ends_the_stream()
+    {
+        using var backend = KubernetesBackend.FromConfiguration(fixture.Server.CreateClientConfiguration(), new KubernetesBackendOptions { WatchTimeout = TimeSpan.FromSeconds(1) });
+        var client = backend.Resource<SeccompProfile>();
+        var from = (await client.ListAsync()).ResourceVersion;
+        var before = WatchRequests();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var writes = Task.Run(async () =>
+        {
+            await client.CreateAsync(Profile("first"));
+            await Task.Delay(TimeSpan.FromMilliseconds(1500), cts.Token);
+            await client.CreateAsync(Profile("second"));
+        });
+
+        var names = new List<string>();
+        await foreach (var change in client.WatchAsync(null, from, cts.Token))
+        {
+            if (change.Object?.Metadata.Name.EndsWith(_id, StringComparison.Ordinal) == true)
+            {
+                names.Add(change.Object.Metadata.Name);
+                if (names.Count == 2)
+                {
+                    break;
+                }
+            }
+        }
+
+        await writes;
+        Assert.Equal([Name("first"), Name("second")], names);
+        var watches = WatchRequests().Skip(before.Count).ToList();
+        Assert.True(watches.Count >= 2, string.Join("\n", watches));
+        Assert.All(watches, w => Assert.Contains("timeoutSeconds=1", w, StringComparison.Ordinal));
+        Assert.Contains("resourceVersion=" + from + "&", watches[0] + "&", StringComparison.Ordinal);
+        Assert.DoesNotContain("resourceVersion=" + from + "&", watches[^1] + "&", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lists_are_read_page_by_page()
+    {
+        using var backend = KubernetesBackend.FromConfiguration(fixture.Server.CreateClientConfiguration(), new KubernetesBackendOptions { PageSize = 2 });
+        var pods = backend.Resource<V1Pod>();
+        for (var i = 0; i < 5; i++)
+        {
+            await pods.CreateAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "p" + i, NamespaceProperty = "paged-" + _id }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "x" }] } });
+        }
+
+        var before = fixture.Server.Requests.Count;
+        var list = await pods.ListAsync("paged-" + _id);
+        Assert.Equal(["p0", "p1", "p2", "p3", "p4"], list.Items.Select(p => p.Metadata.Name).ToArray());
+        var pages = fixture.Server.Requests.Skip(before).Where(r => r.PathAndQuery.Contains("/namespaces/paged-" + _id + "/pods", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, pages.Count);
+        Assert.All(pages.Skip(1), p => Assert.Contains("continue=", p.PathAndQuery, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Api_errors_without_a_specific_type_keep_their_code_and_reason()
+    {
+        var error = await Assert.ThrowsAsync<KubernetesApiException>(() => fixture.Backend.Resource<V1Pod>().ListAsync(null, new ListOptions("a in b")));
+        Assert.Equal((400, "BadRequest"), (error.Code, error.Reason));
+
+        // Custom resources refuse unconditional updates, as a real API server does.
+        var created = await fixture.Backend.Resource<SeccompProfile>().CreateAsync(Profile("unconditional"));
+        created.Metadata.ResourceVersion = null;
+        var invalid = await Assert.ThrowsAsync<ResourceInvalidException>(() => fixture.Backend.Resource<SeccompProfile>().UpdateAsync(created));
+        Assert.Equal("metadata.resourceVersion", Assert.Single(invalid.Causes).Field);
+    }
+
+    [Fact]
+    public async Task Answers_that_are_not_Status_objects_still_become_resource_exceptions()
+    {
+        await using var proxy = await LoopbackServer.StartAsync(_ => { }, app => app.Run(async context =>
+        {
+            context.Response.StatusCode = 503;
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<html>upstream down</html>");
+        }));
+        using var backend = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = proxy.Address.AbsoluteUri });
+        var error = await Assert.ThrowsAsync<KubernetesApiException>(() => backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster("x")));
+        Assert.Equal(503, error.Code);
+        Assert.Contains("upstream down", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_kubeconfig_written_by_the_test_server_configures_the_backend()
+    {
+        var directory = Directory.CreateTempSubdirectory("spo-kubeconfig-");
+        try
+        {
+            var path = fixture.Server.WriteKubeconfig(Path.Combine(directory.FullName, "config"), "team-" + _id);
+            using var backend = KubernetesBackend.FromKubeconfig(path);
+            Assert.Equal(fixture.Server.BaseAddress, backend.Client.BaseUri);
+            var created = await backend.Resource<SeccompProfile>().CreateAsync(Profile("kubeconfig"));
+            Assert.Equal(created.Metadata.Uid, (await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("kubeconfig"))))!.Metadata.Uid);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Two_servers_in_one_process_share_nothing()
+    {
+        await using var other = await KubernetesApiTestServer.StartNewAsync();
+        using var otherBackend = KubernetesBackend.FromConfiguration(other.CreateClientConfiguration());
+        await otherBackend.Resource<SeccompProfile>().CreateAsync(Profile("only-there"));
+
+        Assert.NotEqual(fixture.Server.BaseAddress, other.BaseAddress);
+        Assert.Null(await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("only-there"))));
+        Assert.NotNull(await otherBackend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("only-there"))));
+    }
+
+    [Fact]
+    public async Task A_stopped_server_ends_open_watches_and_refuses_connections()
+    {
+        var server = await KubernetesApiTestServer.StartNewAsync();
+        using var backend = KubernetesBackend.FromConfiguration(server.CreateClientConfiguration());
+        var client = backend.Resource<SeccompProfile>();
+        var from = (await client.ListAsync()).ResourceVersion;
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var unused in client.WatchAsync(null, from))
+            {
+            }
+        });
+
+        await Task.Delay(200);
+        await server.DisposeAsync();
+
+        // The stream ends, the reconnect finds nobody listening: a transport error, not an API error.
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => watch.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(error is HttpRequestException or IOException, error.ToString());
+    }
+
+    private List<string> WatchRequests() =>
+        fixture.Server.Requests.Where(r => r.PathAndQuery.Contains("watch=true", StringComparison.Ordinal) && r.PathAndQuery.Contains("/seccompprofiles?", StringComparison.Ordinal)).Select(r => r.PathAndQuery).ToList();
+
+    private string Name(string name) => name + "-" + _id;
+
+    private SeccompProfile Profile(string name) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = Name(name) },
+        Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno },
+    };
+}
