@@ -8,7 +8,6 @@ using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
 using SpoSdk.Profiles.Seccomp;
-using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;
 using SpoSdk.Runtime.Events;
