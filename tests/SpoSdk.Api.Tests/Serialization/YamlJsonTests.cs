@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -299,13 +298,12 @@ public sealed class YamlJsonTests
             yaml.Append(CultureInfo.InvariantCulture, $"a{level}: &a{level} [{string.Join(", ", Enumerable.Repeat(previous, 9))}]\n");
         }
 
-        var stopwatch = Stopwatch.StartNew();
+        // 9^10 nodes if expanded: stopping at the limit is what keeps this from running out of memory.
         var small = Assert.Throws<YamlSyntaxException>(() => YamlJson.ParseDocuments(yaml.ToString(), new YamlReadLimits { MaxNodes = 10_000 }));
         var standard = Assert.Throws<YamlSyntaxException>(() => YamlJson.ParseDocuments(yaml.ToString()));
 
         Assert.Contains("more than 10000 nodes", small.Message, StringComparison.Ordinal);
         Assert.Contains("more than 1000000 nodes", standard.Message, StringComparison.Ordinal);
-        Assert.InRange(stopwatch.ElapsedMilliseconds, 0, 1_000);
     }
 
     [Fact]
