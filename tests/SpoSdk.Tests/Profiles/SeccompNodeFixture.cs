@@ -22,7 +22,7 @@ internal sealed class SeccompNodeFixture : IAsyncDisposable
     private readonly List<IAsyncDisposable> _informers = new();
     private readonly List<IDisposable> _controllers = new();
 
-    public SeccompNodeFixture(string nodeName = "node-1")
+    public SeccompNodeFixture(string nodeName = "node-1", IOciBaseProfileSource? oci = null)
     {
         Root = Directory.CreateTempSubdirectory("spo-node-").FullName;
         Backend = new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
@@ -32,7 +32,7 @@ internal sealed class SeccompNodeFixture : IAsyncDisposable
         var statuses = Informer<SecurityProfileNodeStatus>();
         var spod = Informer<SecurityProfilesOperatorDaemon>();
         var events = new EventRecorder(Backend, "spod", nodeName);
-        var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(Backend, profiles, spod, statuses, Files, node, events));
+        var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(Backend, profiles, spod, statuses, Files, node, events, oci));
         var aggregator = new Controller<SeccompProfile>("nodestatus", Informer<SeccompProfile>(), new SeccompProfileStatusAggregator(Backend, profiles, statuses, () => [nodeName], new NodePaths()));
         aggregator.Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
         daemon.Watches(spod, _ => profiles.List().Select(SpoSdk.Runtime.ObjectKey.Of));

@@ -154,6 +154,28 @@ public sealed class SeccompProfileReconcilerTests
         Assert.Contains(events.Items, e => e.InvolvedObject.Name == "greedy" && e.Reason == "ProfileNotAllowed" && e.Message == "syscall not allowed: mount");
     }
 
+    [Fact]
+    public async Task An_oci_base_profile_is_pulled_through_the_source_with_the_spod_trust_switch()
+    {
+        var registry = new FakeRegistry();
+        await using var node = new SeccompNodeFixture(oci: registry);
+        await node.Backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
+        {
+            Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = "security-profiles-operator" },
+            Spec = new SecurityProfilesOperatorDaemonSpec { Security = new SecurityProfilesOperatorDaemonSecurity { DisableOciArtifactSignatureVerification = true } },
+        });
+        await node.Profiles.CreateAsync(Profile("from-registry", baseName: "oci://registry.example/profiles/base@sha256:" + new string('a', 64), rules: [Rule("SCMP_ACT_ALLOW", "openat")]));
+        await node.Profiles.CreateAsync(Profile("untrusted", baseName: "oci://registry.example/profiles/unsigned:latest", rules: []));
+
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("from-registry")))?.Status?.Status == SeccompProfileState.Installed
+            && (await node.Profiles.GetAsync(ObjectKey.Cluster("untrusted")))?.Status?.Status == SeccompProfileState.Error);
+
+        Assert.Contains("\"names\":[\"openat\",\"read\",\"write\"]", File.ReadAllText(node.FileOf("from-registry")));
+        Assert.All(registry.Calls, c => Assert.True(c.DisableVerification));
+        var events = await node.Backend.Resource<Corev1Event>().ListAsync();
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "untrusted" && e.Reason == "CannotPullSeccompProfile" && e.Message.Contains("not signed", StringComparison.Ordinal));
+    }
+
     private static SeccompProfile Profile(string name, string? baseName = null, IList<SeccompProfileSyscall>? rules = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },
@@ -165,6 +187,19 @@ public sealed class SeccompProfileReconcilerTests
             Syscalls = rules is { Count: > 0 } ? rules : null,
         },
     };
+
+    private sealed class FakeRegistry : SpoSdk.Profiles.Seccomp.IOciBaseProfileSource
+    {
+        public System.Collections.Concurrent.ConcurrentBag<(string Reference, bool DisableVerification)> Calls { get; } = new();
+
+        public Task<SeccompProfile> PullAsync(string reference, bool disableSignatureVerification, CancellationToken cancellationToken)
+        {
+            Calls.Add((reference, disableSignatureVerification));
+            return reference.Contains("unsigned", StringComparison.Ordinal)
+                ? throw new InvalidOperationException("the artifact is not signed by a trusted key")
+                : Task.FromResult(Profile("base", rules: [Rule("SCMP_ACT_ALLOW", "read", "write")]));
+        }
+    }
 
     private static SeccompProfileSyscall Rule(string action, params string[] names) => new() { Action = SeccompAction.FromValue(action), Names = names };
 
