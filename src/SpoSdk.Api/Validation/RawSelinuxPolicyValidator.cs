@@ -139,14 +139,14 @@ public static class RawSelinuxPolicyValidator
         ArgumentNullException.ThrowIfNull(profile);
 
         // The legacy version is exactly what this method exists to accept.
-#pragma warning disable CS0618
+#pragma warning disable CS0618, SPO2001
         return profile switch
         {
             V1.RawSelinuxProfile v1 => ValidateV1(v1.Spec?.Policy),
             V1Alpha2.RawSelinuxProfile v1Alpha2 => ValidateV1(v1Alpha2.Spec?.Policy),
             _ => throw new ArgumentException("Not a RawSelinuxProfile: " + profile.Kind + " " + profile.ApiVersion + ".", nameof(profile)),
         };
-#pragma warning restore CS0618
+#pragma warning restore CS0618, SPO2001
     }
 
     private static SchemaViolation Violation(string message) => new(PolicyPath, SchemaViolationType.Invalid, message);
