@@ -1,0 +1,289 @@
+using System.Runtime.CompilerServices;
+
+namespace SpoSdk.Audit.Parsing;
+
+/// <summary>The record fields the parser keeps.</summary>
+internal enum FieldKey : byte
+{
+    Pid,
+    Uid,
+    Gid,
+    Arch,
+    Syscall,
+    Exe,
+    Comm,
+    Scontext,
+    Tcontext,
+    Tclass,
+    Apparmor,
+    Operation,
+    Profile,
+    Name,
+    Count,
+    None = byte.MaxValue,
+}
+
+/// <summary>How a field was written.</summary>
+internal enum SlotState : byte
+{
+    Missing = 0,
+    Quoted,
+    Bare,
+
+    /// <summary>Unterminated quote, text glued to a closing quote, or a quote inside a bare value.</summary>
+    Invalid,
+}
+
+/// <summary>Where one field's value sits in the line.</summary>
+internal struct FieldSlot
+{
+    public int Start;
+    public int Length;
+    public SlotState State;
+}
+
+/// <summary>One slot per <see cref="FieldKey"/>.</summary>
+[InlineArray((int)FieldKey.Count)]
+internal struct FieldSlots
+{
+    private FieldSlot _element0;
+}
+
+/// <summary>
+/// The tokenizer: one forward pass over the record, never looking back, so linear in the line length.
+/// A quoted value ends at its closing quote; whitespace inside quotes never separates tokens, so text
+/// inside a value (however crafted) can never become a field. The first occurrence of a key wins, even
+/// if malformed, because the kernel writes its trusted fields (pid, uid) before the untrusted ones (comm,
+/// exe, name) and an ambiguous record is better rejected than guessed.
+/// </summary>
+internal static class AuditFieldScanner
+{
+    /// <summary>Scans <c>key=value</c> fields from <paramref name="start"/>.</summary>
+    /// <param name="line">The whole line.</param>
+    /// <param name="start">The first byte after the header (or the SELinux permission block).</param>
+    /// <param name="wanted">
+    /// Bits (<c>1 &lt;&lt; FieldKey</c>) of the keys the caller uses; once all are claimed the scan stops early,
+    /// which changes nothing because the first occurrence of a key wins. 0 scans to the record end.
+    /// </param>
+    /// <param name="slots">Filled with the fields found.</param>
+    /// <param name="commEnd">The end of the <c>comm=</c> token, or -1.</param>
+    /// <returns>The end of the record (the enrichment separator outside quotes, or the line end); after an early stop, the stop position.</returns>
+    public static int Scan(ReadOnlySpan<byte> line, int start, uint wanted, ref FieldSlots slots, out int commEnd)
+    {
+        commEnd = -1;
+        var claimed = 0u;
+        var n = line.Length;
+        var cursor = new SpecialByteCursor(line);
+        var i = start;
+        while (i < n)
+        {
+            var b = line[i];
+            if (ByteClass.IsSeparator(b))
+            {
+                i++;
+                continue;
+            }
+
+            if (b == ByteClass.EnrichmentSeparator)
+            {
+                return i;
+            }
+
+            var tokenStart = i;
+            var equals = b is (byte)'"' or (byte)'=' ? i : NextBoundary(line, ref cursor, i + 1, equalsEnds: true);
+            if (equals >= n || line[equals] != (byte)'=' || equals == tokenStart)
+            {
+                // A bare word ("avc:", "for") or junk: skip it, quotes included.
+                i = SkipToken(line, ref cursor, equals, out var unterminated);
+                if (unterminated)
+                {
+                    return n;
+                }
+
+                continue;
+            }
+
+            var key = Classify(line[tokenStart..equals]);
+            i = equals + 1;
+            FieldSlot slot;
+            if (i < n && line[i] == (byte)'"')
+            {
+                var valueStart = i + 1;
+                var close = line[valueStart..].IndexOf((byte)'"');
+                if (close < 0)
+                {
+                    // The rest of the line is inside the quotes: nothing after it is a field.
+                    Claim(ref slots, key, new FieldSlot { Start = valueStart, Length = n - valueStart, State = SlotState.Invalid });
+                    return n;
+                }
+
+                slot = new FieldSlot { Start = valueStart, Length = close, State = SlotState.Quoted };
+                i = valueStart + close + 1;
+                if (i < n && !ByteClass.IsSeparator(line[i]) && line[i] != ByteClass.EnrichmentSeparator)
+                {
+                    slot.State = SlotState.Invalid;
+                    i = SkipToken(line, ref cursor, i, out var unterminated);
+                    if (unterminated)
+                    {
+                        Claim(ref slots, key, slot);
+                        return n;
+                    }
+                }
+            }
+            else
+            {
+                var valueStart = i;
+                i = NextBoundary(line, ref cursor, i, equalsEnds: false);
+                slot = new FieldSlot { Start = valueStart, Length = i - valueStart, State = SlotState.Bare };
+                if (i < n && line[i] == (byte)'"')
+                {
+                    slot.State = SlotState.Invalid;
+                    i = SkipToken(line, ref cursor, i, out var unterminated);
+                    if (unterminated)
+                    {
+                        Claim(ref slots, key, slot);
+                        return n;
+                    }
+                }
+            }
+
+            if (Claim(ref slots, key, slot))
+            {
+                if (key == FieldKey.Comm)
+                {
+                    commEnd = i;
+                }
+
+                claimed |= 1u << (int)key;
+                if (wanted != 0 && (claimed & wanted) == wanted)
+                {
+                    return i;
+                }
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// The next byte at or after <paramref name="from"/> that ends a key (<paramref name="equalsEnds"/>) or a bare
+    /// value: a separator, <c>"</c>, the enrichment separator, or <c>=</c> for keys. Other control bytes are plain.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextBoundary(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int from, bool equalsEnds)
+    {
+        while (true)
+        {
+            var j = cursor.Next(from);
+            if (j >= line.Length)
+            {
+                return line.Length;
+            }
+
+            var b = line[j];
+            if (b == (byte)'"' || ByteClass.IsSeparator(b) || b == ByteClass.EnrichmentSeparator || (equalsEnds && b == (byte)'='))
+            {
+                return j;
+            }
+
+            from = j + 1;
+        }
+    }
+
+    /// <summary>Skips to the next separator; quoted sections inside the token are skipped whole.</summary>
+    private static int SkipToken(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int i, out bool unterminated)
+    {
+        unterminated = false;
+        var n = line.Length;
+        while (i < n)
+        {
+            var b = line[i];
+            if (b == (byte)'"')
+            {
+                var close = line[(i + 1)..].IndexOf((byte)'"');
+                if (close < 0)
+                {
+                    unterminated = true;
+                    return n;
+                }
+
+                i += close + 2;
+                continue;
+            }
+
+            if (ByteClass.IsSeparator(b) || b == ByteClass.EnrichmentSeparator)
+            {
+                return i;
+            }
+
+            i = NextBoundary(line, ref cursor, i + 1, equalsEnds: false);
+        }
+
+        return n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Claim(ref FieldSlots slots, FieldKey key, FieldSlot slot)
+    {
+        if (key == FieldKey.None || slots[(int)key].State != SlotState.Missing)
+        {
+            return false;
+        }
+
+        slots[(int)key] = slot;
+        return true;
+    }
+
+    // Keys as little-endian integers of their bytes: one load and compare instead of a byte loop.
+    private const ulong PidKey = 0x646970;
+    private const ulong UidKey = 0x646975;
+    private const ulong GidKey = 0x646967;
+    private const ulong ExeKey = 0x657865;
+    private const ulong CommKey = 0x6D6D6F63;
+    private const ulong ArchKey = 0x68637261;
+    private const ulong NameKey = 0x656D616E;
+    private const ulong TclassKey = 0x7373616C6374;
+    private const ulong SyscallKey = 0x6C6C6163737973;
+    private const ulong ProfileKey = 0x656C69666F7270;
+    private const ulong ScontextKey = 0x747865746E6F6373;
+    private const ulong TcontextKey = 0x747865746E6F6374;
+    private const ulong ApparmorKey = 0x726F6D7261707061;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static FieldKey Classify(ReadOnlySpan<byte> key)
+    {
+        if (key.Length is < 3 or > 9)
+        {
+            return FieldKey.None;
+        }
+
+        if (key.Length == 9)
+        {
+            return key.SequenceEqual("operation"u8) ? FieldKey.Operation : FieldKey.None;
+        }
+
+        ulong packed = 0;
+        for (var i = key.Length - 1; i >= 0; i--)
+        {
+            packed = (packed << 8) | key[i];
+        }
+
+        return packed switch
+        {
+            PidKey => FieldKey.Pid,
+            UidKey => FieldKey.Uid,
+            GidKey => FieldKey.Gid,
+            ExeKey => FieldKey.Exe,
+            CommKey => FieldKey.Comm,
+            ArchKey => FieldKey.Arch,
+            NameKey => FieldKey.Name,
+            TclassKey => FieldKey.Tclass,
+            SyscallKey => FieldKey.Syscall,
+            ProfileKey => FieldKey.Profile,
+            ScontextKey => FieldKey.Scontext,
+            TcontextKey => FieldKey.Tcontext,
+            ApparmorKey => FieldKey.Apparmor,
+            _ => FieldKey.None,
+        };
+    }
+}

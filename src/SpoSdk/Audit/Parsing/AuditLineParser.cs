@@ -1,0 +1,576 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text;
+using SpoSdk.Api.Syscalls;
+
+namespace SpoSdk.Audit.Parsing;
+
+/// <summary>
+/// Parses seccomp, SELinux AVC and AppArmor audit records from single log lines, in auditd form
+/// (<c>type=SECCOMP msg=audit(T:S): ...</c>) and kernel syslog/journal form (<c>kernel: [..] audit: type=1326 audit(T:S): ...</c>).
+/// </summary>
+/// <remarks>
+/// <para>Linear time on any input and no regular expressions: the header search checks each <c>type=</c>
+/// in constant time and the tokenizer makes one forward pass. Fields may come in any order. A quoted value ends
+/// at its closing quote and can never inject a field (upstream #3238). Values the kernel hex-encoded
+/// (<c>comm=6D7920617070</c>) are decoded; invalid UTF-8 becomes U+FFFD; NUL separates tokens.</para>
+/// <para>Allocation: nothing for a line that is not an event; exactly one string per event.</para>
+/// <para>Thread-safe; the only state is <see cref="Counters"/>.</para>
+/// </remarks>
+[SkipLocalsInit]
+public sealed class AuditLineParser
+{
+    private const int StackBytes = 256;
+
+    // Every key a seccomp event uses; AppArmor needs the record end for extra_info and SELinux lines rarely carry all.
+    private const uint SeccompKeys = (1u << (int)FieldKey.Pid) | (1u << (int)FieldKey.Uid) | (1u << (int)FieldKey.Gid)
+        | (1u << (int)FieldKey.Arch) | (1u << (int)FieldKey.Syscall) | (1u << (int)FieldKey.Exe) | (1u << (int)FieldKey.Comm);
+
+    private readonly int _maxLineBytes;
+    private readonly AuditArch _fallbackArch;
+
+    /// <summary>Creates a parser.</summary>
+    public AuditLineParser(AuditParserOptions? options = null)
+    {
+        Options = options ?? new AuditParserOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.MaxLineBytes, nameof(options));
+        _maxLineBytes = Options.MaxLineBytes;
+        _fallbackArch = Options.FallbackArch;
+    }
+
+    /// <summary>The options in effect.</summary>
+    public AuditParserOptions Options { get; }
+
+    /// <summary>Counts of oversized and rejected lines.</summary>
+    public AuditParserCounters Counters { get; } = new();
+
+    /// <summary>Parses one UTF-8 line (without its line break).</summary>
+    public AuditParseResult Parse(ReadOnlySpan<byte> line, out AuditEvent auditEvent) => Parse(line, 0, out auditEvent);
+
+    /// <summary>
+    /// Parses a block of whole UTF-8 lines (each ending in <c>\n</c>; a last line without one counts as whole) and
+    /// hands every event to <paramref name="sink"/> in order. Equivalent to <see cref="Parse(ReadOnlySpan{byte}, out AuditEvent)"/>
+    /// line by line, but it looks only at lines holding <c>type=</c>: one vectorized pass finds them, so ordinary
+    /// log lines are never split, let alone parsed. Oversized lines are therefore counted only when they hold
+    /// <c>type=</c>. Returns the number of events.
+    /// </summary>
+    public int ParseLines<TSink>(ReadOnlySpan<byte> lines, ref TSink sink)
+        where TSink : IAuditEventSink, allows ref struct
+    {
+        var events = 0;
+        var position = 0;
+        while (position < lines.Length)
+        {
+            var found = lines[position..].IndexOf("type="u8);
+            if (found < 0)
+            {
+                break;
+            }
+
+            // position is always a line start, and no line between it and the hit holds "type=".
+            var hit = position + found;
+            var lineStart = position + lines[position..hit].LastIndexOf((byte)'\n') + 1;
+            var lineLength = lines[hit..].IndexOf((byte)'\n');
+            var lineEnd = lineLength < 0 ? lines.Length : hit + lineLength;
+            if (Parse(lines[lineStart..lineEnd], hit - lineStart, out var auditEvent) == AuditParseResult.Event)
+            {
+                events++;
+                sink.OnEvent(auditEvent);
+            }
+
+            position = lineEnd + 1;
+        }
+
+        return events;
+    }
+
+    private AuditParseResult Parse(ReadOnlySpan<byte> line, int searchFrom, out AuditEvent auditEvent)
+    {
+        auditEvent = default;
+        if (line.Length > _maxLineBytes)
+        {
+            Counters.AddOversized();
+            return AuditParseResult.Oversized;
+        }
+
+        if (!AuditHeader.TryFind(line, searchFrom, out var header))
+        {
+            return AuditParseResult.NotAudit;
+        }
+
+        var result = ParseRecord(line, header, out auditEvent);
+        if (result == AuditParseResult.Rejected)
+        {
+            Counters.AddRejected();
+        }
+
+        return result;
+    }
+
+    /// <summary>Parses one line of text (without its line break); the cap applies to its UTF-8 length.</summary>
+    public AuditParseResult Parse(ReadOnlySpan<char> line, out AuditEvent auditEvent)
+    {
+        auditEvent = default;
+
+        // Every UTF-16 unit takes at least one UTF-8 byte, so this is a cheap lower bound.
+        if (line.Length > _maxLineBytes)
+        {
+            Counters.AddOversized();
+            return AuditParseResult.Oversized;
+        }
+
+        if (line.IndexOf("type=", StringComparison.Ordinal) < 0)
+        {
+            return AuditParseResult.NotAudit;
+        }
+
+        var byteCount = Encoding.UTF8.GetByteCount(line);
+        if (byteCount > _maxLineBytes)
+        {
+            Counters.AddOversized();
+            return AuditParseResult.Oversized;
+        }
+
+        byte[]? rented = null;
+        var buffer = byteCount <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(byteCount));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(line, buffer);
+            return Parse(buffer[..written], out auditEvent);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Parses one UTF-8 line; true when it held an event.</summary>
+    public bool TryParse(ReadOnlySpan<byte> line, out AuditEvent auditEvent) => Parse(line, out auditEvent) == AuditParseResult.Event;
+
+    /// <summary>Parses one line of text; true when it held an event.</summary>
+    public bool TryParse(string line, out AuditEvent auditEvent)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return Parse(line.AsSpan(), out auditEvent) == AuditParseResult.Event;
+    }
+
+    private AuditParseResult ParseRecord(ReadOnlySpan<byte> line, in AuditHeader header, out AuditEvent auditEvent)
+    {
+        auditEvent = default;
+        var recordType = header.RecordType;
+        AuditEventType type;
+        var fieldsStart = header.FieldsStart;
+        int permsStart = 0, permsLength = -1;
+        if (recordType == AuditHeader.Seccomp)
+        {
+            type = AuditEventType.Seccomp;
+        }
+        else if (recordType == AuditHeader.Avc)
+        {
+            // The kernel's AppArmor messages share AVC's number; SELinux ones start with "avc:".
+            if (TryReadSelinuxPerms(line, ref fieldsStart, out permsStart, out permsLength, out var isSelinux))
+            {
+                type = AuditEventType.Selinux;
+            }
+            else if (isSelinux)
+            {
+                return AuditParseResult.Rejected;
+            }
+            else
+            {
+                type = AuditEventType.AppArmor;
+            }
+        }
+        else if (recordType is >= AuditHeader.AppArmorBase and <= AuditHeader.AppArmorLast)
+        {
+            type = AuditEventType.AppArmor;
+        }
+        else
+        {
+            return AuditParseResult.NotAudit;
+        }
+
+        var slots = default(FieldSlots);
+        var recordEnd = AuditFieldScanner.Scan(line, fieldsStart, type == AuditEventType.Seccomp ? SeccompKeys : 0, ref slots, out var commEnd);
+        if (recordType == AuditHeader.Avc && type == AuditEventType.AppArmor && slots[(int)FieldKey.Apparmor].State == SlotState.Missing)
+        {
+            // An AVC record that is neither an SELinux AVC nor an AppArmor message.
+            return AuditParseResult.NotAudit;
+        }
+
+        if (!TryParseInt(line, slots[(int)FieldKey.Pid], out var pid))
+        {
+            return AuditParseResult.Rejected;
+        }
+
+        int? syscallId = null;
+        switch (type)
+        {
+            case AuditEventType.Seccomp:
+                if (!TryParseInt(line, slots[(int)FieldKey.Syscall], out var syscall))
+                {
+                    return AuditParseResult.Rejected;
+                }
+
+                syscallId = syscall;
+                break;
+            case AuditEventType.Selinux:
+                if (!IsNonEmptyValue(slots[(int)FieldKey.Scontext]) || !IsNonEmptyValue(slots[(int)FieldKey.Tcontext])
+                    || !IsNonEmptyValue(slots[(int)FieldKey.Tclass]))
+                {
+                    return AuditParseResult.Rejected;
+                }
+
+                break;
+            default:
+                if (!IsValue(slots[(int)FieldKey.Apparmor]) || !IsValue(slots[(int)FieldKey.Operation]))
+                {
+                    return AuditParseResult.Rejected;
+                }
+
+                break;
+        }
+
+        uint? uid = TryParseUInt(line, slots[(int)FieldKey.Uid], out var uidValue) ? uidValue : null;
+        uint? gid = TryParseUInt(line, slots[(int)FieldKey.Gid], out var gidValue) ? gidValue : null;
+        var arch = TryParseHex(line, slots[(int)FieldKey.Arch], out var archValue) ? new AuditArch(archValue) : default;
+        string? syscallName = null;
+        if (syscallId is { } id)
+        {
+            // A record's own arch= decides; an arch= the tables lack yields no name rather than a wrong one.
+            syscallName = SyscallTable.GetName(arch.IsPresent ? arch.Value : _fallbackArch.Value, id);
+        }
+
+        var payload = BuildPayload(line, header, type, ref slots, permsStart, permsLength, commEnd, recordEnd, out var ranges);
+        auditEvent = new AuditEvent(type, recordType, payload, ranges, header.Serial, pid, uid, gid, arch, syscallId, syscallName);
+        return AuditParseResult.Event;
+    }
+
+    /// <summary>
+    /// Reads <c>avc:  denied  { read write } for</c>. Returns false with <paramref name="isSelinux"/> false when
+    /// the record does not start with <c>avc:</c>, and with it true when the block is malformed.
+    /// </summary>
+    private static bool TryReadSelinuxPerms(ReadOnlySpan<byte> line, ref int position, out int permsStart, out int permsLength, out bool isSelinux)
+    {
+        permsStart = 0;
+        permsLength = -1;
+        var i = SkipSeparators(line, position);
+        isSelinux = line[i..].StartsWith("avc:"u8);
+        if (!isSelinux)
+        {
+            return false;
+        }
+
+        // The verdict word (denied/granted), then the brace block.
+        i = SkipSeparators(line, i + 4);
+        while (i < line.Length && ByteClass.IsKeyByte(line[i]))
+        {
+            i++;
+        }
+
+        i = SkipSeparators(line, i);
+        if (i >= line.Length || line[i] != (byte)'{')
+        {
+            return false;
+        }
+
+        var close = line[(i + 1)..].IndexOf((byte)'}');
+        if (close < 0)
+        {
+            return false;
+        }
+
+        var perms = line.Slice(i + 1, close);
+        var leading = perms.Length - perms.TrimStart((byte)' ').Length;
+        perms = perms.Trim((byte)' ');
+
+        // Permission names are identifiers; anything else is not a kernel AVC.
+        foreach (var b in perms)
+        {
+            if (!(b == (byte)' ' || b == (byte)'_' || (uint)((b | 0x20) - 'a') <= 'z' - 'a' || (uint)(b - '0') <= 9))
+            {
+                return false;
+            }
+        }
+
+        if (perms.IsEmpty)
+        {
+            return false;
+        }
+
+        permsStart = i + 1 + leading;
+        permsLength = perms.Length;
+        position = i + 1 + close + 1;
+        return true;
+    }
+
+    private static int SkipSeparators(ReadOnlySpan<byte> line, int i)
+    {
+        while (i < line.Length && ByteClass.IsSeparator(line[i]))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static bool IsValue(in FieldSlot slot) => slot.State is SlotState.Quoted or SlotState.Bare;
+
+    private static bool IsNonEmptyValue(in FieldSlot slot) => IsValue(slot) && slot.Length > 0;
+
+    private static bool TryParseInt(ReadOnlySpan<byte> line, in FieldSlot slot, out int value)
+    {
+        ulong parsed = 0;
+        var ok = slot.State == SlotState.Bare && Digits.TryParse(line.Slice(slot.Start, slot.Length), int.MaxValue, out parsed);
+        value = (int)parsed;
+        return ok;
+    }
+
+    private static bool TryParseUInt(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
+    {
+        ulong parsed = 0;
+        var ok = slot.State == SlotState.Bare && Digits.TryParse(line.Slice(slot.Start, slot.Length), uint.MaxValue, out parsed);
+        value = (uint)parsed;
+        return ok;
+    }
+
+    private static bool TryParseHex(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
+    {
+        value = 0;
+        return slot.State == SlotState.Bare && Digits.TryParseHex(line.Slice(slot.Start, slot.Length), out value) && value != 0;
+    }
+
+    private static string BuildPayload(
+        ReadOnlySpan<byte> line,
+        in AuditHeader header,
+        AuditEventType type,
+        ref FieldSlots slots,
+        int permsStart,
+        int permsLength,
+        int commEnd,
+        int recordEnd,
+        out AuditEvent.TextRanges ranges)
+    {
+        scoped var state = new PayloadState { Line = line };
+        ref var sources = ref state.Sources;
+        sources[(int)AuditField.AuditId] = PayloadSource.FromLine(header.IdStart, header.IdLength);
+        var hexBytes = SetValue(ref sources, AuditField.Executable, slots[(int)FieldKey.Exe], hexAllowed: true, line)
+            + SetValue(ref sources, AuditField.Comm, slots[(int)FieldKey.Comm], hexAllowed: true, line);
+        if (type == AuditEventType.Selinux)
+        {
+            sources[(int)AuditField.Perms] = PayloadSource.FromLine(permsStart, permsLength);
+            SetValue(ref sources, AuditField.Scontext, slots[(int)FieldKey.Scontext], hexAllowed: false, line);
+            SetValue(ref sources, AuditField.Tcontext, slots[(int)FieldKey.Tcontext], hexAllowed: false, line);
+            SetValue(ref sources, AuditField.Tclass, slots[(int)FieldKey.Tclass], hexAllowed: false, line);
+        }
+        else if (type == AuditEventType.AppArmor)
+        {
+            SetValue(ref sources, AuditField.Apparmor, slots[(int)FieldKey.Apparmor], hexAllowed: false, line);
+            SetValue(ref sources, AuditField.Operation, slots[(int)FieldKey.Operation], hexAllowed: false, line);
+            hexBytes += SetValue(ref sources, AuditField.Profile, slots[(int)FieldKey.Profile], hexAllowed: true, line);
+            if (commEnd >= 0 && commEnd < recordEnd)
+            {
+                var extraStart = commEnd;
+                while (extraStart < recordEnd && IsGoSpace(line[extraStart]))
+                {
+                    extraStart++;
+                }
+
+                if (extraStart < recordEnd)
+                {
+                    sources[(int)AuditField.ExtraInfo] = new PayloadSource(extraStart, recordEnd - extraStart, PayloadSourceKind.ExtraInfo);
+                }
+            }
+        }
+
+        if (type != AuditEventType.Seccomp)
+        {
+            hexBytes += SetValue(ref sources, AuditField.Name, slots[(int)FieldKey.Name], hexAllowed: true, line);
+        }
+
+        byte[]? rented = null;
+        var hex = hexBytes == 0 ? default : hexBytes <= StackBytes ? stackalloc byte[StackBytes] : (rented = ArrayPool<byte>.Shared.Rent(hexBytes));
+        try
+        {
+            // Hex values are decoded first so that every source is plain UTF-8 with a known UTF-16 length. An
+            // all-ASCII line (nearly every line) skips the per-field check: each field's length in chars is its length in bytes.
+            var ascii = hexBytes == 0 && Ascii.IsValid(line);
+            var hexUsed = 0;
+            ranges = default;
+            var total = 0;
+            for (var f = 0; f < AuditEvent.TextFieldCount; f++)
+            {
+                ref var source = ref sources[f];
+                if (source.Kind == PayloadSourceKind.Absent)
+                {
+                    continue;
+                }
+
+                if (source.Kind == PayloadSourceKind.Hex)
+                {
+                    var count = KernelHex.Decode(line.Slice(source.Start, source.Length), hex[hexUsed..]);
+                    source = new PayloadSource(hexUsed, count, PayloadSourceKind.Hex);
+                    hexUsed += count;
+                }
+
+                int chars;
+                if (ascii)
+                {
+                    chars = source.Length;
+                }
+                else
+                {
+                    var bytes = source.Kind == PayloadSourceKind.Hex ? hex.Slice(source.Start, source.Length) : line.Slice(source.Start, source.Length);
+                    chars = Ascii.IsValid(bytes) ? bytes.Length : Encoding.UTF8.GetCharCount(bytes);
+                }
+
+                ranges[f] = new AuditEvent.TextRange(total, chars);
+                total += chars;
+            }
+
+            state.Hex = hex;
+            state.Ascii = ascii;
+            return string.Create(total, state, static (span, state) =>
+            {
+                var offset = 0;
+                for (var f = 0; f < AuditEvent.TextFieldCount; f++)
+                {
+                    var source = state.Sources[f];
+                    if (source.Kind == PayloadSourceKind.Absent)
+                    {
+                        continue;
+                    }
+
+                    var bytes = source.Kind == PayloadSourceKind.Hex ? state.Hex.Slice(source.Start, source.Length) : state.Line.Slice(source.Start, source.Length);
+                    var destination = span[offset..];
+                    int written;
+                    if (state.Ascii)
+                    {
+                        Widen(state.Line, source.Start, source.Length, span, offset);
+                        written = source.Length;
+                    }
+                    else if (Ascii.ToUtf16(bytes, destination, out written) != OperationStatus.Done)
+                    {
+                        written = Encoding.UTF8.GetChars(bytes, destination);
+                    }
+
+                    if (source.Kind == PayloadSourceKind.ExtraInfo)
+                    {
+                        destination[..written].Replace('"', '\'');
+                    }
+
+                    offset += written;
+                }
+            });
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Widens <paramref name="length"/> known-ASCII bytes of the line at <paramref name="start"/> into the string at
+    /// <paramref name="offset"/>, 16 at a time. Values are short, so a short one is widened as a whole vector too
+    /// when the line and the string have room: the extra chars land where the next field is written afterwards.
+    /// </summary>
+    private static void Widen(ReadOnlySpan<byte> line, int start, int length, Span<char> payload, int offset)
+    {
+        const int Width = 16;
+        if (Vector128.IsHardwareAccelerated && start + Width <= line.Length && offset + Width <= payload.Length)
+        {
+            ref var source = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start);
+            ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(payload.Slice(offset, Math.Max(length, Width))));
+            var i = 0;
+            do
+            {
+                if (i + Width > length && length >= Width)
+                {
+                    // The last block overlaps the previous one rather than reading past the field.
+                    i = length - Width;
+                }
+
+                var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
+                lower.StoreUnsafe(ref target, (nuint)i);
+                upper.StoreUnsafe(ref target, (nuint)(i + (Width / 2)));
+                i += Width;
+            }
+            while (i < length);
+
+            return;
+        }
+
+        var bytes = line.Slice(start, length);
+        var chars = payload.Slice(offset, length);
+        for (var k = 0; k < bytes.Length; k++)
+        {
+            chars[k] = (char)bytes[k];
+        }
+    }
+
+    /// <summary>Points a text field at its slot; returns the bytes its hex decoding will need.</summary>
+    private static int SetValue(ref PayloadSources sources, AuditField field, in FieldSlot slot, bool hexAllowed, ReadOnlySpan<byte> line)
+    {
+        if (!IsValue(slot))
+        {
+            return 0;
+        }
+
+        if (hexAllowed && slot.State == SlotState.Bare && KernelHex.IsEncoded(line.Slice(slot.Start, slot.Length)))
+        {
+            sources[(int)field] = new PayloadSource(slot.Start, slot.Length, PayloadSourceKind.Hex);
+            return slot.Length / 2;
+        }
+
+        sources[(int)field] = PayloadSource.FromLine(slot.Start, slot.Length);
+        return 0;
+    }
+
+    // Go's \s, which upstream's "\s*(.*)" skips before extra_info.
+    private static bool IsGoSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\f' or (byte)'\r';
+
+    private enum PayloadSourceKind : byte
+    {
+        Absent = 0,
+        Line,
+        Hex,
+
+        /// <summary>From the line, with <c>"</c> turned into <c>'</c> as upstream's extra_info.</summary>
+        ExtraInfo,
+    }
+
+    /// <summary>Where one text field's UTF-8 bytes are: in the line, or (hex values) in the decode buffer.</summary>
+    private readonly struct PayloadSource(int start, int length, PayloadSourceKind kind)
+    {
+        public int Start { get; } = start;
+
+        public int Length { get; } = length;
+
+        public PayloadSourceKind Kind { get; } = kind;
+
+        public static PayloadSource FromLine(int start, int length) => new(start, length, PayloadSourceKind.Line);
+    }
+
+    [InlineArray(AuditEvent.TextFieldCount)]
+    private struct PayloadSources
+    {
+        private PayloadSource _element0;
+    }
+
+    /// <summary>Everything the string's content is copied from, handed to <see cref="string.Create{TState}"/>.</summary>
+    private ref struct PayloadState
+    {
+        public ReadOnlySpan<byte> Line;
+        public ReadOnlySpan<byte> Hex;
+        public PayloadSources Sources;
+        public bool Ascii;
+    }
+}

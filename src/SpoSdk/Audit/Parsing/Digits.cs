@@ -1,0 +1,63 @@
+namespace SpoSdk.Audit.Parsing;
+
+/// <summary>Number parsing for audit values: plain ASCII digits, no sign, no spaces, overflow is failure.</summary>
+internal static class Digits
+{
+    /// <summary>Parses decimal digits into a value no larger than <paramref name="max"/>.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> digits, ulong max, out ulong value)
+    {
+        value = 0;
+        if (digits.IsEmpty || digits.Length > 20)
+        {
+            return false;
+        }
+
+        ulong result = 0;
+        foreach (var b in digits)
+        {
+            var d = (uint)(b - '0');
+            if (d > 9 || result > (max - d) / 10)
+            {
+                return false;
+            }
+
+            result = (result * 10) + d;
+        }
+
+        value = result;
+        return true;
+    }
+
+    /// <summary>Parses 1 to 8 hex digits (either case).</summary>
+    public static bool TryParseHex(ReadOnlySpan<byte> digits, out uint value)
+    {
+        value = 0;
+        if (digits.IsEmpty || digits.Length > 8)
+        {
+            return false;
+        }
+
+        uint result = 0;
+        foreach (var b in digits)
+        {
+            uint d;
+            if ((uint)(b - '0') <= 9)
+            {
+                d = (uint)(b - '0');
+            }
+            else if ((uint)((b | 0x20) - 'a') <= 5)
+            {
+                d = (uint)((b | 0x20) - 'a' + 10);
+            }
+            else
+            {
+                return false;
+            }
+
+            result = (result << 4) | d;
+        }
+
+        value = result;
+        return true;
+    }
+}

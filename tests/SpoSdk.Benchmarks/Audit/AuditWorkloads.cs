@@ -1,0 +1,115 @@
+using SpoSdk.Audit;
+using SpoSdk.Audit.Parsing;
+
+namespace SpoSdk.Benchmarks.Audit;
+
+/// <summary>The loops the audit benchmarks time, shared by BenchmarkDotNet and the quick mode.</summary>
+public static class AuditWorkloads
+{
+    /// <summary>The floor: finds every line and does nothing with it.</summary>
+    public static long NewlineScan(byte[] corpus)
+    {
+        long sum = 0;
+        var rest = corpus.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                sum += rest.Length;
+                break;
+            }
+
+            sum += end;
+            rest = rest[(end + 1)..];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Our parser over the same bytes as a log source feeds it, a block of lines at a time; returns the sum of event pids.</summary>
+    public static long SpanParser(AuditLineParser parser, byte[] corpus)
+    {
+        var sink = new PidSink();
+        parser.ParseLines(corpus, ref sink);
+        return sink.Sum;
+    }
+
+    /// <summary>Our parser called line by line after splitting the lines; returns the sum of event pids.</summary>
+    public static long SpanParserPerLine(AuditLineParser parser, byte[] corpus)
+    {
+        long sum = 0;
+        var rest = corpus.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? default : rest[(end + 1)..];
+            if (parser.Parse(line, out var auditEvent) == AuditParseResult.Event)
+            {
+                sum += auditEvent.Pid;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>The regex port (upstream's flow) over lines already decoded to strings.</summary>
+    public static long RegexPort(string[] lines)
+    {
+        long sum = 0;
+        foreach (var line in lines)
+        {
+            var pid = UpstreamRegexPort.Parse(line);
+            if (pid >= 0)
+            {
+                sum += pid;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>The regex port matching each line once (tighter than upstream), over decoded lines.</summary>
+    public static long RegexPortOnce(string[] lines)
+    {
+        long sum = 0;
+        foreach (var line in lines)
+        {
+            var pid = UpstreamRegexPort.ParseOnce(line);
+            if (pid >= 0)
+            {
+                sum += pid;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>The regex port over the bytes, decoding each line to a string first.</summary>
+    public static long RegexPortFromBytes(byte[] corpus)
+    {
+        long sum = 0;
+        var rest = corpus.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? default : rest[(end + 1)..];
+            var pid = UpstreamRegexPort.Parse(line);
+            if (pid >= 0)
+            {
+                sum += pid;
+            }
+        }
+
+        return sum;
+    }
+
+    private struct PidSink : IAuditEventSink
+    {
+        public long Sum;
+
+        public void OnEvent(in AuditEvent auditEvent) => Sum += auditEvent.Pid;
+    }
+}
