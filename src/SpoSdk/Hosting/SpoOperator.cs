@@ -92,11 +92,16 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     {
         await _informers.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         var idleSince = _time.GetTimestamp();
+        var lastChange = ChangeMarker();
         while (true)
         {
-            if (_controllers.Any(c => !c.IsIdle))
+            // Busy while any queue has work, or while the cluster still changes (a write's watch
+            // event may not have reached its informer yet).
+            var change = ChangeMarker();
+            if (_controllers.Any(c => !c.IsIdle) || change != lastChange)
             {
                 idleSince = _time.GetTimestamp();
+                lastChange = change;
             }
             else if (_time.GetElapsedTime(idleSince) >= quiet)
             {
@@ -106,6 +111,8 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private string? ChangeMarker() => (_backend as Runtime.Backends.InMemory.InMemoryBackend)?.Store.ResourceVersion;
 
     /// <summary>Queues every object of every controller again, as a periodic resync does: unchanged objects cause no writes.</summary>
     public Task ResyncAsync(CancellationToken cancellationToken)
