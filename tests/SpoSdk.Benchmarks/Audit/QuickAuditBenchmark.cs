@@ -40,6 +40,12 @@ public static class QuickAuditBenchmark
         var regexFromBytes = Best(2, () => AuditWorkloads.RegexPortFromBytes(bytes));
         var (noiseBytes, eventBytes, events) = MeasureAllocations(parser, bytes);
 
+        // One hostile line shows what the ratios above hide: the port's lazy quantifiers backtrack polynomially.
+        var hostile = "type=AVC " + string.Concat(Enumerable.Repeat("audit(1:2) { ", 250));
+        var hostileBytes = System.Text.Encoding.UTF8.GetBytes(hostile);
+        var hostileRegex = ThreadCpuClock.Measure(() => UpstreamRegexPort.Parse(hostile));
+        var hostileOurs = Best(5, () => (long)parser.Parse(hostileBytes, out _));
+
         var ci = CultureInfo.InvariantCulture;
         Console.Error.WriteLine(string.Format(ci, "corpus: {0:N0} lines, {1:N0} audit events, {2:N1} MiB", corpus.LineCount, corpus.AuditLineCount, bytes.Length / 1048576.0));
         Console.Error.WriteLine(string.Format(ci, "newline scan {0,9:F1} ms", scan));
@@ -48,6 +54,7 @@ public static class QuickAuditBenchmark
         Console.Error.WriteLine(string.Format(ci, "regex port   {0,9:F1} ms  (upstream flow on strings; {1:F1} ms decoding bytes first)", regex, regexFromBytes));
         Console.Error.WriteLine(string.Format(ci, "regex once   {0,9:F1} ms  (one match per line, on strings: ratio {1:F2})", regexOnce, regexOnce / ours));
         Console.Error.WriteLine(string.Format(ci, "allocations: {0} B over {1:N0} non-event lines; {2:F1} B per event over {3:N0} events", noiseBytes, corpus.LineCount - events, (double)eventBytes / events, events));
+        Console.Error.WriteLine(string.Format(ci, "hostile {0:N0}-byte AVC line: regex port {1:F1} ms, span parser {2:F4} ms", hostileBytes.Length, hostileRegex, hostileOurs));
         Console.Error.WriteLine(string.Format(ci, "total {0:F1} s", total.Elapsed.TotalSeconds));
         Console.WriteLine(string.Format(ci, "ratio vs-regex-port {0:F2}", regex / ours));
         Console.WriteLine(string.Format(ci, "ratio vs-newline-scan {0:F2}", ours / scan));
