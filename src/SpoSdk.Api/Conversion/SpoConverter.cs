@@ -19,6 +19,11 @@ public sealed class SpoConverter
 
     private readonly Dictionary<(string Group, string Kind, string Spoke), ConversionMap> _maps = new();
     private readonly Dictionary<(ConversionMap Map, bool ToHub), StreamingRewrite> _rewrites = new();
+
+    // The fast path's lookups, resolved once: UTF-8 apiVersion and kind to the kind, and per
+    // (from, to) pair the rewrite, so a streamed object costs no string and no record hashing.
+    private readonly (byte[] ApiVersion, byte[] Kind, SpoKindInfo Info)[] _kindsByUtf8;
+    private readonly Dictionary<(SpoKindInfo From, SpoKindInfo To), StreamingRewrite?> _fastPaths = new(new KindPairComparer());
     private readonly SpoKindRegistry _registry;
 
     /// <summary>Creates a converter over conversion maps and the kinds they convert.</summary>
@@ -34,6 +39,15 @@ public sealed class SpoConverter
         }
 
         _registry = registry;
+        _kindsByUtf8 = registry.Kinds.Select(k => (System.Text.Encoding.UTF8.GetBytes(k.ApiVersion), System.Text.Encoding.UTF8.GetBytes(k.Kind), k)).ToArray();
+        foreach (var from in registry.Kinds)
+        {
+            foreach (var to in registry.Kinds.Where(k => k.Group == from.Group && k.Kind == from.Kind && k.Version != from.Version && k.IsStorageVersion != from.IsStorageVersion))
+            {
+                var spoke = from.IsStorageVersion ? to : from;
+                _fastPaths[(from, to)] = _maps.TryGetValue((spoke.Group, spoke.Kind, spoke.Version), out var map) ? _rewrites[(map, !from.IsStorageVersion)] : null;
+            }
+        }
     }
 
     /// <summary>The converter for every generated SPO kind.</summary>
@@ -73,7 +87,7 @@ public sealed class SpoConverter
         if (source.ValueKind != JsonValueKind.Object
             || !source.TryGetProperty("apiVersion"u8, out var apiVersion) || apiVersion.ValueKind != JsonValueKind.String
             || !source.TryGetProperty("kind"u8, out var kind) || kind.ValueKind != JsonValueKind.String
-            || !_registry.TryGet(apiVersion.GetString()!, kind.GetString()!, out var from)
+            || KindOf(apiVersion, kind) is not { } from
             || !_registry.TryGet(targetApiVersion, from.Kind, out var to))
         {
             return false;
@@ -86,15 +100,26 @@ public sealed class SpoConverter
         }
 
         // One hop only: the fast path never goes spoke to spoke.
-        if (from.IsStorageVersion == to.IsStorageVersion
-            || !_rewrites.TryGetValue((MapFor(from.IsStorageVersion ? to : from), !from.IsStorageVersion), out var rewrite)
-            || !rewrite.Applies(source))
+        if (!_fastPaths.TryGetValue((from, to), out var rewrite) || rewrite is null || !rewrite.Applies(source))
         {
             return false;
         }
 
         rewrite.Write(source, to.ApiVersion, writer);
         return true;
+    }
+
+    private SpoKindInfo? KindOf(JsonElement apiVersion, JsonElement kind)
+    {
+        foreach (var (apiVersionBytes, kindBytes, info) in _kindsByUtf8)
+        {
+            if (kind.ValueEquals(kindBytes) && apiVersion.ValueEquals(apiVersionBytes))
+            {
+                return info;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -252,6 +277,16 @@ public sealed class SpoConverter
         var annotations = metadata["annotations"] as JsonObject ?? (JsonObject)(metadata["annotations"] = new JsonObject());
         annotations[ConversionDataAnnotation] = JsonSerializer.Serialize(new ConversionData(fromVersion, entries), SpoJsonOptions.Lenient);
     }
+}
+
+/// <summary>Kind infos are unique per registry: compare them by reference, not by their many fields.</summary>
+internal sealed class KindPairComparer : IEqualityComparer<(SpoKindInfo From, SpoKindInfo To)>
+{
+    public bool Equals((SpoKindInfo From, SpoKindInfo To) x, (SpoKindInfo From, SpoKindInfo To) y) =>
+        ReferenceEquals(x.From, y.From) && ReferenceEquals(x.To, y.To);
+
+    public int GetHashCode((SpoKindInfo From, SpoKindInfo To) obj) =>
+        HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.From), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.To));
 }
 
 /// <summary>Thrown when an object cannot be converted; the message says why.</summary>

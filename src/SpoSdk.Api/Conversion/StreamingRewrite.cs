@@ -193,6 +193,7 @@ internal sealed class StreamingRewrite
     private sealed class PathTrie
     {
         private readonly Dictionary<string, PathTrie> _children = new(StringComparer.Ordinal);
+        private readonly List<(byte[] Name, PathTrie Child)> _childrenUtf8 = new();
         private PathTrie? _anyValue;
 
         public IReadOnlyDictionary<string, string>? Mapping { get; private set; }
@@ -210,6 +211,7 @@ internal sealed class StreamingRewrite
                 {
                     next = new PathTrie();
                     node._children.Add(segment, next);
+                    node._childrenUtf8.Add((System.Text.Encoding.UTF8.GetBytes(segment), next));
                     node = next;
                 }
                 else
@@ -226,7 +228,7 @@ internal sealed class StreamingRewrite
         // Compares names in UTF-8, so walking a property costs no string.
         public PathTrie? Child(JsonProperty property)
         {
-            foreach (var (name, child) in _children)
+            foreach (var (name, child) in _childrenUtf8)
             {
                 if (property.NameEquals(name))
                 {
