@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SpoSdk.Audit.Parsing;
+using SpoSdk.Tests.Audit;
 
 namespace SpoSdk.Benchmarks.Audit;
 

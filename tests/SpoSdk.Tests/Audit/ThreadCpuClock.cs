@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace SpoSdk.Tests.Audit;
 
 /// <summary>
-/// Measures the CPU time of the calling thread where the OS offers it (Linux), so timing tests stay meaningful
+/// Measures the CPU time of the calling thread where the OS offers it (Linux), so timings stay meaningful
 /// on a loaded machine: time spent waiting for a CPU is not counted. Elsewhere it falls back to wall time.
 /// </summary>
 internal static class ThreadCpuClock
