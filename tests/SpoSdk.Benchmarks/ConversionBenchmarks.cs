@@ -22,7 +22,7 @@ public class ConversionBenchmarks
     public void Setup()
     {
         _review = Encoding.UTF8.GetBytes(ConversionReviewCorpus.Build(Objects));
-        var check = JsonNode.Parse(_handler.Handle(_review))!;
+        var check = JsonNode.Parse(_handler.Handle(_review).Span)!;
         if ((string?)check["response"]!["result"]!["status"] != "Success")
         {
             throw new InvalidOperationException("benchmark review does not convert: " + check["response"]!["result"]);

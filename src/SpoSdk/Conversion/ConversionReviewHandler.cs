@@ -19,6 +19,10 @@ public sealed class ConversionReviewHandler
     // Reviews are bounded by the API server's request limits; this guards direct callers too.
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128 };
 
+    // The response is built from parsed input by code that always closes what it opens: the
+    // writer's per-token structure checks would only repeat that.
+    private static readonly JsonWriterOptions ResponseWriterOptions = new() { SkipValidation = true, MaxDepth = 256 };
+
     private readonly SpoConverter _converter;
 
     /// <summary>Creates a handler over a converter.</summary>
@@ -29,7 +33,7 @@ public sealed class ConversionReviewHandler
     }
 
     /// <summary>Handles one review given as UTF-8 JSON and returns the response review as UTF-8 JSON.</summary>
-    public byte[] Handle(ReadOnlyMemory<byte> requestJson)
+    public ReadOnlyMemory<byte> Handle(ReadOnlyMemory<byte> requestJson)
     {
         // JSON is UTF-8; checking once here keeps every later string read from throwing on bad bytes.
         if (!System.Text.Unicode.Utf8.IsValid(requestJson.Span))
@@ -56,7 +60,7 @@ public sealed class ConversionReviewHandler
     /// <summary>Handles one review given as a parsed JSON element.</summary>
     /// <param name="review">The review.</param>
     /// <param name="sizeHint">About how many bytes the response will take (the request's size is a good guess).</param>
-    public byte[] Handle(JsonElement review, int sizeHint = 4096)
+    public ReadOnlyMemory<byte> Handle(JsonElement review, int sizeHint = 4096)
     {
         if (review.ValueKind != JsonValueKind.Object || !review.TryGetProperty("request"u8, out var request) || request.ValueKind != JsonValueKind.Object)
         {
@@ -81,7 +85,7 @@ public sealed class ConversionReviewHandler
 
         var target = desired.GetString()!;
         var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 256) + 256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, ResponseWriterOptions))
         {
             WriteHeader(writer, uid);
             writer.WritePropertyName("convertedObjects"u8);
@@ -103,7 +107,8 @@ public sealed class ConversionReviewHandler
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        // The buffer's own memory: a response of hundreds of kilobytes is not copied again.
+        return buffer.WrittenMemory;
     }
 
     // Most objects take the streaming path; the rest are converted as a tree. Returns the failure message, if any.
@@ -136,7 +141,7 @@ public sealed class ConversionReviewHandler
     private static string Describe(JsonObject obj) =>
         (obj["kind"]?.ToString() ?? "object") + "/" + (obj["metadata"]?["name"]?.ToString() ?? "<unnamed>");
 
-    private static byte[] Failure(string uid, string message)
+    private static ReadOnlyMemory<byte> Failure(string uid, string message)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -153,7 +158,7 @@ public sealed class ConversionReviewHandler
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory;
     }
 
     // Opens the review and its response; the caller closes both.

@@ -86,13 +86,13 @@ public sealed class ConversionReviewHandlerTests
                 bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
             }
 
-            var response = JsonNode.Parse(_handler.Handle(bytes))!;
+            var response = JsonNode.Parse(_handler.Handle(bytes).Span)!;
             Assert.NotNull(response["response"]!["result"]!["status"]);
         }
 
         var deep = Encoding.UTF8.GetBytes(new string('[', 100_000));
-        Assert.Equal("Failure", (string?)JsonNode.Parse(_handler.Handle(deep))!["response"]!["result"]!["status"]);
+        Assert.Equal("Failure", (string?)JsonNode.Parse(_handler.Handle(deep).Span)!["response"]!["result"]!["status"]);
     }
 
-    private JsonNode Handle(string request) => JsonNode.Parse(_handler.Handle(Encoding.UTF8.GetBytes(request)))!;
+    private JsonNode Handle(string request) => JsonNode.Parse(_handler.Handle(Encoding.UTF8.GetBytes(request)).Span)!;
 }
