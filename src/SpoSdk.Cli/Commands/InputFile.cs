@@ -22,32 +22,10 @@ internal static class InputFile
 /// <summary>Writing command outputs so a reader never sees half a file.</summary>
 internal static class OutputFile
 {
-    /// <summary>Writes to a temporary file beside <paramref name="path"/>, then renames it over the target.</summary>
-    public static async Task WriteAtomicallyAsync(string path, string text, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    /// <summary>Writes <paramref name="text"/> as UTF-8 through <see cref="SpoSdk.IO.AtomicFile"/>.</summary>
+    public static Task WriteAtomicallyAsync(string path, string text, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = mode;
-            }
-
-            await using (var stream = new FileStream(temporary, options))
-            await using (var writer = new StreamWriter(stream))
-            {
-                await writer.WriteAsync(text).ConfigureAwait(false);
-                await writer.FlushAsync().ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        SpoSdk.IO.AtomicFile.Write(path, System.Text.Encoding.UTF8.GetBytes(text), mode);
+        return Task.CompletedTask;
     }
 }

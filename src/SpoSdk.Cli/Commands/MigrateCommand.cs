@@ -187,31 +187,13 @@ internal static class MigrateCommand
         }
     }
 
-    // Temporary file beside the target, then rename: a reader sees the old file or the new one, never half of one.
-    private static async Task WriteInPlaceAsync(string path, string text)
+    // A reader sees the old file or the new one, never half of one; the file keeps its mode.
+    private static Task WriteInPlaceAsync(string path, string text)
     {
         // Through a link given on the command line, the file it points to is the one to rewrite.
         var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(target)!;
-        var temporary = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".spoc-migrate");
-        try
-        {
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                await stream.WriteAsync(StrictUtf8.GetBytes(text)).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
-            }
-
-            File.Move(temporary, target, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        var mode = OperatingSystem.IsWindows() ? UnixFileMode.UserRead | UnixFileMode.UserWrite : File.GetUnixFileMode(target);
+        SpoSdk.IO.AtomicFile.Write(target, StrictUtf8.GetBytes(text), mode);
+        return Task.CompletedTask;
     }
 }

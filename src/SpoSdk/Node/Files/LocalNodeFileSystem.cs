@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
+using SpoSdk.IO;
 
 namespace SpoSdk.Node.Files;
 
 /// <summary>
-/// <see cref="INodeFileSystem"/> on the local disk. Writes go to a temporary file in the target's
-/// directory, are flushed to disk, renamed over the target, and the directory is flushed too, so
-/// a process killed at any moment leaves the old file or the new one. Paths with <c>.</c> or
+/// <see cref="INodeFileSystem"/> on the local disk. Writes are <see cref="AtomicFile"/> writes, so a
+/// process killed at any moment leaves the old file or the new one. Paths with <c>.</c> or
 /// <c>..</c> parts, and symbolic links that lead out of the root, are refused.
 /// </summary>
 public sealed partial class LocalNodeFileSystem : INodeFileSystem
@@ -56,31 +56,7 @@ public sealed partial class LocalNodeFileSystem : INodeFileSystem
             return false;
         }
 
-        var directory = Path.GetDirectoryName(path)!;
-        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = mode;
-            }
-
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-
-        SyncDirectory(directory);
+        AtomicFile.Write(path, content, mode);
         return true;
     }
 
@@ -94,7 +70,7 @@ public sealed partial class LocalNodeFileSystem : INodeFileSystem
         }
 
         File.Delete(path);
-        SyncDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.SyncDirectory(Path.GetDirectoryName(path)!);
         return true;
     }
 
@@ -160,37 +136,9 @@ public sealed partial class LocalNodeFileSystem : INodeFileSystem
         }
     }
 
-    // rename() is only durable once the directory entry itself reaches the disk.
-    private static void SyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
-        var fd = Open(directory, ReadOnlyDirectory);
-        if (fd < 0)
-        {
-            return;
-        }
-
-        _ = FSync(fd);
-        _ = Close(fd);
-    }
-
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr RealPathNative(string path, IntPtr resolved);
 
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void Free(IntPtr pointer);
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int FSync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

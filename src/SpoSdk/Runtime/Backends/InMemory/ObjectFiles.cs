@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SpoSdk.IO;
 
 namespace SpoSdk.Runtime.Backends.InMemory;
 
 /// <summary>
 /// Keeps store objects as files: <c>DIR/GROUP/KIND/NAMESPACE/NAME.json</c> (<c>_core</c> and
 /// <c>_cluster</c> stand in for the empty group and namespace). Names are validated DNS names by
-/// then, so they cannot leave the directory. Writes are atomic: temp file, flush to disk, rename.
+/// then, so they cannot leave the directory. Writes are <see cref="AtomicFile"/> writes.
 /// </summary>
 internal sealed class ObjectFiles(string directory)
 {
@@ -39,18 +40,13 @@ internal sealed class ObjectFiles(string directory)
     {
         var path = PathOf(kind, key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            using (var writer = new Utf8JsonWriter(stream))
-            {
-                json.WriteTo(writer);
-            }
-
-            stream.Flush(flushToDisk: true);
+            json.WriteTo(writer);
         }
 
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, buffer.WrittenSpan, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
     public void Delete(StoreKind kind, ObjectKey key) => File.Delete(PathOf(kind, key));
