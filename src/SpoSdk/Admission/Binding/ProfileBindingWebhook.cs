@@ -10,30 +10,13 @@ using SpoSdk.Runtime;
 namespace SpoSdk.Admission.Binding;
 
 /// <summary>Settings of the binding webhook.</summary>
-public sealed record ProfileBindingWebhookOptions
+public sealed record ProfileBindingWebhookOptions : PodWebhookOptions
 {
     /// <summary>How binding images are compared with container images; upstream's exact equality by default.</summary>
     public ImageMatchMode ImageMatching { get; init; } = ImageMatchMode.Exact;
 
     /// <summary>How long to wait for a profile that is missing or has no status yet; upstream's 5 tries (~4 s) by default.</summary>
     public RetryPolicy ProfileRetry { get; init; } = RetryPolicy.Upstream;
-
-    /// <summary>Recording a new pod in a binding failed: refuse the pod (upstream, the default) or let it through.</summary>
-    public BookkeepingFailurePolicy CreateBookkeepingFailure { get; init; } = BookkeepingFailurePolicy.Deny;
-
-    /// <summary>
-    /// Removing a deleted pod from a binding failed: let the deletion through with a warning (the
-    /// default) or refuse it as upstream does. Refusing a deletion protects nothing and, with a
-    /// missing RBAC rule (#3423), makes pods undeletable.
-    /// </summary>
-    public BookkeepingFailurePolicy DeleteBookkeepingFailure { get; init; } = BookkeepingFailurePolicy.Allow;
-
-    /// <summary>
-    /// Also check the namespace's <c>spo.x-k8s.io/enable-binding</c> label in the handler. Off by
-    /// default: the webhook configuration's namespaceSelector already does it, and SPOD
-    /// <c>webhook.options</c> may deliberately widen that selector.
-    /// </summary>
-    public bool RequireNamespaceLabel { get; init; }
 }
 
 /// <summary>
@@ -87,7 +70,7 @@ public sealed record ProfileBindingWebhookOptions
 /// <item><b>A binding being deleted binds no new pod</b> (upstream kept binding them, so a Deployment
 /// that keeps replacing pods kept the binding's finalizer forever).</item>
 /// <item><b>Bookkeeping writes only on change</b>, never on dry runs, and a failed write on DELETE lets
-/// the deletion through by default (<see cref="ProfileBindingWebhookOptions.DeleteBookkeepingFailure"/>).</item>
+/// the deletion through by default (<see cref="PodWebhookOptions.DeleteBookkeepingFailure"/>).</item>
 /// </list>
 /// </remarks>
 public sealed class ProfileBindingWebhook : IAdmissionHandler
@@ -305,51 +288,8 @@ public sealed class ProfileBindingWebhook : IAdmissionHandler
         return response.WithWarnings(warnings);
     }
 
-    private async ValueTask<AdmissionResponse> DeleteAsync(AdmissionRequest request, IReadOnlyList<ProfileBinding> bindings, CancellationToken cancellationToken)
-    {
-        if (request.DryRun || bindings.Count == 0)
-        {
-            return AdmissionResponse.Allow(UnchangedMessage);
-        }
-
-        var (name, generateName) = PodWebhookSupport.DeletedPod(request);
-        if (name.Length == 0)
-        {
-            return AdmissionResponse.Allow(UnchangedMessage);
-        }
-
-        var nameEntry = request.Namespace + "/" + name;
-        var generateEntry = generateName.Length > 0 ? request.Namespace + "/" + generateName : null;
-        var lastOfGeneration = new PodWebhookSupport.LazyLiveCheck(_lookups, request.Namespace, generateName, name);
-        var warnings = new List<string>();
-        foreach (var binding in bindings)
-        {
-            // The entry is read fresh by the bookkeeping; the cached list only decides whether the
-            // generateName entry is worth a pod lookup.
-            var entries = new List<string> { nameEntry };
-            if (generateEntry is not null && binding.Status?.ActiveWorkloads?.Contains(generateEntry) == true && !await lastOfGeneration.OthersLiveAsync(cancellationToken).ConfigureAwait(false))
-            {
-                entries.Add(generateEntry);
-            }
-
-            try
-            {
-                await _bookkeeping.RemoveWorkloadsAsync(WorkloadOwnerKind.ProfileBinding, ObjectKey.Of(binding), entries, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                var message = "could not remove pod " + nameEntry + " from ProfileBinding " + binding.Metadata.Name + ": " + ex.Message;
-                if (_options.DeleteBookkeepingFailure == BookkeepingFailurePolicy.Deny)
-                {
-                    return AdmissionResponse.Errored(500, message);
-                }
-
-                warnings.Add(message);
-            }
-        }
-
-        return AdmissionResponse.Allow(UnchangedMessage).WithWarnings(warnings);
-    }
+    private ValueTask<AdmissionResponse> DeleteAsync(AdmissionRequest request, IReadOnlyList<ProfileBinding> bindings, CancellationToken cancellationToken) =>
+        PodWebhookSupport.RemoveDeletedPodAsync(request, bindings, WorkloadOwnerKind.ProfileBinding, pod => request.Namespace + "/" + pod, o => o.Status?.ActiveWorkloads, _lookups, _bookkeeping, _options.DeleteBookkeepingFailure, UnchangedMessage, cancellationToken);
 
     // Looks every profile up, then retries the missing and not-yet-initialised ones together, so
     // several of them cost one retry period. Missing at the end: skipped; still without status: refused.

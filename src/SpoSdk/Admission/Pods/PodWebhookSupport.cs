@@ -1,5 +1,8 @@
 using System.Text.Json;
+using k8s;
+using k8s.Models;
 using SpoSdk.Admission.State;
+using SpoSdk.Runtime;
 
 namespace SpoSdk.Admission.Pods;
 
@@ -33,6 +36,78 @@ internal static class PodWebhookSupport
 
         // Only a name that was generated from it ties a pod to its generateName entry.
         return (name, name.StartsWith(generateName, StringComparison.Ordinal) && name.Length > generateName.Length ? generateName : string.Empty);
+    }
+
+    /// <summary>
+    /// Removes a deleted pod from the <c>status.activeWorkloads</c> of every owner (binding or
+    /// recording) of its namespace: its own entry always, its generateName entry once no other live pod
+    /// of that generateName remains. Dry runs and unnamed pods change nothing.
+    /// </summary>
+    /// <param name="request">The DELETE request.</param>
+    /// <param name="owners">The namespace's bindings or recordings.</param>
+    /// <param name="kind">Which kind <paramref name="owners"/> are.</param>
+    /// <param name="entryFor">The workload entry for a pod or generateName, as the owner kind lists it.</param>
+    /// <param name="activeWorkloads">The owner's cached <c>status.activeWorkloads</c>.</param>
+    /// <param name="lookups">Pod lookups for the generateName check.</param>
+    /// <param name="bookkeeping">Where the entries are removed.</param>
+    /// <param name="onFailure">Whether a failed removal refuses the deletion.</param>
+    /// <param name="unchangedMessage">The message of the (unpatched) response.</param>
+    /// <param name="cancellationToken">Cancels the lookups and writes.</param>
+    public static async ValueTask<AdmissionResponse> RemoveDeletedPodAsync<TOwner>(
+        AdmissionRequest request,
+        IReadOnlyList<TOwner> owners,
+        WorkloadOwnerKind kind,
+        Func<string, string> entryFor,
+        Func<TOwner, IList<string>?> activeWorkloads,
+        IAdmissionLookups lookups,
+        IWorkloadBookkeeping bookkeeping,
+        BookkeepingFailurePolicy onFailure,
+        string unchangedMessage,
+        CancellationToken cancellationToken)
+        where TOwner : IKubernetesObject<V1ObjectMeta>
+    {
+        if (request.DryRun || owners.Count == 0)
+        {
+            return AdmissionResponse.Allow(unchangedMessage);
+        }
+
+        var (name, generateName) = DeletedPod(request);
+        if (name.Length == 0)
+        {
+            return AdmissionResponse.Allow(unchangedMessage);
+        }
+
+        var nameEntry = entryFor(name);
+        var generateEntry = generateName.Length > 0 ? entryFor(generateName) : null;
+        var lastOfGeneration = new LazyLiveCheck(lookups, request.Namespace, generateName, name);
+        var warnings = new List<string>();
+        foreach (var owner in owners)
+        {
+            // The entry is read fresh by the bookkeeping; the cached list only decides whether the
+            // generateName entry is worth a pod lookup.
+            var entries = new List<string> { nameEntry };
+            if (generateEntry is not null && activeWorkloads(owner)?.Contains(generateEntry) == true && !await lastOfGeneration.OthersLiveAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(generateEntry);
+            }
+
+            try
+            {
+                await bookkeeping.RemoveWorkloadsAsync(kind, ObjectKey.Of(owner), entries, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                var message = "could not remove pod " + nameEntry + " from " + kind + " " + owner.Metadata.Name + ": " + ex.Message;
+                if (onFailure == BookkeepingFailurePolicy.Deny)
+                {
+                    return AdmissionResponse.Errored(500, message);
+                }
+
+                warnings.Add(message);
+            }
+        }
+
+        return AdmissionResponse.Allow(unchangedMessage).WithWarnings(warnings);
     }
 
     /// <summary>Asks once, and only if needed, whether other live pods share the deleted pod's generateName.</summary>

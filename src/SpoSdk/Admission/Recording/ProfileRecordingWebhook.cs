@@ -11,25 +11,13 @@ using SpoSdk.Runtime;
 namespace SpoSdk.Admission.Recording;
 
 /// <summary>Settings of the recording webhook.</summary>
-public sealed record ProfileRecordingWebhookOptions
+public sealed record ProfileRecordingWebhookOptions : PodWebhookOptions
 {
     /// <summary>
     /// The SeccompProfile that log-recorded containers run under. The manager creates it when the log
     /// enricher is on; it is cluster-scoped, so pods reference it as <c>operator/&lt;name&gt;.json</c>.
     /// </summary>
     public string LogEnricherProfileName { get; init; } = RecordingAnnotations.LogEnricherProfileName;
-
-    /// <summary>Recording a new pod in a ProfileRecording failed: refuse the pod (upstream, the default) or let it through.</summary>
-    public BookkeepingFailurePolicy CreateBookkeepingFailure { get; init; } = BookkeepingFailurePolicy.Deny;
-
-    /// <summary>Removing a deleted pod from a ProfileRecording failed: let the deletion through with a warning (the default) or refuse it (upstream).</summary>
-    public BookkeepingFailurePolicy DeleteBookkeepingFailure { get; init; } = BookkeepingFailurePolicy.Allow;
-
-    /// <summary>
-    /// Also check the namespace's <c>spo.x-k8s.io/enable-recording</c> label in the handler (for hosts
-    /// that call the handler without an API server's namespaceSelector in front). Off by default.
-    /// </summary>
-    public bool RequireNamespaceLabel { get; init; }
 }
 
 /// <summary>
@@ -320,47 +308,8 @@ public sealed class ProfileRecordingWebhook : IAdmissionHandler
             .WithWarnings(["recording annotations cannot be changed after the pod is created; reverted: " + string.Join(", ", reverted.Order(StringComparer.Ordinal))]);
     }
 
-    private async ValueTask<AdmissionResponse> DeleteAsync(AdmissionRequest request, IReadOnlyList<ProfileRecording> recordings, CancellationToken cancellationToken)
-    {
-        if (request.DryRun || recordings.Count == 0)
-        {
-            return AdmissionResponse.Allow(UnchangedMessage);
-        }
-
-        var (name, generateName) = PodWebhookSupport.DeletedPod(request);
-        if (name.Length == 0)
-        {
-            return AdmissionResponse.Allow(UnchangedMessage);
-        }
-
-        var lastOfGeneration = new PodWebhookSupport.LazyLiveCheck(_lookups, request.Namespace, generateName, name);
-        var warnings = new List<string>();
-        foreach (var recording in recordings)
-        {
-            var entries = new List<string> { name };
-            if (generateName.Length > 0 && recording.Status?.ActiveWorkloads?.Contains(generateName) == true && !await lastOfGeneration.OthersLiveAsync(cancellationToken).ConfigureAwait(false))
-            {
-                entries.Add(generateName);
-            }
-
-            try
-            {
-                await _bookkeeping.RemoveWorkloadsAsync(WorkloadOwnerKind.ProfileRecording, ObjectKey.Of(recording), entries, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                var message = "could not remove pod " + name + " from ProfileRecording " + recording.Metadata.Name + ": " + ex.Message;
-                if (_options.DeleteBookkeepingFailure == BookkeepingFailurePolicy.Deny)
-                {
-                    return AdmissionResponse.Errored(500, message);
-                }
-
-                warnings.Add(message);
-            }
-        }
-
-        return AdmissionResponse.Allow(UnchangedMessage).WithWarnings(warnings);
-    }
+    private ValueTask<AdmissionResponse> DeleteAsync(AdmissionRequest request, IReadOnlyList<ProfileRecording> recordings, CancellationToken cancellationToken) =>
+        PodWebhookSupport.RemoveDeletedPodAsync(request, recordings, WorkloadOwnerKind.ProfileRecording, pod => pod, o => o.Status?.ActiveWorkloads, _lookups, _bookkeeping, _options.DeleteBookkeepingFailure, UnchangedMessage, cancellationToken);
 
     // apimachinery's IsDNS1123Label: 1-63 of [a-z0-9-], alphanumeric at both ends.
     private static bool IsDnsLabel(string name) =>
