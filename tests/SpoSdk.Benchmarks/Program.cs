@@ -18,6 +18,12 @@ public static class Program
             return;
         }
 
+        if (args.Contains("--conversion"))
+        {
+            ConversionBenchmarks.RunQuick();
+            return;
+        }
+
         if (args.Contains("--quick"))
         {
             Audit.QuickAuditBenchmark.Run();

@@ -18,36 +18,59 @@ public sealed class SpoConverter
     public const string ConversionDataAnnotation = "spo.x-k8s.io/conversion-data";
 
     private readonly Dictionary<(string Group, string Kind, string Spoke), ConversionMap> _maps = new();
-    private readonly Dictionary<(ConversionMap Map, bool ToHub), StreamingRewrite> _rewrites = new();
-
-    // The fast path's lookups, resolved once: UTF-8 apiVersion and kind to the kind, and per
-    // (from, to) pair the rewrite, so a streamed object costs no string and no record hashing.
-    private readonly (byte[] ApiVersion, byte[] Kind, SpoKindInfo Info)[] _kindsByUtf8;
-    private readonly Dictionary<(SpoKindInfo From, SpoKindInfo To), StreamingRewrite?> _fastPaths = new(new KindPairComparer());
     private readonly SpoKindRegistry _registry;
+
+    // The fast path's lookups, resolved once: each kind's apiVersion and kind as raw JSON strings, and
+    // per served target apiVersion what to do with each kind (same index), so a streamed object costs
+    // no string, no hashing and no allocation.
+    private readonly (byte[] ApiVersionJson, byte[] KindJson)[] _rawKinds;
+    private readonly Dictionary<string, FastPath?[]> _fastPathsByTarget = new(StringComparer.Ordinal);
 
     /// <summary>Creates a converter over conversion maps and the kinds they convert.</summary>
     public SpoConverter(IEnumerable<ConversionMap> maps, SpoKindRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(maps);
         ArgumentNullException.ThrowIfNull(registry);
+        var rewrites = new Dictionary<(ConversionMap Map, bool ToHub), StreamingRewrite>();
         foreach (var map in maps)
         {
             _maps.Add((map.Group, map.Kind, map.SpokeVersion), map);
-            _rewrites.Add((map, true), StreamingRewrite.Create(map, toHub: true));
-            _rewrites.Add((map, false), StreamingRewrite.Create(map, toHub: false));
+            rewrites.Add((map, true), StreamingRewrite.Create(map, toHub: true));
+            rewrites.Add((map, false), StreamingRewrite.Create(map, toHub: false));
         }
 
         _registry = registry;
-        _kindsByUtf8 = registry.Kinds.Select(k => (System.Text.Encoding.UTF8.GetBytes(k.ApiVersion), System.Text.Encoding.UTF8.GetBytes(k.Kind), k)).ToArray();
-        foreach (var from in registry.Kinds)
+        var kinds = registry.Kinds.ToArray();
+        _rawKinds = kinds.Select(k => (JsonSerializer.SerializeToUtf8Bytes(k.ApiVersion), JsonSerializer.SerializeToUtf8Bytes(k.Kind))).ToArray();
+        foreach (var target in kinds.Select(k => k.ApiVersion).Distinct(StringComparer.Ordinal))
         {
-            foreach (var to in registry.Kinds.Where(k => k.Group == from.Group && k.Kind == from.Kind && k.Version != from.Version && k.IsStorageVersion != from.IsStorageVersion))
-            {
-                var spoke = from.IsStorageVersion ? to : from;
-                _fastPaths[(from, to)] = _maps.TryGetValue((spoke.Group, spoke.Kind, spoke.Version), out var map) ? _rewrites[(map, !from.IsStorageVersion)] : null;
-            }
+            var targetJson = JsonSerializer.SerializeToUtf8Bytes(target);
+            _fastPathsByTarget[target] = kinds.Select(from => FastPathFor(from, target, targetJson, rewrites)).ToArray();
         }
+    }
+
+    // One hop only: the fast path never goes spoke to spoke.
+    private FastPath? FastPathFor(SpoKindInfo from, string target, byte[] targetJson, Dictionary<(ConversionMap Map, bool ToHub), StreamingRewrite> rewrites)
+    {
+        if (!_registry.TryGet(target, from.Kind, out var to))
+        {
+            return null;
+        }
+
+        if (from.Version == to.Version)
+        {
+            return new FastPath(targetJson, Rewrite: null);
+        }
+
+        if (from.IsStorageVersion == to.IsStorageVersion)
+        {
+            return null;
+        }
+
+        var spoke = from.IsStorageVersion ? to : from;
+        return _maps.TryGetValue((spoke.Group, spoke.Kind, spoke.Version), out var map)
+            ? new FastPath(targetJson, rewrites[(map, !from.IsStorageVersion)])
+            : null;
     }
 
     /// <summary>The converter for every generated SPO kind.</summary>
@@ -79,47 +102,33 @@ public sealed class SpoConverter
     /// Writes <paramref name="source"/> converted to <paramref name="targetApiVersion"/> straight from
     /// its JSON, when nothing needs setting aside or restoring (the common case); returns false,
     /// having written nothing, when the object needs <see cref="ConvertInPlace(JsonObject, string)"/>.
+    /// For many objects, <see cref="CreateBatch"/> resolves the target once.
     /// </summary>
-    public bool TryWriteConverted(JsonElement source, string targetApiVersion, Utf8JsonWriter writer)
+    public bool TryWriteConverted(JsonElement source, string targetApiVersion, Utf8JsonWriter writer) =>
+        CreateBatch(targetApiVersion).TryWrite(source, writer);
+
+    /// <summary>
+    /// Prepares the fast path of <see cref="TryWriteConverted"/> for many objects going to one
+    /// apiVersion, such as a ConversionReview's. A batch keeps scratch space: use it from one thread.
+    /// </summary>
+    public ConversionBatch CreateBatch(string targetApiVersion)
     {
         ArgumentNullException.ThrowIfNull(targetApiVersion);
-        ArgumentNullException.ThrowIfNull(writer);
-        if (source.ValueKind != JsonValueKind.Object
-            || !source.TryGetProperty("apiVersion"u8, out var apiVersion) || apiVersion.ValueKind != JsonValueKind.String
-            || !source.TryGetProperty("kind"u8, out var kind) || kind.ValueKind != JsonValueKind.String
-            || KindOf(apiVersion, kind) is not { } from
-            || !_registry.TryGet(targetApiVersion, from.Kind, out var to))
-        {
-            return false;
-        }
-
-        if (from.Version == to.Version)
-        {
-            source.WriteTo(writer);
-            return true;
-        }
-
-        // One hop only: the fast path never goes spoke to spoke.
-        if (!_fastPaths.TryGetValue((from, to), out var rewrite) || rewrite is null || !rewrite.Applies(source))
-        {
-            return false;
-        }
-
-        rewrite.Write(source, to.ApiVersion, writer);
-        return true;
+        return new ConversionBatch(this, _fastPathsByTarget.GetValueOrDefault(targetApiVersion));
     }
 
-    private SpoKindInfo? KindOf(JsonElement apiVersion, JsonElement kind)
+    /// <summary>The index of the kind whose apiVersion and kind are these raw JSON strings, or -1.</summary>
+    internal int KindIndexOf(ReadOnlySpan<byte> apiVersionJson, ReadOnlySpan<byte> kindJson)
     {
-        foreach (var (apiVersionBytes, kindBytes, info) in _kindsByUtf8)
+        for (var i = 0; i < _rawKinds.Length; i++)
         {
-            if (kind.ValueEquals(kindBytes) && apiVersion.ValueEquals(apiVersionBytes))
+            if (kindJson.SequenceEqual(_rawKinds[i].KindJson) && apiVersionJson.SequenceEqual(_rawKinds[i].ApiVersionJson))
             {
-                return info;
+                return i;
             }
         }
 
-        return null;
+        return -1;
     }
 
     /// <summary>
@@ -279,15 +288,10 @@ public sealed class SpoConverter
     }
 }
 
-/// <summary>Kind infos are unique per registry: compare them by reference, not by their many fields.</summary>
-internal sealed class KindPairComparer : IEqualityComparer<(SpoKindInfo From, SpoKindInfo To)>
-{
-    public bool Equals((SpoKindInfo From, SpoKindInfo To) x, (SpoKindInfo From, SpoKindInfo To) y) =>
-        ReferenceEquals(x.From, y.From) && ReferenceEquals(x.To, y.To);
-
-    public int GetHashCode((SpoKindInfo From, SpoKindInfo To) obj) =>
-        HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.From), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.To));
-}
+/// <summary>What the fast path does with one kind for one target: copy (no rewrite) or rewrite, writing the target apiVersion.</summary>
+/// <param name="TargetApiVersionJson">The target apiVersion as a raw JSON string.</param>
+/// <param name="Rewrite">The rewrite, or null when the object is already in the target version.</param>
+internal sealed record FastPath(byte[] TargetApiVersionJson, StreamingRewrite? Rewrite);
 
 /// <summary>Thrown when an object cannot be converted; the message says why.</summary>
 public sealed class SpoConversionException(string message) : Exception(message);

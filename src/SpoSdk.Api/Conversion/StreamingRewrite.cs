@@ -1,19 +1,24 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace SpoSdk.Api.Conversion;
 
 /// <summary>
-/// The fast path of a conversion: when nothing has to be set aside or restored, an object converts
-/// by copying its JSON with the apiVersion replaced and mapped enum values respelled — no tree is
-/// built. <see cref="Applies"/> first checks that the fast path gives exactly what the full
-/// conversion would, and declines otherwise.
+/// The fast path of one conversion direction: when nothing has to be set aside or restored, an object
+/// converts by copying its JSON bytes with the apiVersion and the mapped enum values respelled — no tree
+/// is built and nothing is re-encoded. <see cref="TryCollect"/> finds the places to respell, and declines
+/// whenever the fast path would not give exactly what the full conversion gives.
 /// </summary>
 internal sealed class StreamingRewrite
 {
-    private readonly PathTrie _enums;
-    private readonly IReadOnlyList<SchemaPath> _mustBeAbsent;
+    private static readonly byte[] ConversionDataAnnotationUtf8 = Encoding.UTF8.GetBytes(SpoConverter.ConversionDataAnnotation);
 
-    private StreamingRewrite(PathTrie enums, IReadOnlyList<SchemaPath> mustBeAbsent)
+    private readonly PathTrie _enums;
+    private readonly byte[][][] _mustBeAbsent;
+
+    private StreamingRewrite(PathTrie enums, byte[][][] mustBeAbsent)
     {
         _enums = enums;
         _mustBeAbsent = mustBeAbsent;
@@ -28,123 +33,75 @@ internal sealed class StreamingRewrite
             trie.Add(field.Path.Segments, toHub ? field.SpokeToHub : field.HubToSpoke);
         }
 
-        return new StreamingRewrite(trie, toHub ? map.SpokeOnlyPaths : map.HubOnlyPaths);
+        var mustBeAbsent = (toHub ? map.SpokeOnlyPaths : map.HubOnlyPaths)
+            .Select(path => path.Segments.Select(Encoding.UTF8.GetBytes).ToArray())
+            .ToArray();
+        return new StreamingRewrite(trie, mustBeAbsent);
     }
 
-    /// <summary>Whether <paramref name="source"/> converts without setting anything aside or restoring anything.</summary>
-    public bool Applies(JsonElement source)
+    /// <summary>
+    /// Adds to <paramref name="splices"/> every enum value of <paramref name="source"/> (whose raw JSON is
+    /// <paramref name="origin"/>) that changes spelling, in document order. Returns false when the object
+    /// needs the full conversion: it carries conversion data, has a field the target lacks, or has an enum
+    /// value without a direct counterpart (or spelled with escapes, which the full conversion reads).
+    /// </summary>
+    public bool TryCollect(JsonElement source, ReadOnlySpan<byte> origin, List<Splice> splices)
     {
         if (source.TryGetProperty("metadata"u8, out var metadata)
             && metadata.ValueKind == JsonValueKind.Object
             && metadata.TryGetProperty("annotations"u8, out var annotations)
             && annotations.ValueKind == JsonValueKind.Object
-            && annotations.TryGetProperty(SpoConverter.ConversionDataAnnotation, out _))
+            && annotations.TryGetProperty(ConversionDataAnnotationUtf8, out _))
         {
             return false;
         }
 
         foreach (var path in _mustBeAbsent)
         {
-            if (Exists(source, path.Segments, 0))
+            if (Exists(source, path, 0))
             {
                 return false;
             }
         }
 
-        return AllMapped(source, _enums);
+        return Collect(source, _enums, origin, splices);
     }
 
-    /// <summary>Writes <paramref name="source"/> converted; call only when <see cref="Applies"/> said yes.</summary>
-    public void Write(JsonElement source, string targetApiVersion, Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        foreach (var property in source.EnumerateObject())
-        {
-            if (property.NameEquals("apiVersion"u8))
-            {
-                writer.WriteString("apiVersion"u8, targetApiVersion);
-                continue;
-            }
+    /// <summary>Where <paramref name="part"/> starts inside <paramref name="origin"/>; both are views of one JSON buffer.</summary>
+    public static int OffsetIn(ReadOnlySpan<byte> origin, ReadOnlySpan<byte> part) =>
+        (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(origin), ref MemoryMarshal.GetReference(part));
 
-            CopyProperty(property, _enums, writer);
-        }
-
-        writer.WriteEndObject();
-    }
-
-    // Untouched subtrees are copied whole; only paths leading to an enum are walked.
-    private static void CopyProperty(JsonProperty property, PathTrie trie, Utf8JsonWriter writer)
-    {
-        if (trie.Child(property) is { } child)
-        {
-            writer.WritePropertyName(property.Name);
-            Copy(property.Value, child, writer);
-        }
-        else
-        {
-            property.WriteTo(writer);
-        }
-    }
-
-    private static void Copy(JsonElement value, PathTrie? trie, Utf8JsonWriter writer)
-    {
-        if (trie is null)
-        {
-            value.WriteTo(writer);
-            return;
-        }
-
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.String when trie.Mapping is { } mapping:
-                writer.WriteStringValue(mapping[value.GetString()!]);
-                break;
-            case JsonValueKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in value.EnumerateObject())
-                {
-                    CopyProperty(property, trie, writer);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case JsonValueKind.Array:
-                writer.WriteStartArray();
-                var items = trie.Child(SchemaPath.AnyItem);
-                foreach (var item in value.EnumerateArray())
-                {
-                    Copy(item, items, writer);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                value.WriteTo(writer);
-                break;
-        }
-    }
-
-    // Every string at an enum path must have a direct counterpart; anything else needs setting aside.
-    private static bool AllMapped(JsonElement value, PathTrie trie)
+    private static bool Collect(JsonElement value, PathTrie trie, ReadOnlySpan<byte> origin, List<Splice> splices)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String when trie.Mapping is { } mapping:
-                return mapping.ContainsKey(value.GetString()!);
+                var raw = JsonMarshal.GetRawUtf8Value(value);
+                if (!mapping.TryMap(raw, out var replacement))
+                {
+                    return false;
+                }
+
+                if (replacement is not null)
+                {
+                    splices.Add(new Splice(OffsetIn(origin, raw), raw.Length, replacement));
+                }
+
+                return true;
             case JsonValueKind.Object:
                 foreach (var property in value.EnumerateObject())
                 {
-                    if (trie.Child(property) is { } child && !AllMapped(property.Value, child))
+                    if (trie.Child(property) is { } child && !Collect(property.Value, child, origin, splices))
                     {
                         return false;
                     }
                 }
 
                 return true;
-            case JsonValueKind.Array when trie.Child(SchemaPath.AnyItem) is { } items:
+            case JsonValueKind.Array when trie.AnyItem is { } items:
                 foreach (var item in value.EnumerateArray())
                 {
-                    if (!AllMapped(item, items))
+                    if (!Collect(item, items, origin, splices))
                     {
                         return false;
                     }
@@ -156,47 +113,50 @@ internal sealed class StreamingRewrite
         }
     }
 
-    private static bool Exists(JsonElement value, IReadOnlyList<string> segments, int depth)
+    private static bool Exists(JsonElement value, byte[][] segments, int depth)
     {
         var segment = segments[depth];
-        var last = depth == segments.Count - 1;
-        switch (segment)
+        var last = depth == segments.Length - 1;
+        if (segment.AsSpan().SequenceEqual("[]"u8) && value.ValueKind == JsonValueKind.Array)
         {
-            case SchemaPath.AnyItem when value.ValueKind == JsonValueKind.Array:
-                foreach (var item in value.EnumerateArray())
+            foreach (var item in value.EnumerateArray())
+            {
+                if (last || Exists(item, segments, depth + 1))
                 {
-                    if (last || Exists(item, segments, depth + 1))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
+            }
 
-                return false;
-            case SchemaPath.AnyValue when value.ValueKind == JsonValueKind.Object:
-                foreach (var property in value.EnumerateObject())
-                {
-                    if (last || Exists(property.Value, segments, depth + 1))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            default:
-                return value.ValueKind == JsonValueKind.Object
-                    && value.TryGetProperty(segment, out var child)
-                    && (last || Exists(child, segments, depth + 1));
+            return false;
         }
+
+        if (segment.AsSpan().SequenceEqual("*"u8) && value.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                if (last || Exists(property.Value, segments, depth + 1))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return value.ValueKind == JsonValueKind.Object
+            && value.TryGetProperty(segment, out var child)
+            && (last || Exists(child, segments, depth + 1));
     }
 
     /// <summary>Enum paths as a tree keyed by property name, <c>[]</c> and <c>*</c>; a leaf holds the value mapping.</summary>
     private sealed class PathTrie
     {
-        private readonly Dictionary<string, PathTrie> _children = new(StringComparer.Ordinal);
-        private readonly List<(byte[] Name, PathTrie Child)> _childrenUtf8 = new();
+        private readonly List<(string Name, byte[] Utf8, PathTrie Child)> _children = new();
         private PathTrie? _anyValue;
 
-        public IReadOnlyDictionary<string, string>? Mapping { get; private set; }
+        public RawMapping? Mapping { get; private set; }
+
+        public PathTrie? AnyItem => Child(SchemaPath.AnyItem);
 
         public void Add(IReadOnlyList<string> segments, IReadOnlyDictionary<string, string> mapping)
         {
@@ -207,30 +167,27 @@ internal sealed class StreamingRewrite
                 {
                     node = node._anyValue ??= new PathTrie();
                 }
-                else if (!node._children.TryGetValue(segment, out var next))
+                else if (node.Named(segment) is { } next)
                 {
-                    next = new PathTrie();
-                    node._children.Add(segment, next);
-                    node._childrenUtf8.Add((System.Text.Encoding.UTF8.GetBytes(segment), next));
                     node = next;
                 }
                 else
                 {
+                    next = new PathTrie();
+                    node._children.Add((segment, Encoding.UTF8.GetBytes(segment), next));
                     node = next;
                 }
             }
 
-            node.Mapping = mapping;
+            node.Mapping = new RawMapping(mapping);
         }
 
-        public PathTrie? Child(string name) => _children.TryGetValue(name, out var child) ? child : _anyValue;
-
-        // Compares names in UTF-8, so walking a property costs no string.
+        // Compares names in UTF-8 (escape-aware), so walking a property costs no string.
         public PathTrie? Child(JsonProperty property)
         {
-            foreach (var (name, child) in _childrenUtf8)
+            foreach (var (_, utf8, child) in _children)
             {
-                if (property.NameEquals(name))
+                if (property.NameEquals(utf8))
                 {
                     return child;
                 }
@@ -238,5 +195,58 @@ internal sealed class StreamingRewrite
 
             return _anyValue;
         }
+
+        private PathTrie? Child(string name) => Named(name) ?? _anyValue;
+
+        private PathTrie? Named(string name)
+        {
+            foreach (var (childName, _, child) in _children)
+            {
+                if (childName == name)
+                {
+                    return child;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>An enum mapping over raw JSON strings, quotes included: raw input bytes in, raw output bytes out.</summary>
+    private sealed class RawMapping
+    {
+        private readonly (byte[] From, byte[] To)[] _entries;
+
+        public RawMapping(IReadOnlyDictionary<string, string> mapping)
+        {
+            _entries = mapping.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (Quoted(p.Key), Quoted(p.Value))).ToArray();
+        }
+
+        /// <summary>
+        /// Whether <paramref name="raw"/> maps directly; <paramref name="replacement"/> is null when it maps to
+        /// itself. A value spelled with escapes never matches: the full conversion reads those.
+        /// </summary>
+        public bool TryMap(ReadOnlySpan<byte> raw, out byte[]? replacement)
+        {
+            foreach (var (from, to) in _entries)
+            {
+                if (raw.SequenceEqual(from))
+                {
+                    replacement = raw.SequenceEqual(to) ? null : to;
+                    return true;
+                }
+            }
+
+            replacement = null;
+            return false;
+        }
+
+        private static byte[] Quoted(string value) => JsonSerializer.SerializeToUtf8Bytes(value);
     }
 }
+
+/// <summary>A place in an object's raw JSON to replace with other bytes.</summary>
+/// <param name="Offset">Where the replaced bytes start, from the start of the object.</param>
+/// <param name="Length">How many bytes are replaced.</param>
+/// <param name="Replacement">The JSON written instead.</param>
+internal readonly record struct Splice(int Offset, int Length, byte[] Replacement);

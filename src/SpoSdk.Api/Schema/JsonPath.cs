@@ -112,7 +112,16 @@ public static class JsonPath
                     if (path[i] == '\\' && i + 1 < path.Length)
                     {
                         i++;
-                        name.Append(path[i] switch { 'n' => '\n', 'r' => '\r', 't' => '\t', var c => c });
+                        if (path[i] == 'u' && i + 4 < path.Length && ushort.TryParse(path.AsSpan(i + 1, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var code))
+                        {
+                            // Control characters are written as \uXXXX.
+                            name.Append((char)code);
+                            i += 4;
+                        }
+                        else
+                        {
+                            name.Append(path[i] switch { 'n' => '\n', 'r' => '\r', 't' => '\t', var c => c });
+                        }
                     }
                     else if (path[i] == '\'' && i + 1 < path.Length && path[i + 1] == ']')
                     {

@@ -249,11 +249,12 @@ public sealed class SpoSerializer
         var type = message[(at + Marker.Length)..].TrimEnd('.');
         return "expected " + type switch
         {
+            // Lists first: a list's type name holds its item type (IList`1[System.String]).
+            _ when type.Contains("IList", StringComparison.Ordinal) || type.Contains("List`", StringComparison.Ordinal) => "a list",
             _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "an integer",
             _ when type.Contains("Boolean", StringComparison.Ordinal) => "a boolean",
             _ when type.Contains("Double", StringComparison.Ordinal) => "a number",
             _ when type.Contains("String", StringComparison.Ordinal) && !type.Contains("Dictionary", StringComparison.Ordinal) => "a string",
-            _ when type.Contains("IList", StringComparison.Ordinal) || type.Contains("List`", StringComparison.Ordinal) => "a list",
             _ => "an object",
         };
     }

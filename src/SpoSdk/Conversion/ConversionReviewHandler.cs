@@ -84,6 +84,7 @@ public sealed class ConversionReviewHandler
         }
 
         var target = desired.GetString()!;
+        var batch = _converter.CreateBatch(target);
         var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 256) + 256);
         using (var writer = new Utf8JsonWriter(buffer, ResponseWriterOptions))
         {
@@ -93,7 +94,7 @@ public sealed class ConversionReviewHandler
             var index = 0;
             foreach (var obj in objects.EnumerateArray())
             {
-                if (ConvertOne(obj, target, index++, writer) is { } failure)
+                if (ConvertOne(obj, batch, target, index++, writer) is { } failure)
                 {
                     return Failure(uid, failure);
                 }
@@ -112,16 +113,21 @@ public sealed class ConversionReviewHandler
     }
 
     // Most objects take the streaming path; the rest are converted as a tree. Returns the failure message, if any.
-    private string? ConvertOne(JsonElement element, string target, int index, Utf8JsonWriter writer)
+    private string? ConvertOne(JsonElement element, ConversionBatch batch, string target, int index, Utf8JsonWriter writer)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
             return "request.objects[" + index + "] is not an object";
         }
 
-        if (_converter.TryWriteConverted(element, target, writer))
+        if (batch.TryWrite(element, writer))
         {
             return null;
+        }
+
+        if (RepeatedPropertyName(element) is { } repeated)
+        {
+            return "request.objects[" + index + "] has the property " + repeated + " twice";
         }
 
         var obj = JsonObject.Create(element)!;
@@ -136,6 +142,45 @@ public sealed class ConversionReviewHandler
 
         obj.WriteTo(writer);
         return null;
+    }
+
+    // A JSON tree cannot hold one name twice (building it would throw), and which value was meant is unclear anyway.
+    private static string? RepeatedPropertyName(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!names.Add(property.Name))
+                    {
+                        return property.Name;
+                    }
+
+                    if (RepeatedPropertyName(property.Value) is { } nested)
+                    {
+                        return property.Name + (nested.StartsWith('[') ? nested : "." + nested);
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (RepeatedPropertyName(item) is { } nested)
+                    {
+                        return "[" + i + "]" + (nested.StartsWith('[') ? nested : "." + nested);
+                    }
+
+                    i++;
+                }
+
+                return null;
+            default:
+                return null;
+        }
     }
 
     private static string Describe(JsonObject obj) =>
