@@ -23,7 +23,14 @@ public sealed class ProfileRecordingCombinationAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeInitializer, OperationKind.ObjectOrCollectionInitializer);
+        // Without SpoSdk.Api there are no generated models: register nothing, do no work per operation.
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (SpoSymbols.ReferencesSpoApi(start.Compilation))
+            {
+                start.RegisterOperationAction(AnalyzeInitializer, OperationKind.ObjectOrCollectionInitializer);
+            }
+        });
     }
 
     private static void AnalyzeInitializer(OperationAnalysisContext context)

@@ -1,4 +1,4 @@
-using SpoSdk.Generators.Analyzers;
+using Verify = SpoSdk.Generators.Tests.Analyzers.SpoAnalyzerTest<SpoSdk.Generators.Analyzers.ProfileRecordingCombinationAnalyzer>;
 
 namespace SpoSdk.Generators.Tests.Analyzers;
 
@@ -6,85 +6,66 @@ namespace SpoSdk.Generators.Tests.Analyzers;
 public sealed class ProfileRecordingCombinationAnalyzerTests
 {
     [Theory]
-    [InlineData("ProfileRecordingProfileKind.SelinuxProfile", "ProfileRecordingRecorder.Bpf", "Logs")]
-    [InlineData("ProfileRecordingProfileKind.AppArmorProfile", "ProfileRecordingRecorder.Logs", "Bpf")]
-    [InlineData("ProfileRecordingProfileKind.FromValue(\"SelinuxProfile\")", "(ProfileRecordingRecorder)\"Bpf\"", "Logs")]
-    [InlineData("new ProfileRecordingProfileKind(\"AppArmorProfile\")", "ProfileRecordingRecorder.FromValue(\"Logs\")", "Bpf")]
-    public async Task InvalidCombinationIsAnErrorOnTheRecorder(string kind, string recorder, string required)
-    {
-        var source = $$"""
-            using SpoSdk.Api.V1;
+    [InlineData("ProfileRecordingProfileKind.SelinuxProfile", "ProfileRecordingRecorder.Bpf", "SelinuxProfile", "Bpf", "Logs")]
+    [InlineData("ProfileRecordingProfileKind.AppArmorProfile", "ProfileRecordingRecorder.Logs", "AppArmorProfile", "Logs", "Bpf")]
+    [InlineData("ProfileRecordingProfileKind.FromValue(\"SelinuxProfile\")", "(ProfileRecordingRecorder)\"Bpf\"", "SelinuxProfile", "Bpf", "Logs")]
+    [InlineData("new ProfileRecordingProfileKind(\"AppArmorProfile\")", "ProfileRecordingRecorder.FromValue(\"Logs\")", "AppArmorProfile", "Logs", "Bpf")]
+    public Task InvalidCombinationIsAnErrorOnTheRecorder(string kind, string recorder, string kindValue, string recorderValue, string required) => Verify.VerifyAsync(
+        $$"""
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static ProfileRecordingSpec Create() => new ProfileRecordingSpec
             {
-                public static ProfileRecordingSpec Create() => new ProfileRecordingSpec
-                {
-                    Kind = {{kind}},
-                    Recorder = {{recorder}},
-                };
-            }
-            """;
-
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new ProfileRecordingCombinationAnalyzer(), source);
-
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("SPO2003", diagnostic.Id);
-        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.StartsWith("Recorder = ", diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start), StringComparison.Ordinal);
-        Assert.Contains("'" + required + "'", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+                Kind = {{kind}},
+                {|#0:Recorder = {{recorder}}|},
+            };
+        }
+        """,
+        Verify.Diagnostic("SPO2003").WithLocation(0).WithArguments(kindValue, recorderValue, required));
 
     [Theory]
     [InlineData("ProfileRecordingProfileKind.SelinuxProfile", "ProfileRecordingRecorder.Logs")]
     [InlineData("ProfileRecordingProfileKind.AppArmorProfile", "ProfileRecordingRecorder.Bpf")]
     [InlineData("ProfileRecordingProfileKind.SeccompProfile", "ProfileRecordingRecorder.Bpf")]
     [InlineData("ProfileRecordingProfileKind.SeccompProfile", "ProfileRecordingRecorder.Logs")]
-    public async Task ValidCombinationsAreSilent(string kind, string recorder)
-    {
-        var source = $$"""
-            using SpoSdk.Api.V1;
+    public Task ValidCombinationsAreSilent(string kind, string recorder) => Verify.VerifyAsync(
+        $$"""
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static ProfileRecordingSpec Create() => new ProfileRecordingSpec
             {
-                public static ProfileRecordingSpec Create() => new ProfileRecordingSpec
-                {
-                    Kind = {{kind}},
-                    Recorder = {{recorder}},
-                };
+                Kind = {{kind}},
+                Recorder = {{recorder}},
+            };
 
-                public static ProfileRecordingSpec OnlyKind() => new ProfileRecordingSpec { Kind = ProfileRecordingProfileKind.SelinuxProfile };
-            }
-            """;
-
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new ProfileRecordingCombinationAnalyzer(), source);
-
-        Assert.Empty(diagnostics);
-    }
+            public static ProfileRecordingSpec OnlyKind() => new ProfileRecordingSpec { Kind = ProfileRecordingProfileKind.SelinuxProfile };
+        }
+        """);
 
     [Fact]
-    public async Task LegacyLowerCaseWireValuesAreCheckedIgnoringCase()
-    {
-        const string Source = """
-            using SpoSdk.Api.V1Alpha1;
+    public Task LegacyLowerCaseWireValuesAreCheckedIgnoringCase() => Verify.VerifyAsync(
+        """
+        #pragma warning disable CS0618 // the legacy types are obsolete on purpose
+        using SpoSdk.Api.V1Alpha1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static ProfileRecordingSpec Valid() => new ProfileRecordingSpec
             {
-                public static ProfileRecordingSpec Valid() => new ProfileRecordingSpec
-                {
-                    Kind = ProfileRecordingProfileKind.SelinuxProfile,
-                    Recorder = ProfileRecordingRecorder.FromValue("logs"),
-                };
+                Kind = ProfileRecordingProfileKind.SelinuxProfile,
+                Recorder = ProfileRecordingRecorder.FromValue("logs"),
+            };
 
-                public static ProfileRecordingSpec Invalid() => new ProfileRecordingSpec
-                {
-                    Kind = ProfileRecordingProfileKind.AppArmorProfile,
-                    Recorder = ProfileRecordingRecorder.FromValue("logs"),
-                };
-            }
-            """;
-
-        var diagnostic = Assert.Single(await AnalyzerHarness.AnalyzeAsync(new ProfileRecordingCombinationAnalyzer(), Source));
-
-        Assert.Contains("'AppArmorProfile'", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+            public static ProfileRecordingSpec Invalid() => new ProfileRecordingSpec
+            {
+                Kind = ProfileRecordingProfileKind.AppArmorProfile,
+                {|#0:Recorder = ProfileRecordingRecorder.FromValue("logs")|},
+            };
+        }
+        """,
+        Verify.Diagnostic("SPO2003").WithLocation(0).WithArguments("AppArmorProfile", "logs", "Bpf"));
 }
