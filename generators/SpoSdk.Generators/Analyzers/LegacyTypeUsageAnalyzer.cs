@@ -100,7 +100,8 @@ public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
 
         // Names in using directives and namespace declarations are namespaces, never types we report.
         ExpressionSyntax reported = Qualified(context.SemanticModel, identifier, context.CancellationToken);
-        if (reported.Parent is UsingDirectiveSyntax { Alias: null } || reported.Parent is BaseNamespaceDeclarationSyntax)
+        // ('using static' and alias directives name types and are reported.)
+        if (reported.Parent is UsingDirectiveSyntax { Alias: null, StaticKeyword.RawKind: (int)SyntaxKind.None } || reported.Parent is BaseNamespaceDeclarationSyntax)
         {
             return;
         }

@@ -37,6 +37,9 @@ public sealed class SchemaConstraintAnalyzer : DiagnosticAnalyzer
             if (SpoSymbols.ReferencesSpoApi(start.Compilation))
             {
                 start.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
+
+                // 'Args = { a, b, ... }' in an object initializer adds to the list: a member initializer, not an assignment.
+                start.RegisterOperationAction(AnalyzeMemberInitializer, OperationKind.MemberInitializer);
             }
         });
     }
@@ -61,19 +64,32 @@ public sealed class SchemaConstraintAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    private static void AnalyzeMemberInitializer(OperationAnalysisContext context)
+    {
+        var member = (IMemberInitializerOperation)context.Operation;
+        if (member.InitializedMember is IPropertyReferenceOperation { Property: var property }
+            && property.Name == ArgsProperty
+            && SpoSymbols.IsSpoModel(property.ContainingType, RuleTypeName))
+        {
+            ReportTooManyArgs(context, member.Syntax, member.Initializer.Initializers.Length);
+        }
+    }
+
     private static void CheckArgs(OperationAnalysisContext context, ISimpleAssignmentOperation assignment)
     {
-        if (assignment.Value.Syntax is not ExpressionSyntax value)
+        if (assignment.Value.Syntax is ExpressionSyntax value)
         {
-            return;
+            ReportTooManyArgs(context, assignment.Syntax, UnknownSyscallAnalyzer.Elements(value).Count());
         }
+    }
 
-        var count = UnknownSyscallAnalyzer.Elements(value).Count();
+    private static void ReportTooManyArgs(OperationAnalysisContext context, SyntaxNode where, int count)
+    {
         if (count > MaxSyscallArgs)
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 AnalyzerDescriptors.SchemaConstraint,
-                assignment.Syntax.GetLocation(),
+                where.GetLocation(),
                 "A seccomp syscall rule has " + count + " argument filters; the kernel and the schema allow at most " + MaxSyscallArgs));
         }
     }

@@ -64,6 +64,7 @@ public sealed class LegacyTypeUsageAnalyzerTests
         """
         using SpoSdk.Api.V1Beta1;
         using Legacy = {|SPO2001:SpoSdk.Api.V1Beta1.SeccompProfileSpec|};
+        using static {|SPO2001:SpoSdk.Api.V1Beta1.SeccompAction|};
 
         public static class Snippet
         {

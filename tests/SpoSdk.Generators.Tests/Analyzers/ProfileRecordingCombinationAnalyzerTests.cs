@@ -68,4 +68,23 @@ public sealed class ProfileRecordingCombinationAnalyzerTests
         }
         """,
         Verify.Diagnostic("SPO2003").WithLocation(0).WithArguments("AppArmorProfile", "logs", "Bpf"));
+
+    [Fact]
+    public Task SpecBuiltInsideTheRecordingWithTargetTypedNewIsChecked() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1;
+
+        public static class Snippet
+        {
+            public static ProfileRecording Create() => new ProfileRecording
+            {
+                Spec = new()
+                {
+                    Kind = ProfileRecordingProfileKind.AppArmorProfile,
+                    {|#0:Recorder = ProfileRecordingRecorder.Logs|},
+                },
+            };
+        }
+        """,
+        Verify.Diagnostic("SPO2003").WithLocation(0).WithArguments("AppArmorProfile", "Logs", "Bpf"));
 }

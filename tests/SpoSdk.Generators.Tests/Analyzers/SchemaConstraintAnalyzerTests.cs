@@ -33,11 +33,17 @@ public sealed class SchemaConstraintAnalyzerTests
                 {|#0:Args = {{SevenArgs}}|},
             };
 
+            public static SeccompProfileSyscall Added() => new SeccompProfileSyscall
+            {
+                {|#2:Args = { new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg() }|},
+            };
+
             public static void Assign(SeccompProfileSyscall rule) => {|#1:rule.Args = new[] { new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg() }|};
         }
         """,
         Verify.Diagnostic("SPO2004").WithLocation(0).WithArguments("A seccomp syscall rule has 7 argument filters; the kernel and the schema allow at most 6"),
-        Verify.Diagnostic("SPO2004").WithLocation(1).WithArguments("A seccomp syscall rule has 7 argument filters; the kernel and the schema allow at most 6"));
+        Verify.Diagnostic("SPO2004").WithLocation(1).WithArguments("A seccomp syscall rule has 7 argument filters; the kernel and the schema allow at most 6"),
+        Verify.Diagnostic("SPO2004").WithLocation(2).WithArguments("A seccomp syscall rule has 7 argument filters; the kernel and the schema allow at most 6"));
 
     [Theory]
     [InlineData("SeccompAction.FromValue(\"SCMP_ACT_KIL\")", "SCMP_ACT_KIL")]
