@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -14,7 +16,7 @@ namespace SpoSdk.Generators.Analyzers;
 /// <remarks>
 /// Cheap on unrelated code: once per compilation it checks that SpoSdk.Api is referenced and collects the simple
 /// names of the legacy types of the assemblies that hold generated models; per identifier it then only compares
-/// text, and binds just the identifiers spelled like a legacy type.
+/// text, and binds just the identifiers spelled like a legacy type in files that can reach a legacy namespace.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
@@ -52,15 +54,49 @@ public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.RegisterSyntaxNodeAction(c => AnalyzeIdentifier(c, legacyTypeNames), SyntaxKind.IdentifierName);
+        // A legacy type is reachable only from a file that spells a legacy version (a using directive, a qualified
+        // name, a namespace declaration) or through a global using. Files that do neither bind nothing: their
+        // identifiers named like a legacy type (the v1 types share those names) all bind to v1.
+        var everyFile = HasGlobalLegacyUsing(context.Compilation);
+        var fileMentionsLegacy = new ConcurrentDictionary<SyntaxTree, bool>();
+        context.RegisterSyntaxNodeAction(
+            c =>
+            {
+                if (everyFile || fileMentionsLegacy.GetOrAdd(c.Node.SyntaxTree, MentionsLegacyVersion))
+                {
+                    AnalyzeIdentifier(c, legacyTypeNames);
+                }
+            },
+            SyntaxKind.IdentifierName);
     }
+
+    private static bool HasGlobalLegacyUsing(Compilation compilation)
+    {
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            if (tree.GetRoot() is CompilationUnitSyntax unit
+                && unit.Usings.Any(u => u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) && u.Name is not null && u.Name.DescendantTokens().Any(IsLegacyVersion)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool MentionsLegacyVersion(SyntaxTree tree) => tree.GetRoot().DescendantTokens().Any(IsLegacyVersion);
+
+    private static bool IsLegacyVersion(SyntaxToken token) =>
+        token.IsKind(SyntaxKind.IdentifierToken) && LegacyVersions.Contains(token.ValueText);
 
     /// <summary>The simple names of every legacy-version type in the assemblies (this one included) that hold generated models.</summary>
     internal static HashSet<string> LegacyTypeNames(Compilation compilation)
     {
         var names = new HashSet<string>(System.StringComparer.Ordinal);
+        // Generated models always reference SpoSdk.Api, so only SpoSdk.Api, its dependents and this compilation
+        // are looked into: asking every runtime assembly for its type names would cost far more than the rest.
         var assemblies = new List<IAssemblySymbol> { compilation.Assembly };
-        assemblies.AddRange(compilation.SourceModule.ReferencedAssemblySymbols);
+        assemblies.AddRange(compilation.SourceModule.ReferencedAssemblySymbols.Where(IsOrReferencesSpoApi));
         foreach (var assembly in assemblies)
         {
             if (assembly.TypeNames.Contains(GeneratedKindsTypeName))
@@ -71,6 +107,10 @@ public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
 
         return names;
     }
+
+    private static bool IsOrReferencesSpoApi(IAssemblySymbol assembly) =>
+        assembly.Identity.Name == SpoSymbols.ApiNamespace
+        || assembly.Modules.Any(m => m.ReferencedAssemblies.Any(r => r.Name == SpoSymbols.ApiNamespace));
 
     private static void CollectLegacyTypeNames(INamespaceSymbol ns, HashSet<string> names)
     {

@@ -78,6 +78,24 @@ public sealed class LegacyTypeUsageAnalyzerTests
         """);
 
     [Fact]
+    public Task LegacyTypesImportedByAGlobalUsingInAnotherFileAreReported() => new Verify
+    {
+        TestState =
+        {
+            Sources =
+            {
+                "global using SpoSdk.Api.V1Alpha1;",
+                """
+                public static class Snippet
+                {
+                    public static object Create() => new [|ProfileRecording|]();
+                }
+                """,
+            },
+        },
+    }.RunAsync();
+
+    [Fact]
     public Task GeneratedLegacyTypesOutsideTheSdkNamespaceAreReported() => Verify.VerifyAsync(
         ContosoModels + """
 
