@@ -87,4 +87,74 @@ public sealed class ProfileRecordingCombinationAnalyzerTests
         }
         """,
         Verify.Diagnostic("SPO2003").WithLocation(0).WithArguments("AppArmorProfile", "Logs", "Bpf"));
+
+    [Fact]
+    public Task KindAndRecorderSetOnALocalSpecAreCheckedTogether() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1;
+
+        public static class Snippet
+        {
+            public static ProfileRecordingSpec Assigned()
+            {
+                var spec = new ProfileRecordingSpec();
+                spec.Kind = ProfileRecordingProfileKind.SelinuxProfile;
+                {|#0:spec.Recorder = ProfileRecordingRecorder.Bpf|};
+                return spec;
+            }
+
+            public static ProfileRecordingSpec KindInTheInitializer()
+            {
+                var spec = new ProfileRecordingSpec { Kind = ProfileRecordingProfileKind.AppArmorProfile };
+                {|#1:spec.Recorder = ProfileRecordingRecorder.Logs|};
+                return spec;
+            }
+
+            public static ProfileRecordingSpec KindAssignedLater()
+            {
+                ProfileRecordingSpec spec;
+                spec = new ProfileRecordingSpec { {|#2:Recorder = ProfileRecordingRecorder.FromValue("Bpf")|} };
+                spec.Kind = ProfileRecordingProfileKind.SelinuxProfile;
+                return spec;
+            }
+        }
+        """,
+        Verify.Diagnostic("SPO2003").WithLocation(0).WithArguments("SelinuxProfile", "Bpf", "Logs"),
+        Verify.Diagnostic("SPO2003").WithLocation(1).WithArguments("AppArmorProfile", "Logs", "Bpf"),
+        Verify.Diagnostic("SPO2003").WithLocation(2).WithArguments("SelinuxProfile", "Bpf", "Logs"));
+
+    [Fact]
+    public Task ValidOrUndecidableLocalSpecsAreSilent() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1;
+
+        public static class Snippet
+        {
+            public static ProfileRecordingSpec Valid()
+            {
+                var spec = new ProfileRecordingSpec { Kind = ProfileRecordingProfileKind.SelinuxProfile };
+                spec.Recorder = ProfileRecordingRecorder.Logs;
+                return spec;
+            }
+
+            // Two different kinds on one local: which one holds depends on the branch, so nothing is reported.
+            public static ProfileRecordingSpec Branches(bool selinux)
+            {
+                var spec = new ProfileRecordingSpec();
+                if (selinux)
+                {
+                    spec.Kind = ProfileRecordingProfileKind.SelinuxProfile;
+                }
+                else
+                {
+                    spec.Kind = ProfileRecordingProfileKind.SeccompProfile;
+                }
+
+                spec.Recorder = ProfileRecordingRecorder.Bpf;
+                return spec;
+            }
+
+            public static void Other(ProfileRecordingSpec parameter) => parameter.Recorder = ProfileRecordingRecorder.Bpf;
+        }
+        """);
 }
