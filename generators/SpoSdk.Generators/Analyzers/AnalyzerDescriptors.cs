@@ -6,7 +6,14 @@ namespace SpoSdk.Generators.Analyzers;
 internal static class AnalyzerDescriptors
 {
     private const string Category = "SpoSdk.Usage";
-    private const string HelpBase = "https://github.com/sposdk/sposdk/blob/main/docs/analyzers/";
+    /// <summary>
+    /// The project's repository, the same value as <c>RepositoryUrl</c> in Directory.Build.props (a test keeps
+    /// them equal). Each rule's help link is its page under <c>docs/analyzers/</c> there.
+    /// </summary>
+    public const string RepositoryUrl = "https://github.com/sposdk/sposdk";
+
+    /// <summary>Where the rule pages live: <see cref="RepositoryUrl"/>'s default branch, <c>docs/analyzers/</c>.</summary>
+    public const string HelpLinkBase = RepositoryUrl + "/blob/main/docs/analyzers/";
 
     /// <summary>SPO2001: a legacy-version model type is used.</summary>
     public static readonly DiagnosticDescriptor LegacyTypeUsage = new(
@@ -17,7 +24,7 @@ internal static class AnalyzerDescriptors
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         description: "Legacy API versions are served only for compatibility; the v1 types hold everything they hold.",
-        helpLinkUri: HelpBase + "SPO2001.md");
+        helpLinkUri: HelpLinkBase + "SPO2001.md");
 
     /// <summary>SPO2002: a string literal is not a known syscall name.</summary>
     public static readonly DiagnosticDescriptor UnknownSyscall = new(
@@ -28,7 +35,7 @@ internal static class AnalyzerDescriptors
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         description: "Seccomp syscall names are checked against the libseccomp syscall tables the SDK ships with.",
-        helpLinkUri: HelpBase + "SPO2002.md");
+        helpLinkUri: HelpLinkBase + "SPO2002.md");
 
     /// <summary>SPO2003: a ProfileRecording has an invalid kind/recorder combination.</summary>
     public static readonly DiagnosticDescriptor InvalidRecordingCombination = new(
@@ -39,7 +46,7 @@ internal static class AnalyzerDescriptors
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "SelinuxProfile recordings need the Logs recorder and AppArmorProfile recordings need the Bpf recorder.",
-        helpLinkUri: HelpBase + "SPO2003.md");
+        helpLinkUri: HelpLinkBase + "SPO2003.md");
 
     /// <summary>SPO2004: a value the CRD schema rejects.</summary>
     public static readonly DiagnosticDescriptor SchemaConstraint = new(
@@ -50,7 +57,7 @@ internal static class AnalyzerDescriptors
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "Seccomp syscall rules take at most 6 argument filters, and enum-valued properties take only the schema's enum values.",
-        helpLinkUri: HelpBase + "SPO2004.md");
+        helpLinkUri: HelpLinkBase + "SPO2004.md");
 
     /// <summary>SPO2005: a RawSelinuxProfile is created.</summary>
     public static readonly DiagnosticDescriptor RawSelinuxProfileCreated = new(
@@ -61,5 +68,5 @@ internal static class AnalyzerDescriptors
         DiagnosticSeverity.Info,
         isEnabledByDefault: true,
         description: "The operator turns raw SELinux profiles off by default; policies that use restricted CIL directives are rejected.",
-        helpLinkUri: HelpBase + "SPO2005.md");
+        helpLinkUri: HelpLinkBase + "SPO2005.md");
 }

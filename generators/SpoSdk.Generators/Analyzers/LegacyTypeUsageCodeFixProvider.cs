@@ -1,5 +1,7 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -8,10 +10,16 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Simplification;
+using SpoSdk.Generators.Infrastructure;
 
 namespace SpoSdk.Generators.Analyzers;
 
-/// <summary>Fix for SPO2001: rewrites a legacy-version model type name to the v1 type of the same name.</summary>
+/// <summary>
+/// Fix for SPO2001: rewrites a legacy-version model type name to the v1 type of the same name and, where the
+/// name is a string enum, renames the enum value written next to it (<c>FromValue("logs")</c>, <c>(T)"logs"</c>,
+/// <c>new T("logs")</c>, <c>T.Member</c>) to the v1 value it converts to, paired exactly as the generated
+/// converter pairs them (<see cref="EnumValuePairing"/>) from the <c>[SpoWireValue]</c> of both types.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LegacyTypeUsageCodeFixProvider))]
 [Shared]
 public sealed class LegacyTypeUsageCodeFixProvider : CodeFixProvider
@@ -41,7 +49,8 @@ public sealed class LegacyTypeUsageCodeFixProvider : CodeFixProvider
                 continue;
             }
 
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not NameSyntax name)
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax name
+                || name is not (NameSyntax or MemberAccessExpressionSyntax))
             {
                 continue;
             }
@@ -55,16 +64,22 @@ public sealed class LegacyTypeUsageCodeFixProvider : CodeFixProvider
         }
     }
 
-    private static async Task<Document> ReplaceAsync(Document document, NameSyntax name, string replacement, CancellationToken cancellationToken)
+    private static async Task<Document> ReplaceAsync(Document document, ExpressionSyntax name, string replacement, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return document;
         }
 
+        // A type written in an expression (X.FromValue(...), nameof(X)) is a member access there, not a qualified name.
+        var fullName = "global::" + replacement;
+        ExpressionSyntax newName = SyntaxFacts.IsInNamespaceOrTypeContext(name)
+            ? SyntaxFactory.ParseName(fullName)
+            : SyntaxFactory.ParseExpression(fullName);
+
         // Keep generic arguments written at the use site: List<V1Alpha1.X> only has 'X' replaced.
-        NameSyntax newName = SyntaxFactory.ParseName("global::" + replacement);
         if (name is GenericNameSyntax generic && newName is QualifiedNameSyntax qualified)
         {
             newName = qualified.WithRight(SyntaxFactory.GenericName(qualified.Right.Identifier, generic.TypeArgumentList));
@@ -74,7 +89,79 @@ public sealed class LegacyTypeUsageCodeFixProvider : CodeFixProvider
             .WithTriviaFrom(name)
             .WithAdditionalAnnotations(Simplifier.Annotation);
 
-        var newDocument = document.WithSyntaxRoot(root.ReplaceNode(name, newName));
+        var replacements = new Dictionary<SyntaxNode, SyntaxNode> { [name] = newName };
+        if (model.GetSymbolInfo(name, cancellationToken).Symbol is INamedTypeSymbol legacyType
+            && model.Compilation.GetTypeByMetadataName(replacement) is { } hubType)
+        {
+            AddEnumValueRenames(name, legacyType, hubType, replacements);
+        }
+
+        var newRoot = root.ReplaceNodes(replacements.Keys, (original, _) => replacements[original]);
+        var newDocument = document.WithSyntaxRoot(newRoot);
         return await Simplifier.ReduceAsync(newDocument, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds the rename of the enum value written with the legacy enum type <paramref name="name"/>, when its v1 spelling differs.</summary>
+    private static void AddEnumValueRenames(ExpressionSyntax name, INamedTypeSymbol legacyType, INamedTypeSymbol hubType, Dictionary<SyntaxNode, SyntaxNode> replacements)
+    {
+        var hubMembers = SpoSymbols.EnumMembers(hubType);
+        var hubValues = hubMembers.Where(m => m.Value is not null).Select(m => m.Value!).ToList();
+        if (hubValues.Count == 0)
+        {
+            return;
+        }
+
+        switch (name.Parent)
+        {
+            // T.FromValue("logs")
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "FromValue" } access
+                when access.Expression == name && access.Parent is InvocationExpressionSyntax invocation:
+                RenameLiteral(SingleArgument(invocation.ArgumentList), hubValues, replacements);
+                break;
+
+            // T.Logs: the member of the v1 type whose wire value pairs with the legacy member's.
+            case MemberAccessExpressionSyntax access when access.Expression == name && access.Name is IdentifierNameSyntax member:
+                var legacyValue = SpoSymbols.EnumMembers(legacyType).FirstOrDefault(m => m.Key.Name == member.Identifier.ValueText).Value;
+                var hubValue = legacyValue is null ? null : EnumValuePairing.Pair(hubValues, legacyValue);
+                var hubMember = hubMembers.FirstOrDefault(m => m.Value == hubValue).Key;
+                if (hubValue is not null && hubMember is not null && hubMember.Name != member.Identifier.ValueText)
+                {
+                    replacements[member] = member.WithIdentifier(SyntaxFactory.Identifier(hubMember.Name).WithTriviaFrom(member.Identifier));
+                }
+
+                break;
+
+            // (T)"logs"
+            case CastExpressionSyntax cast when cast.Type == name:
+                RenameLiteral(cast.Expression, hubValues, replacements);
+                break;
+
+            // new T("logs")
+            case ObjectCreationExpressionSyntax creation when creation.Type == name:
+                RenameLiteral(SingleArgument(creation.ArgumentList), hubValues, replacements);
+                break;
+        }
+    }
+
+    private static ExpressionSyntax? SingleArgument(ArgumentListSyntax? arguments) =>
+        arguments is { Arguments.Count: 1 } ? arguments.Arguments[0].Expression : null;
+
+    private static void RenameLiteral(ExpressionSyntax? value, List<string> hubValues, Dictionary<SyntaxNode, SyntaxNode> replacements)
+    {
+        while (value is ParenthesizedExpressionSyntax parenthesized)
+        {
+            value = parenthesized.Expression;
+        }
+
+        if (value is not LiteralExpressionSyntax literal || !literal.IsKind(SyntaxKind.StringLiteralExpression))
+        {
+            return;
+        }
+
+        var legacyValue = literal.Token.ValueText;
+        if (EnumValuePairing.Pair(hubValues, legacyValue) is { } hubValue && hubValue != legacyValue)
+        {
+            replacements[literal] = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(hubValue)).WithTriviaFrom(literal);
+        }
     }
 }

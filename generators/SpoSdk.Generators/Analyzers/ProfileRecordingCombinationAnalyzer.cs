@@ -6,13 +6,16 @@ using Microsoft.CodeAnalysis.Operations;
 namespace SpoSdk.Generators.Analyzers;
 
 /// <summary>
-/// SPO2003: a ProfileRecording spec initialised with a kind and a recorder that the operator rejects together
-/// (SelinuxProfile needs the Logs recorder, AppArmorProfile needs the Bpf recorder).
+/// SPO2003: a ProfileRecording spec built with a kind and a recorder that the operator rejects together
+/// (SelinuxProfile needs the Logs recorder, AppArmorProfile needs the Bpf recorder): both in one object initializer,
+/// or on one local spec, in its initializer and in later <c>spec.Kind = ...</c> / <c>spec.Recorder = ...</c> assignments.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ProfileRecordingCombinationAnalyzer : DiagnosticAnalyzer
 {
     private const string SpecTypeName = "ProfileRecordingSpec";
+    private const string KindProperty = "Kind";
+    private const string RecorderProperty = "Recorder";
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
@@ -23,7 +26,16 @@ public sealed class ProfileRecordingCombinationAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeInitializer, OperationKind.ObjectOrCollectionInitializer);
+
+        // Without SpoSdk.Api there are no generated models: register nothing, do no work per operation.
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (SpoSymbols.ReferencesSpoApi(start.Compilation))
+            {
+                start.RegisterOperationAction(AnalyzeInitializer, OperationKind.ObjectOrCollectionInitializer);
+                start.RegisterOperationAction(AnalyzeRecorderAssignment, OperationKind.SimpleAssignment);
+            }
+        });
     }
 
     private static void AnalyzeInitializer(OperationAnalysisContext context)
@@ -34,29 +46,54 @@ public sealed class ProfileRecordingCombinationAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        ISimpleAssignmentOperation? recorderAssignment = null;
         string? kind = null;
-        string? recorder = null;
-        IOperation? recorderAssignment = null;
         foreach (var element in initializer.Initializers)
         {
-            if (element is not ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment)
+            if (element is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment)
             {
-                continue;
-            }
-
-            switch (target.Property.Name)
-            {
-                case "Kind":
+                if (target.Property.Name == KindProperty)
+                {
                     kind = EnumValue(assignment.Value);
-                    break;
-                case "Recorder":
-                    recorder = EnumValue(assignment.Value);
+                }
+                else if (target.Property.Name == RecorderProperty)
+                {
                     recorderAssignment = assignment;
-                    break;
+                }
             }
         }
 
-        if (kind is null || recorder is null || recorderAssignment is null)
+        if (recorderAssignment is null)
+        {
+            return;
+        }
+
+        // No kind here: the spec may be a local whose Kind is assigned later ('spec.Kind = ...').
+        if (kind is null && AssignedLocal(initializer) is { } local)
+        {
+            kind = SingleKind(local, Root(initializer));
+        }
+
+        Check(context, kind, recorderAssignment);
+    }
+
+    /// <summary><c>spec.Recorder = ...</c> on a local spec whose kind is set elsewhere in the same body.</summary>
+    private static void AnalyzeRecorderAssignment(OperationAnalysisContext context)
+    {
+        var assignment = (ISimpleAssignmentOperation)context.Operation;
+        if (assignment.Target is not IPropertyReferenceOperation { Property.Name: RecorderProperty, Instance: ILocalReferenceOperation instance } target
+            || !SpoSymbols.IsSpoModel(target.Property.ContainingType, SpecTypeName))
+        {
+            return;
+        }
+
+        Check(context, SingleKind(instance.Local, Root(assignment)), assignment);
+    }
+
+    private static void Check(OperationAnalysisContext context, string? kind, ISimpleAssignmentOperation recorderAssignment)
+    {
+        var recorder = EnumValue(recorderAssignment.Value);
+        if (kind is null || recorder is null)
         {
             return;
         }
@@ -83,6 +120,70 @@ public sealed class ProfileRecordingCombinationAnalyzer : DiagnosticAnalyzer
             kind,
             recorder,
             required));
+    }
+
+    /// <summary>
+    /// The one kind <paramref name="local"/> is given in <paramref name="root"/>, by <c>local.Kind = ...</c> or in the
+    /// initializer of an object stored in it; null when none is known or several differ (no flow analysis: then
+    /// the analyzer stays silent rather than guess).
+    /// </summary>
+    private static string? SingleKind(ILocalSymbol local, IOperation root)
+    {
+        string? kind = null;
+        foreach (var operation in root.Descendants())
+        {
+            if (operation is not ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: KindProperty } target } assignment
+                || !SpoSymbols.IsSpoModel(target.Property.ContainingType, SpecTypeName))
+            {
+                continue;
+            }
+
+            var onLocal = target.Instance is ILocalReferenceOperation reference
+                ? SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                : assignment.Parent is IObjectOrCollectionInitializerOperation initializer && SymbolEqualityComparer.Default.Equals(AssignedLocal(initializer), local);
+            if (!onLocal)
+            {
+                continue;
+            }
+
+            var value = EnumValue(assignment.Value);
+            if (value is null || (kind is not null && kind != value))
+            {
+                return null;
+            }
+
+            kind = value;
+        }
+
+        return kind;
+    }
+
+    /// <summary>The local the object built by <paramref name="initializer"/> is stored in: <c>var x = new T { ... }</c> or <c>x = new T { ... }</c>.</summary>
+    private static ILocalSymbol? AssignedLocal(IObjectOrCollectionInitializerOperation initializer)
+    {
+        var value = initializer.Parent;
+        while (value?.Parent is IConversionOperation conversion)
+        {
+            value = conversion;
+        }
+
+        return value?.Parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } => target.Local,
+            _ => null,
+        };
+    }
+
+    /// <summary>The outermost operation of the body <paramref name="operation"/> is in.</summary>
+    private static IOperation Root(IOperation operation)
+    {
+        while (operation.Parent is not null)
+        {
+            operation = operation.Parent;
+        }
+
+        return operation;
     }
 
     /// <summary>

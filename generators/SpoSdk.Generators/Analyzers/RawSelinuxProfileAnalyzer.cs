@@ -23,7 +23,14 @@ public sealed class RawSelinuxProfileAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeCreation, OperationKind.ObjectCreation);
+        // Without SpoSdk.Api there are no generated models: register nothing, do no work per operation.
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (SpoSymbols.ReferencesSpoApi(start.Compilation))
+            {
+                start.RegisterOperationAction(AnalyzeCreation, OperationKind.ObjectCreation);
+            }
+        });
     }
 
     private static void AnalyzeCreation(OperationAnalysisContext context)

@@ -31,7 +31,17 @@ public sealed class SchemaConstraintAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
+        // Without SpoSdk.Api there are no generated models: register nothing, do no work per operation.
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (SpoSymbols.ReferencesSpoApi(start.Compilation))
+            {
+                start.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
+
+                // 'Args = { a, b, ... }' in an object initializer adds to the list: a member initializer, not an assignment.
+                start.RegisterOperationAction(AnalyzeMemberInitializer, OperationKind.MemberInitializer);
+            }
+        });
     }
 
     private static void AnalyzeAssignment(OperationAnalysisContext context)
@@ -54,19 +64,32 @@ public sealed class SchemaConstraintAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    private static void AnalyzeMemberInitializer(OperationAnalysisContext context)
+    {
+        var member = (IMemberInitializerOperation)context.Operation;
+        if (member.InitializedMember is IPropertyReferenceOperation { Property: var property }
+            && property.Name == ArgsProperty
+            && SpoSymbols.IsSpoModel(property.ContainingType, RuleTypeName))
+        {
+            ReportTooManyArgs(context, member.Syntax, member.Initializer.Initializers.Length);
+        }
+    }
+
     private static void CheckArgs(OperationAnalysisContext context, ISimpleAssignmentOperation assignment)
     {
-        if (assignment.Value.Syntax is not ExpressionSyntax value)
+        if (assignment.Value.Syntax is ExpressionSyntax value)
         {
-            return;
+            ReportTooManyArgs(context, assignment.Syntax, UnknownSyscallAnalyzer.Elements(value).Count());
         }
+    }
 
-        var count = UnknownSyscallAnalyzer.Elements(value).Count();
+    private static void ReportTooManyArgs(OperationAnalysisContext context, SyntaxNode where, int count)
+    {
         if (count > MaxSyscallArgs)
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 AnalyzerDescriptors.SchemaConstraint,
-                assignment.Syntax.GetLocation(),
+                where.GetLocation(),
                 "A seccomp syscall rule has " + count + " argument filters; the kernel and the schema allow at most " + MaxSyscallArgs));
         }
     }
@@ -80,14 +103,17 @@ public sealed class SchemaConstraintAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        // The generator names each static member after its wire value (Identifiers.Pascal), so the
-        // members tell which wire values the schema allows.
-        var members = enumType.GetMembers()
-            .OfType<IPropertySymbol>()
-            .Where(p => p.IsStatic && SymbolEqualityComparer.Default.Equals(p.Type, enumType))
-            .Select(p => p.Name)
-            .ToImmutableArray();
-        if (members.IsEmpty || members.Contains(Identifiers.Pascal(text)))
+        // The schema's values are the members' [SpoWireValue]s, compared exactly as the API server does. Enums
+        // generated before that attribute existed fall back to the member names (Identifiers.Pascal of each value).
+        var members = SpoSymbols.EnumMembers(enumType);
+        if (members.Count == 0)
+        {
+            return;
+        }
+
+        var hasWireValues = members.TrueForAll(m => m.Value is not null);
+        var allowed = members.Select(m => hasWireValues ? m.Value! : m.Key.Name).ToImmutableArray();
+        if (allowed.Contains(hasWireValues ? text : Identifiers.Pascal(text)))
         {
             return;
         }
@@ -95,7 +121,7 @@ public sealed class SchemaConstraintAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(
             AnalyzerDescriptors.SchemaConstraint,
             assignment.Value.Syntax.GetLocation(),
-            "'" + text + "' is not a value the schema allows for " + enumType.Name + " (known: " + string.Join(", ", members) + ")"));
+            "'" + text + "' is not a value the schema allows for " + enumType.Name + " (allowed: " + string.Join(", ", allowed) + ")"));
     }
 
     private static bool IsStringEnum(INamedTypeSymbol type) =>

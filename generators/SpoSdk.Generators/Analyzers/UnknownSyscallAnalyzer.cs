@@ -31,34 +31,59 @@ public sealed class UnknownSyscallAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterSyntaxNodeAction(AnalyzeInitializer, SyntaxKind.ObjectInitializerExpression);
+
+        // Without SpoSdk.Api there are no generated models: register nothing, do no work per node.
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (SpoSymbols.ReferencesSpoApi(start.Compilation))
+            {
+                start.RegisterSyntaxNodeAction(AnalyzeAssignment, SyntaxKind.SimpleAssignmentExpression);
+                start.RegisterSyntaxNodeAction(AnalyzeAdd, SyntaxKind.InvocationExpression);
+            }
+        });
     }
 
-    private static void AnalyzeInitializer(SyntaxNodeAnalysisContext context)
+    /// <summary><c>Names = ...</c> in an object initializer, or <c>rule.Names = ...</c>.</summary>
+    private static void AnalyzeAssignment(SyntaxNodeAnalysisContext context)
     {
-        var initializer = (InitializerExpressionSyntax)context.Node;
-        foreach (var expression in initializer.Expressions)
+        var assignment = (AssignmentExpressionSyntax)context.Node;
+
+        // Cheap syntactic filter first: only assignments to something called 'Names' are bound.
+        if (!IsNamesProperty(context, assignment.Left))
         {
-            // Cheap syntactic filter first: only 'Names = ...' assignments are of interest.
-            if (expression is not AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: NamesProperty } left } assignment)
-            {
-                continue;
-            }
-
-            if (context.SemanticModel.GetSymbolInfo(left, context.CancellationToken).Symbol is not IPropertySymbol property
-                || !SpoSymbols.IsSpoModel(property.ContainingType, RuleTypeName))
-            {
-                continue;
-            }
-
-            foreach (var element in Elements(assignment.Right))
-            {
-                if (element is LiteralExpressionSyntax literal && literal.IsKind(SyntaxKind.StringLiteralExpression))
-                {
-                    Check(context, literal);
-                }
-            }
+            return;
         }
+
+        foreach (var element in Elements(assignment.Right))
+        {
+            Check(context, element);
+        }
+    }
+
+    /// <summary><c>rule.Names.Add("...")</c>.</summary>
+    private static void AnalyzeAdd(SyntaxNodeAnalysisContext context)
+    {
+        var invocation = (InvocationExpressionSyntax)context.Node;
+        if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Add" } add
+            && invocation.ArgumentList.Arguments.Count == 1
+            && IsNamesProperty(context, add.Expression))
+        {
+            Check(context, invocation.ArgumentList.Arguments[0].Expression);
+        }
+    }
+
+    private static bool IsNamesProperty(SyntaxNodeAnalysisContext context, ExpressionSyntax target)
+    {
+        var name = target switch
+        {
+            IdentifierNameSyntax identifier => identifier,
+            MemberAccessExpressionSyntax { Name: IdentifierNameSyntax member } => member,
+            _ => null,
+        };
+
+        return name is { Identifier.ValueText: NamesProperty }
+            && context.SemanticModel.GetSymbolInfo(name, context.CancellationToken).Symbol is IPropertySymbol property
+            && SpoSymbols.IsSpoModel(property.ContainingType, RuleTypeName);
     }
 
     /// <summary>The elements written in a collection value: initializer, array, object creation or collection expression.</summary>
@@ -95,8 +120,13 @@ public sealed class UnknownSyscallAnalyzer : DiagnosticAnalyzer
         return Array.Empty<ExpressionSyntax>();
     }
 
-    private static void Check(SyntaxNodeAnalysisContext context, LiteralExpressionSyntax literal)
+    private static void Check(SyntaxNodeAnalysisContext context, ExpressionSyntax element)
     {
+        if (element is not LiteralExpressionSyntax literal || !literal.IsKind(SyntaxKind.StringLiteralExpression))
+        {
+            return;
+        }
+
         var name = literal.Token.ValueText;
         if (SyscallTable.IsKnownName(name))
         {

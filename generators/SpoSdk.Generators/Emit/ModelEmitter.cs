@@ -540,6 +540,7 @@ internal sealed class ModelEmitter
         for (var i = 0; i < plan.Values.Count; i++)
         {
             _w.Line("/// <summary>The wire value <c>" + Identifiers.XmlEscape(plan.Values[i]) + "</c>.</summary>")
+              .Line("[" + Schema + ".SpoWireValue(" + Identifiers.Literal(plan.Values[i]) + ")]")
               .Line("public static " + plan.Name + " " + plan.MemberNames[i] + " { get; } = new(" + Identifiers.Literal(plan.Values[i]) + ");")
               .Line();
         }

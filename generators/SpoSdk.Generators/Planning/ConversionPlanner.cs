@@ -151,7 +151,7 @@ internal sealed class ConversionPlanner
         var hubValues = new List<string>();
         foreach (var value in spoke.Enum)
         {
-            var match = hub.Enum.FirstOrDefault(h => h == value) ?? hub.Enum.FirstOrDefault(h => string.Equals(h, value, StringComparison.OrdinalIgnoreCase));
+            var match = EnumValuePairing.Pair(hub.Enum, value);
             if (match is not null)
             {
                 spokeValues.Add(value);

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.CodeAnalysis.Diagnostics;
 using SpoSdk.Generators.Analyzers;
 
@@ -6,6 +7,10 @@ namespace SpoSdk.Generators.Tests.Analyzers;
 /// <summary>Every SDK-usage rule has a docs page its help link points to, and a release-tracking entry.</summary>
 public sealed class AnalyzerCatalogTests
 {
+    /// <summary>The RepositoryUrl of Directory.Build.props, as MSBuild wrote it into this assembly.</summary>
+    private static readonly string RepositoryUrl =
+        typeof(AnalyzerCatalogTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryUrl").Value!;
+
     public static TheoryData<DiagnosticAnalyzer> Analyzers() => new()
     {
         new LegacyTypeUsageAnalyzer(),
@@ -17,14 +22,29 @@ public sealed class AnalyzerCatalogTests
 
     [Theory]
     [MemberData(nameof(Analyzers))]
-    public void RulesAreDocumentedAndTracked(DiagnosticAnalyzer analyzer)
+    public void HelpLinkIsTheRulesDocsPageInTheRepository(DiagnosticAnalyzer analyzer)
     {
-        var unshipped = File.ReadAllText(Path.Combine(GeneratorHarness.RepositoryRoot, "generators", "SpoSdk.Generators", "AnalyzerReleases.Unshipped.md"));
+        Assert.StartsWith("https://", RepositoryUrl, StringComparison.Ordinal);
         foreach (var descriptor in analyzer.SupportedDiagnostics)
         {
-            Assert.EndsWith("docs/analyzers/" + descriptor.Id + ".md", descriptor.HelpLinkUri, StringComparison.Ordinal);
-            Assert.True(File.Exists(Path.Combine(GeneratorHarness.RepositoryRoot, "docs", "analyzers", descriptor.Id + ".md")), descriptor.Id);
+            Assert.Equal(RepositoryUrl + "/blob/main/docs/analyzers/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
+
+            var page = Path.Combine(GeneratorHarness.RepositoryRoot, "docs", "analyzers", descriptor.Id + ".md");
+            Assert.True(File.Exists(page), page);
+            Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, File.ReadAllText(page), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Analyzers))]
+    public void RulesAreTrackedAndListedInTheIndex(DiagnosticAnalyzer analyzer)
+    {
+        var unshipped = File.ReadAllText(Path.Combine(GeneratorHarness.RepositoryRoot, "generators", "SpoSdk.Generators", "AnalyzerReleases.Unshipped.md"));
+        var index = File.ReadAllText(Path.Combine(GeneratorHarness.RepositoryRoot, "docs", "analyzers", "README.md"));
+        foreach (var descriptor in analyzer.SupportedDiagnostics)
+        {
             Assert.Contains(descriptor.Id + " | " + descriptor.Category + " | " + descriptor.DefaultSeverity, unshipped, StringComparison.Ordinal);
+            Assert.Contains("| [" + descriptor.Id + "](" + descriptor.Id + ".md) | " + descriptor.DefaultSeverity + " | " + descriptor.Title, index, StringComparison.Ordinal);
         }
     }
 }

@@ -1,144 +1,241 @@
-using SpoSdk.Generators.Analyzers;
+using Verify = SpoSdk.Generators.Tests.Analyzers.SpoAnalyzerTest<SpoSdk.Generators.Analyzers.LegacyTypeUsageAnalyzer>;
+using VerifyFix = SpoSdk.Generators.Tests.Analyzers.SpoCodeFixTest<SpoSdk.Generators.Analyzers.LegacyTypeUsageAnalyzer, SpoSdk.Generators.Analyzers.LegacyTypeUsageCodeFixProvider>;
 
 namespace SpoSdk.Generators.Tests.Analyzers;
 
-/// <summary>SPO2001: legacy-version model types are reported and the fix rewrites them to v1.</summary>
+/// <summary>SPO2001: legacy-version model types are reported and the fix rewrites them, and their enum values, to v1.</summary>
 public sealed class LegacyTypeUsageAnalyzerTests
 {
-    [Fact]
-    public async Task QualifiedLegacyTypeIsReportedOnceWithTheV1Replacement()
-    {
-        const string Source = """
-            public static class Snippet
+    /// <summary>A generated model assembly of a user's own CRDs: the generator's registry marks it, [SpoWireValue] spells its enums.</summary>
+    private const string ContosoModels = """
+        namespace Contoso.Models
+        {
+            [System.CodeDom.Compiler.GeneratedCode("SpoSdk.Generators", "1.0.0")]
+            public static class SpoGeneratedKinds { }
+        }
+
+        namespace Contoso.Models.V1Alpha2
+        {
+            [System.CodeDom.Compiler.GeneratedCode("SpoSdk.Generators", "1.0.0")]
+            public sealed class Widget { }
+
+            [System.CodeDom.Compiler.GeneratedCode("SpoSdk.Generators", "1.0.0")]
+            public readonly struct Mode
             {
-                public static object Create() => new SpoSdk.Api.V1Alpha1.ProfileRecording();
+                public Mode(string value) => Value = value;
+
+                [SpoSdk.Api.Schema.SpoWireValue("LOGX")]
+                public static Mode Logx { get; } = new("LOGX");
+
+                public string Value { get; }
             }
-            """;
+        }
 
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new LegacyTypeUsageAnalyzer(), Source);
+        namespace Contoso.Models.V1
+        {
+            [System.CodeDom.Compiler.GeneratedCode("SpoSdk.Generators", "1.0.0")]
+            public sealed class Widget { }
 
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("SPO2001", diagnostic.Id);
-        Assert.Equal("SpoSdk.Api.V1Alpha1.ProfileRecording", diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Contains("SpoSdk.Api.V1.ProfileRecording", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+            [System.CodeDom.Compiler.GeneratedCode("SpoSdk.Generators", "1.0.0")]
+            public readonly struct Mode
+            {
+                public Mode(string value) => Value = value;
+
+                [SpoSdk.Api.Schema.SpoWireValue("logX")]
+                public static Mode LogX { get; } = new("logX");
+
+                public string Value { get; }
+            }
+        }
+        """;
 
     [Fact]
-    public async Task LegacyTypesImportedByUsingAreReportedWhereverTheyAreNamed()
-    {
-        const string Source = """
-            using SpoSdk.Api.V1Beta1;
+    public Task QualifiedLegacyTypeIsReportedOnceWithTheV1Replacement() => Verify.VerifyAsync(
+        """
+        public static class Snippet
+        {
+            public static object Create() => new {|#0:SpoSdk.Api.V1Alpha1.ProfileRecording|}();
+        }
+        """,
+        Verify.Diagnostic("SPO2001").WithLocation(0).WithArguments("ProfileRecording", "v1alpha1", "SpoSdk.Api.V1.ProfileRecording"));
 
-            public static class Snippet
+    [Fact]
+    public Task LegacyTypesImportedByUsingAreReportedWhereverTheyAreNamed() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1Beta1;
+        using Legacy = {|SPO2001:SpoSdk.Api.V1Beta1.SeccompProfileSpec|};
+        using static {|SPO2001:SpoSdk.Api.V1Beta1.SeccompAction|};
+
+        public static class Snippet
+        {
+            public static {|SPO2001:SeccompProfile|} Create()
             {
-                public static SeccompProfile Create()
+                var profile = new {|SPO2001:SeccompProfile|}();
+                profile.Spec = new Legacy { DefaultAction = {|SPO2001:SpoSdk.Api.V1Beta1.SeccompAction|}.ScmpActLog };
+                return profile;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LegacyTypesImportedByAGlobalUsingInAnotherFileAreReported() => new Verify
+    {
+        TestState =
+        {
+            Sources =
+            {
+                "global using SpoSdk.Api.V1Alpha1;",
+                """
+                public static class Snippet
                 {
-                    var profile = new SeccompProfile();
-                    return profile;
+                    public static object Create() => new [|ProfileRecording|]();
                 }
-            }
-            """;
-
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new LegacyTypeUsageAnalyzer(), Source);
-
-        Assert.Equal(2, diagnostics.Length);
-        Assert.All(diagnostics, d => Assert.Equal("SPO2001", d.Id));
-    }
+                """,
+            },
+        },
+    }.RunAsync();
 
     [Fact]
-    public async Task GeneratedLegacyTypesOutsideTheSdkNamespaceAreReported()
-    {
-        const string Source = """
-            namespace Contoso.Models.V1Alpha2
-            {
-                [System.CodeDom.Compiler.GeneratedCode("SpoSdk.Generators", "1.0.0")]
-                public sealed class Widget { }
-            }
+    public Task GeneratedLegacyTypesOutsideTheSdkNamespaceAreReported() => Verify.VerifyAsync(
+        ContosoModels + """
 
-            namespace Contoso.Models.V1
-            {
-                [System.CodeDom.Compiler.GeneratedCode("SpoSdk.Generators", "1.0.0")]
-                public sealed class Widget { }
-            }
-
-            public static class Snippet
-            {
-                public static object Create() => new Contoso.Models.V1Alpha2.Widget();
-            }
-            """;
-
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new LegacyTypeUsageAnalyzer(), Source);
-
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Contains("Contoso.Models.V1.Widget", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+        public static class Snippet
+        {
+            public static object Create() => new {|#0:Contoso.Models.V1Alpha2.Widget|}();
+        }
+        """,
+        Verify.Diagnostic("SPO2001").WithLocation(0).WithArguments("Widget", "v1alpha2", "Contoso.Models.V1.Widget"));
 
     [Fact]
-    public async Task V1TypesAndUnrelatedVersionNamespacesAreSilent()
-    {
-        const string Source = """
-            using SpoSdk.Api.V1;
+    public Task V1TypesAndUnrelatedVersionNamespacesAreSilent() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1;
 
-            namespace Other.V1Alpha1
+        namespace Other.V1Alpha1
+        {
+            public sealed class NotGenerated { }
+        }
+
+        public static class Snippet
+        {
+            public static object Create()
             {
-                public sealed class NotGenerated { }
+                var profile = new SeccompProfile();
+                var recording = new SpoSdk.Api.V1.ProfileRecording { Spec = new ProfileRecordingSpec { Recorder = ProfileRecordingRecorder.FromValue("Logs") } };
+                object other = new Other.V1Alpha1.NotGenerated();
+                return new object[] { profile, recording, other };
             }
-
-            public static class Snippet
-            {
-                public static object Create()
-                {
-                    var profile = new SeccompProfile();
-                    var recording = new SpoSdk.Api.V1.ProfileRecording();
-                    object other = new Other.V1Alpha1.NotGenerated();
-                    return new object[] { profile, recording, other };
-                }
-            }
-            """;
-
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new LegacyTypeUsageAnalyzer(), Source);
-
-        Assert.Empty(diagnostics);
-    }
+        }
+        """);
 
     [Fact]
-    public async Task CodeFixRewritesTheLegacyTypeToV1()
-    {
-        const string Before = """
-            public static class Snippet
-            {
-                public static object Create() => new SpoSdk.Api.V1Alpha1.ProfileRecording();
-            }
-            """;
-        const string After = """
-            public static class Snippet
-            {
-                public static object Create() => new SpoSdk.Api.V1.ProfileRecording();
-            }
-            """;
-
-        var fixedSource = await AnalyzerHarness.ApplyFixAsync(new LegacyTypeUsageAnalyzer(), new LegacyTypeUsageCodeFixProvider(), Before);
-
-        Assert.Equal(After, fixedSource);
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new LegacyTypeUsageAnalyzer(), fixedSource);
-        Assert.Empty(diagnostics);
-    }
+    public Task CodeFixRewritesTheLegacyTypeToV1() => VerifyFix.VerifyAsync(
+        """
+        public static class Snippet
+        {
+            public static object Create() => new [|SpoSdk.Api.V1Alpha1.ProfileRecording|]();
+        }
+        """,
+        """
+        public static class Snippet
+        {
+            public static object Create() => new SpoSdk.Api.V1.ProfileRecording();
+        }
+        """);
 
     [Fact]
-    public async Task CodeFixOnAnImportedNameKeepsTheCodeCompiling()
-    {
-        const string Before = """
-            using SpoSdk.Api.V1Alpha1;
+    public Task CodeFixOnAnImportedNameKeepsTheCodeCompiling() => VerifyFix.VerifyAsync(
+        """
+        using SpoSdk.Api.V1Alpha1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static object Create() => new [|ProfileRecording|]();
+        }
+        """,
+        """
+        using SpoSdk.Api.V1Alpha1;
+
+        public static class Snippet
+        {
+            public static object Create() => new SpoSdk.Api.V1.ProfileRecording();
+        }
+        """);
+
+    [Fact]
+    public Task CodeFixRenamesEnumValuesWhoseV1SpellingDiffers() => VerifyFix.VerifyAsync(
+        """
+        public static class Snippet
+        {
+            public static object[] Values() => new object[]
             {
-                public static object Create() => new ProfileRecording();
-            }
-            """;
+                [|SpoSdk.Api.V1Alpha1.ProfileRecordingRecorder|].FromValue("logs"),
+                [|SpoSdk.Api.V1Alpha1.ProfileRecordingRecorder|].FromValue("bpf"),
+                ([|SpoSdk.Api.V1Alpha1.ProfileRecordingMergeStrategy|])"none",
+                new [|SpoSdk.Api.V1Alpha1.SpodState|]("PENDING"),
+                [|SpoSdk.Api.V1Alpha1.SpodLogEnricherSource|].FromValue("auditd"),
+                [|SpoSdk.Api.V1Alpha1.ProfileRecordingRecorder|].Logs,
+                [|SpoSdk.Api.V1Alpha1.ProfileRecordingRecorder|].FromValue("not-a-recorder"),
+            };
+        }
+        """,
+        """
+        public static class Snippet
+        {
+            public static object[] Values() => new object[]
+            {
+                SpoSdk.Api.V1.ProfileRecordingRecorder.FromValue("Logs"),
+                SpoSdk.Api.V1.ProfileRecordingRecorder.FromValue("Bpf"),
+                (SpoSdk.Api.V1.ProfileRecordingMergeStrategy)"None",
+                new SpoSdk.Api.V1.SpodState("Pending"),
+                SpoSdk.Api.V1.SpodLogEnricherSource.FromValue("Auditd"),
+                SpoSdk.Api.V1.ProfileRecordingRecorder.Logs,
+                SpoSdk.Api.V1.ProfileRecordingRecorder.FromValue("not-a-recorder"),
+            };
+        }
+        """);
 
-        var fixedSource = await AnalyzerHarness.ApplyFixAsync(new LegacyTypeUsageAnalyzer(), new LegacyTypeUsageCodeFixProvider(), Before);
+    [Fact]
+    public Task CodeFixRenamesAnImportedEnumValueInAnInitializer() => VerifyFix.VerifyAsync(
+        """
+        using SpoSdk.Api.V1Alpha1;
 
-        Assert.Contains("new SpoSdk.Api.V1.ProfileRecording()", fixedSource, StringComparison.Ordinal);
-        Assert.Empty(await AnalyzerHarness.AnalyzeAsync(new LegacyTypeUsageAnalyzer(), fixedSource));
-    }
+        public static class Snippet
+        {
+            public static [|ProfileRecordingSpec|] Create() => new [|ProfileRecordingSpec|]
+            {
+                Kind = [|ProfileRecordingProfileKind|].SeccompProfile,
+                Recorder = [|ProfileRecordingRecorder|].FromValue("logs"),
+            };
+        }
+        """,
+        """
+        using SpoSdk.Api.V1Alpha1;
+
+        public static class Snippet
+        {
+            public static SpoSdk.Api.V1.ProfileRecordingSpec Create() => new SpoSdk.Api.V1.ProfileRecordingSpec
+            {
+                Kind = SpoSdk.Api.V1.ProfileRecordingProfileKind.SeccompProfile,
+                Recorder = SpoSdk.Api.V1.ProfileRecordingRecorder.FromValue("Logs"),
+            };
+        }
+        """);
+
+    [Fact]
+    public Task CodeFixRenamesAMemberWhoseV1NameDiffers() => VerifyFix.VerifyAsync(
+        ContosoModels + """
+
+        public static class Snippet
+        {
+            public static object Create() => [|Contoso.Models.V1Alpha2.Mode|].Logx;
+        }
+        """,
+        ContosoModels + """
+
+        public static class Snippet
+        {
+            public static object Create() => Contoso.Models.V1.Mode.LogX;
+        }
+        """);
 }

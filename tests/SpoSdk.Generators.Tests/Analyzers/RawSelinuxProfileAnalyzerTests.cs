@@ -1,5 +1,4 @@
-using Microsoft.CodeAnalysis;
-using SpoSdk.Generators.Analyzers;
+using Verify = SpoSdk.Generators.Tests.Analyzers.SpoAnalyzerTest<SpoSdk.Generators.Analyzers.RawSelinuxProfileAnalyzer>;
 
 namespace SpoSdk.Generators.Tests.Analyzers;
 
@@ -7,38 +6,30 @@ namespace SpoSdk.Generators.Tests.Analyzers;
 public sealed class RawSelinuxProfileAnalyzerTests
 {
     [Fact]
-    public async Task CreatingARawSelinuxProfileIsInfo()
-    {
-        const string Source = """
-            using SpoSdk.Api.V1;
+    public Task CreatingARawSelinuxProfileIsInfo() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
-            {
-                public static RawSelinuxProfile Create() => new RawSelinuxProfile { Spec = new RawSelinuxProfileSpec() };
-            }
-            """;
+        public static class Snippet
+        {
+            public static RawSelinuxProfile Create() => {|#0:new RawSelinuxProfile { Spec = new RawSelinuxProfileSpec() }|};
 
-        var diagnostic = Assert.Single(await AnalyzerHarness.AnalyzeAsync(new RawSelinuxProfileAnalyzer(), Source));
-
-        Assert.Equal("SPO2005", diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Info, diagnostic.Severity);
-        Assert.Contains("enableRawSelinuxProfiles", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+            public static RawSelinuxProfile Qualified() => {|#1:new SpoSdk.Api.V1.RawSelinuxProfile()|};
+        }
+        """,
+        Verify.Diagnostic("SPO2005").WithLocation(0).WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Info),
+        Verify.Diagnostic("SPO2005").WithLocation(1).WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Info));
 
     [Fact]
-    public async Task OtherProfilesAreSilent()
-    {
-        const string Source = """
-            using SpoSdk.Api.V1;
+    public Task OtherProfilesAndSameNamedUserTypesAreSilent() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1;
 
-            public sealed class RawSelinuxProfile { }
+        public sealed class RawSelinuxProfile { }
 
-            public static class Snippet
-            {
-                public static object[] Create() => new object[] { new SelinuxProfile(), new RawSelinuxProfileSpec(), new RawSelinuxProfile() };
-            }
-            """;
-
-        Assert.Empty(await AnalyzerHarness.AnalyzeAsync(new RawSelinuxProfileAnalyzer(), Source));
-    }
+        public static class Snippet
+        {
+            public static object[] Create() => new object[] { new SelinuxProfile(), new RawSelinuxProfileSpec(), new RawSelinuxProfile() };
+        }
+        """);
 }

@@ -1,4 +1,4 @@
-using SpoSdk.Generators.Analyzers;
+using Verify = SpoSdk.Generators.Tests.Analyzers.SpoAnalyzerTest<SpoSdk.Generators.Analyzers.SchemaConstraintAnalyzer>;
 
 namespace SpoSdk.Generators.Tests.Analyzers;
 
@@ -7,93 +7,91 @@ public sealed class SchemaConstraintAnalyzerTests
 {
     private const string SevenArgs = """
         new List<SeccompProfileSyscallArg>
-        {
-            new SeccompProfileSyscallArg { Index = 0, Op = SeccompOperator.ScmpCmpEq },
-            new SeccompProfileSyscallArg { Index = 1, Op = SeccompOperator.ScmpCmpEq },
-            new SeccompProfileSyscallArg { Index = 2, Op = SeccompOperator.ScmpCmpEq },
-            new SeccompProfileSyscallArg { Index = 3, Op = SeccompOperator.ScmpCmpEq },
-            new SeccompProfileSyscallArg { Index = 4, Op = SeccompOperator.ScmpCmpEq },
-            new SeccompProfileSyscallArg { Index = 5, Op = SeccompOperator.ScmpCmpEq },
-            new SeccompProfileSyscallArg { Index = 6, Op = SeccompOperator.ScmpCmpEq },
-        }
+                {
+                    new SeccompProfileSyscallArg { Index = 0, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 1, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 2, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 3, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 4, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 5, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 6, Op = SeccompOperator.ScmpCmpEq },
+                }
         """;
 
     [Fact]
-    public async Task SevenArgumentFiltersAreAnError()
-    {
-        var source = $$"""
-            using System.Collections.Generic;
-            using SpoSdk.Api.V1;
+    public Task SevenArgumentFiltersAreAnError() => Verify.VerifyAsync(
+        $$"""
+        using System.Collections.Generic;
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
             {
-                public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
-                {
-                    Names = new List<string> { "ioctl" },
-                    Action = SeccompAction.ScmpActErrno,
-                    Args = {{SevenArgs}},
-                };
-            }
-            """;
+                Names = new List<string> { "ioctl" },
+                Action = SeccompAction.ScmpActErrno,
+                {|#0:Args = {{SevenArgs}}|},
+            };
 
-        var diagnostic = Assert.Single(await AnalyzerHarness.AnalyzeAsync(new SchemaConstraintAnalyzer(), source));
+            public static SeccompProfileSyscall Added() => new SeccompProfileSyscall
+            {
+                {|#2:Args = { new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg() }|},
+            };
 
-        Assert.Equal("SPO2004", diagnostic.Id);
-        Assert.Contains("7 argument filters", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+            public static void Assign(SeccompProfileSyscall rule) => {|#1:rule.Args = new[] { new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg(), new SeccompProfileSyscallArg() }|};
+        }
+        """,
+        Verify.Diagnostic("SPO2004").WithLocation(0).WithArguments("A seccomp syscall rule has 7 argument filters; the kernel and the schema allow at most 6"),
+        Verify.Diagnostic("SPO2004").WithLocation(1).WithArguments("A seccomp syscall rule has 7 argument filters; the kernel and the schema allow at most 6"),
+        Verify.Diagnostic("SPO2004").WithLocation(2).WithArguments("A seccomp syscall rule has 7 argument filters; the kernel and the schema allow at most 6"));
 
     [Theory]
-    [InlineData("SeccompAction.FromValue(\"SCMP_ACT_KIL\")")]
-    [InlineData("(SeccompAction)\"allow\"")]
-    [InlineData("new SeccompAction(\"SCMP_ACT_NOPE\")")]
-    public async Task EnumValueOutsideTheSchemaIsAnError(string action)
-    {
-        var source = $$"""
-            using SpoSdk.Api.V1;
+    [InlineData("SeccompAction.FromValue(\"SCMP_ACT_KIL\")", "SCMP_ACT_KIL")]
+    [InlineData("(SeccompAction)\"allow\"", "allow")]
+    [InlineData("new SeccompAction(\"SCMP_ACT_NOPE\")", "SCMP_ACT_NOPE")]
+    // Same member name (ScmpActKill) but not the schema's spelling: the API server compares exactly.
+    [InlineData("SeccompAction.FromValue(\"scmp_act_kill\")", "scmp_act_kill")]
+    public Task EnumValueOutsideTheSchemaIsAnError(string action, string value) => Verify.VerifyAsync(
+        $$"""
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static SeccompProfileSyscall Create()
             {
-                public static SeccompProfileSyscall Create()
-                {
-                    var rule = new SeccompProfileSyscall();
-                    rule.Action = {{action}};
-                    return rule;
-                }
+                var rule = new SeccompProfileSyscall();
+                rule.Action = {|#0:{{action}}|};
+                return rule;
             }
-            """;
-
-        var diagnostic = Assert.Single(await AnalyzerHarness.AnalyzeAsync(new SchemaConstraintAnalyzer(), source));
-
-        Assert.Equal("SPO2004", diagnostic.Id);
-        Assert.Contains("SeccompAction", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+        }
+        """,
+        Verify.Diagnostic("SPO2004").WithLocation(0).WithArguments(
+            "'" + value + "' is not a value the schema allows for SeccompAction (allowed: SCMP_ACT_KILL, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, SCMP_ACT_TRAP, SCMP_ACT_ERRNO, SCMP_ACT_TRACE, SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_NOTIFY)"));
 
     [Fact]
-    public async Task SixArgumentsAndKnownEnumValuesAreSilent()
-    {
-        const string Source = """
-            using System.Collections.Generic;
-            using SpoSdk.Api.V1;
+    public Task SixArgumentsAndKnownEnumValuesAreSilent() => Verify.VerifyAsync(
+        """
+        using System.Collections.Generic;
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
             {
-                public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
+                Names = new List<string> { "ioctl" },
+                Action = SeccompAction.FromValue("SCMP_ACT_ERRNO"),
+                Args = new[]
                 {
-                    Names = new List<string> { "ioctl" },
-                    Action = SeccompAction.FromValue("SCMP_ACT_ERRNO"),
-                    Args = new[]
-                    {
-                        new SeccompProfileSyscallArg { Index = 0, Op = (SeccompOperator)"SCMP_CMP_EQ" },
-                        new SeccompProfileSyscallArg { Index = 1, Op = SeccompOperator.ScmpCmpEq },
-                        new SeccompProfileSyscallArg { Index = 2, Op = SeccompOperator.ScmpCmpEq },
-                        new SeccompProfileSyscallArg { Index = 3, Op = SeccompOperator.ScmpCmpEq },
-                        new SeccompProfileSyscallArg { Index = 4, Op = SeccompOperator.ScmpCmpEq },
-                        new SeccompProfileSyscallArg { Index = 5, Op = SeccompOperator.ScmpCmpEq },
-                    },
-                };
-            }
-            """;
+                    new SeccompProfileSyscallArg { Index = 0, Op = (SeccompOperator)"SCMP_CMP_EQ" },
+                    new SeccompProfileSyscallArg { Index = 1, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 2, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 3, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 4, Op = SeccompOperator.ScmpCmpEq },
+                    new SeccompProfileSyscallArg { Index = 5, Op = SeccompOperator.ScmpCmpEq },
+                },
+            };
 
-        Assert.Empty(await AnalyzerHarness.AnalyzeAsync(new SchemaConstraintAnalyzer(), Source));
-    }
+            public static ProfileRecordingRecorder Recorder(string fromConfig) => ProfileRecordingRecorder.FromValue(fromConfig);
+        }
+        """);
 }

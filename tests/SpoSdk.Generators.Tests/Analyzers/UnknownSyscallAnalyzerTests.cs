@@ -1,4 +1,4 @@
-using SpoSdk.Generators.Analyzers;
+using Verify = SpoSdk.Generators.Tests.Analyzers.SpoAnalyzerTest<SpoSdk.Generators.Analyzers.UnknownSyscallAnalyzer>;
 
 namespace SpoSdk.Generators.Tests.Analyzers;
 
@@ -6,77 +6,86 @@ namespace SpoSdk.Generators.Tests.Analyzers;
 public sealed class UnknownSyscallAnalyzerTests
 {
     [Theory]
-    [InlineData("new List<string> { \"read\", \"opnat\" }")]
-    [InlineData("new[] { \"read\", \"opnat\" }")]
-    [InlineData("[\"read\", \"opnat\"]")]
-    public async Task TypoIsReportedWithASuggestion(string names)
-    {
-        var source = $$"""
-            using System.Collections.Generic;
-            using SpoSdk.Api.V1;
+    [InlineData("new List<string> { \"read\", {|#0:\"opnat\"|} }")]
+    [InlineData("new[] { \"read\", {|#0:\"opnat\"|} }")]
+    [InlineData("[\"read\", {|#0:\"opnat\"|}]")]
+    [InlineData("{ \"read\", {|#0:\"opnat\"|} }")]
+    public Task TypoInAnInitializerIsReportedWithASuggestion(string names) => Verify.VerifyAsync(
+        $$"""
+        using System.Collections.Generic;
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
             {
-                public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
-                {
-                    Names = {{names}},
-                    Action = SeccompAction.ScmpActKill,
-                };
-            }
-            """;
-
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new UnknownSyscallAnalyzer(), source);
-
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("SPO2002", diagnostic.Id);
-        Assert.Equal("\"opnat\"", diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Contains("did you mean 'openat'?", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+                Names = {{names}},
+                Action = SeccompAction.ScmpActKill,
+            };
+        }
+        """,
+        Verify.Diagnostic("SPO2002").WithLocation(0).WithArguments("opnat", "; did you mean 'openat'?"));
 
     [Fact]
-    public async Task FarOffNameHasNoSuggestion()
-    {
-        const string Source = """
-            using System.Collections.Generic;
-            using SpoSdk.Api.V1;
+    public Task TyposAssignedOrAddedLaterAreReported() => Verify.VerifyAsync(
+        """
+        using System.Collections.Generic;
+        using SpoSdk.Api.V1;
 
-            public static class Snippet
+        public static class Snippet
+        {
+            public static SeccompProfileSyscall Create()
             {
-                public static SeccompProfileSyscall Create() => new SeccompProfileSyscall { Names = new List<string> { "definitely_not_a_syscall" } };
+                var rule = new SeccompProfileSyscall();
+                rule.Names = new List<string> { {|#0:"closee"|} };
+                rule.Names.Add({|#1:"mremp"|});
+                rule.Names.Add("mmap");
+                return rule;
             }
-            """;
-
-        var diagnostic = Assert.Single(await AnalyzerHarness.AnalyzeAsync(new UnknownSyscallAnalyzer(), Source));
-
-        Assert.DoesNotContain("did you mean", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
+        }
+        """,
+        Verify.Diagnostic("SPO2002").WithLocation(0).WithArguments("closee", "; did you mean 'close'?"),
+        Verify.Diagnostic("SPO2002").WithLocation(1).WithArguments("mremp", "; did you mean 'mremap'?"));
 
     [Fact]
-    public async Task KnownNamesAndUnrelatedNamesPropertiesAreSilent()
-    {
-        const string Source = """
-            using System.Collections.Generic;
-            using SpoSdk.Api.V1;
+    public Task FarOffNameHasNoSuggestion() => Verify.VerifyAsync(
+        """
+        using System.Collections.Generic;
+        using SpoSdk.Api.V1;
 
-            public sealed class Unrelated
+        public static class Snippet
+        {
+            public static SeccompProfileSyscall Create() => new SeccompProfileSyscall { Names = new List<string> { {|#0:"definitely_not_a_syscall"|} } };
+        }
+        """,
+        Verify.Diagnostic("SPO2002").WithLocation(0).WithArguments("definitely_not_a_syscall", string.Empty));
+
+    [Fact]
+    public Task KnownNamesAndUnrelatedNamesPropertiesAreSilent() => Verify.VerifyAsync(
+        """
+        using System.Collections.Generic;
+        using SpoSdk.Api.V1;
+
+        public sealed class Unrelated
+        {
+            public IList<string> Names { get; set; } = new List<string>();
+        }
+
+        public static class Snippet
+        {
+            public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
             {
-                public IList<string> Names { get; set; } = new List<string>();
-            }
+                // Names from several architectures' tables: x86_64, arm64/arm (breakpoint), 32-bit time64 calls.
+                Names = new List<string> { "read", "openat", "breakpoint", "clock_gettime64" },
+                Action = SeccompAction.ScmpActKill,
+            };
 
-            public static class Snippet
+            public static Unrelated Other()
             {
-                public static SeccompProfileSyscall Create() => new SeccompProfileSyscall
-                {
-                    Names = new List<string> { "read", "openat", "breakpoint", "clock_gettime64" },
-                    Action = SeccompAction.ScmpActKill,
-                };
-
-                public static Unrelated Other() => new Unrelated { Names = new List<string> { "opnat" } };
+                var other = new Unrelated { Names = new List<string> { "opnat" } };
+                other.Names.Add("opnat");
+                return other;
             }
-            """;
-
-        var diagnostics = await AnalyzerHarness.AnalyzeAsync(new UnknownSyscallAnalyzer(), Source);
-
-        Assert.Empty(diagnostics);
-    }
+        }
+        """);
 }

@@ -697,9 +697,11 @@ public sealed partial class SeccompProfileCondition : global::SpoSdk.Api.Schema.
 public readonly partial struct SeccompProfileSpecState : global::SpoSdk.Api.Schema.ISpoStringEnum<SeccompProfileSpecState>
 {
     /// <summary>The wire value <c>Enabled</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Enabled")]
     public static SeccompProfileSpecState Enabled { get; } = new("Enabled");
 
     /// <summary>The wire value <c>Disabled</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Disabled")]
     public static SeccompProfileSpecState Disabled { get; } = new("Disabled");
 
     /// <summary>Wraps a wire value, known or not.</summary>
@@ -754,30 +756,39 @@ public readonly partial struct SeccompProfileSpecState : global::SpoSdk.Api.Sche
 public readonly partial struct SeccompAction : global::SpoSdk.Api.Schema.ISpoStringEnum<SeccompAction>
 {
     /// <summary>The wire value <c>SCMP_ACT_KILL</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_KILL")]
     public static SeccompAction ScmpActKill { get; } = new("SCMP_ACT_KILL");
 
     /// <summary>The wire value <c>SCMP_ACT_KILL_PROCESS</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_KILL_PROCESS")]
     public static SeccompAction ScmpActKillProcess { get; } = new("SCMP_ACT_KILL_PROCESS");
 
     /// <summary>The wire value <c>SCMP_ACT_KILL_THREAD</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_KILL_THREAD")]
     public static SeccompAction ScmpActKillThread { get; } = new("SCMP_ACT_KILL_THREAD");
 
     /// <summary>The wire value <c>SCMP_ACT_TRAP</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_TRAP")]
     public static SeccompAction ScmpActTrap { get; } = new("SCMP_ACT_TRAP");
 
     /// <summary>The wire value <c>SCMP_ACT_ERRNO</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_ERRNO")]
     public static SeccompAction ScmpActErrno { get; } = new("SCMP_ACT_ERRNO");
 
     /// <summary>The wire value <c>SCMP_ACT_TRACE</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_TRACE")]
     public static SeccompAction ScmpActTrace { get; } = new("SCMP_ACT_TRACE");
 
     /// <summary>The wire value <c>SCMP_ACT_ALLOW</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_ALLOW")]
     public static SeccompAction ScmpActAllow { get; } = new("SCMP_ACT_ALLOW");
 
     /// <summary>The wire value <c>SCMP_ACT_LOG</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_LOG")]
     public static SeccompAction ScmpActLog { get; } = new("SCMP_ACT_LOG");
 
     /// <summary>The wire value <c>SCMP_ACT_NOTIFY</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ACT_NOTIFY")]
     public static SeccompAction ScmpActNotify { get; } = new("SCMP_ACT_NOTIFY");
 
     /// <summary>Wraps a wire value, known or not.</summary>
@@ -832,63 +843,83 @@ public readonly partial struct SeccompAction : global::SpoSdk.Api.Schema.ISpoStr
 public readonly partial struct SeccompArchitecture : global::SpoSdk.Api.Schema.ISpoStringEnum<SeccompArchitecture>
 {
     /// <summary>The wire value <c>SCMP_ARCH_NATIVE</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_NATIVE")]
     public static SeccompArchitecture ScmpArchNative { get; } = new("SCMP_ARCH_NATIVE");
 
     /// <summary>The wire value <c>SCMP_ARCH_X86</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_X86")]
     public static SeccompArchitecture ScmpArchX86 { get; } = new("SCMP_ARCH_X86");
 
     /// <summary>The wire value <c>SCMP_ARCH_X86_64</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_X86_64")]
     public static SeccompArchitecture ScmpArchX8664 { get; } = new("SCMP_ARCH_X86_64");
 
     /// <summary>The wire value <c>SCMP_ARCH_X32</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_X32")]
     public static SeccompArchitecture ScmpArchX32 { get; } = new("SCMP_ARCH_X32");
 
     /// <summary>The wire value <c>SCMP_ARCH_ARM</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_ARM")]
     public static SeccompArchitecture ScmpArchArm { get; } = new("SCMP_ARCH_ARM");
 
     /// <summary>The wire value <c>SCMP_ARCH_AARCH64</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_AARCH64")]
     public static SeccompArchitecture ScmpArchAarch64 { get; } = new("SCMP_ARCH_AARCH64");
 
     /// <summary>The wire value <c>SCMP_ARCH_MIPS</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_MIPS")]
     public static SeccompArchitecture ScmpArchMips { get; } = new("SCMP_ARCH_MIPS");
 
     /// <summary>The wire value <c>SCMP_ARCH_MIPS64</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_MIPS64")]
     public static SeccompArchitecture ScmpArchMips64 { get; } = new("SCMP_ARCH_MIPS64");
 
     /// <summary>The wire value <c>SCMP_ARCH_MIPS64N32</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_MIPS64N32")]
     public static SeccompArchitecture ScmpArchMips64n32 { get; } = new("SCMP_ARCH_MIPS64N32");
 
     /// <summary>The wire value <c>SCMP_ARCH_MIPSEL</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_MIPSEL")]
     public static SeccompArchitecture ScmpArchMipsel { get; } = new("SCMP_ARCH_MIPSEL");
 
     /// <summary>The wire value <c>SCMP_ARCH_MIPSEL64</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_MIPSEL64")]
     public static SeccompArchitecture ScmpArchMipsel64 { get; } = new("SCMP_ARCH_MIPSEL64");
 
     /// <summary>The wire value <c>SCMP_ARCH_MIPSEL64N32</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_MIPSEL64N32")]
     public static SeccompArchitecture ScmpArchMipsel64n32 { get; } = new("SCMP_ARCH_MIPSEL64N32");
 
     /// <summary>The wire value <c>SCMP_ARCH_PPC</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_PPC")]
     public static SeccompArchitecture ScmpArchPpc { get; } = new("SCMP_ARCH_PPC");
 
     /// <summary>The wire value <c>SCMP_ARCH_PPC64</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_PPC64")]
     public static SeccompArchitecture ScmpArchPpc64 { get; } = new("SCMP_ARCH_PPC64");
 
     /// <summary>The wire value <c>SCMP_ARCH_PPC64LE</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_PPC64LE")]
     public static SeccompArchitecture ScmpArchPpc64le { get; } = new("SCMP_ARCH_PPC64LE");
 
     /// <summary>The wire value <c>SCMP_ARCH_S390</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_S390")]
     public static SeccompArchitecture ScmpArchS390 { get; } = new("SCMP_ARCH_S390");
 
     /// <summary>The wire value <c>SCMP_ARCH_S390X</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_S390X")]
     public static SeccompArchitecture ScmpArchS390x { get; } = new("SCMP_ARCH_S390X");
 
     /// <summary>The wire value <c>SCMP_ARCH_PARISC</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_PARISC")]
     public static SeccompArchitecture ScmpArchParisc { get; } = new("SCMP_ARCH_PARISC");
 
     /// <summary>The wire value <c>SCMP_ARCH_PARISC64</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_PARISC64")]
     public static SeccompArchitecture ScmpArchParisc64 { get; } = new("SCMP_ARCH_PARISC64");
 
     /// <summary>The wire value <c>SCMP_ARCH_RISCV64</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_ARCH_RISCV64")]
     public static SeccompArchitecture ScmpArchRiscv64 { get; } = new("SCMP_ARCH_RISCV64");
 
     /// <summary>Wraps a wire value, known or not.</summary>
@@ -943,24 +974,31 @@ public readonly partial struct SeccompArchitecture : global::SpoSdk.Api.Schema.I
 public readonly partial struct SeccompOperator : global::SpoSdk.Api.Schema.ISpoStringEnum<SeccompOperator>
 {
     /// <summary>The wire value <c>SCMP_CMP_NE</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_CMP_NE")]
     public static SeccompOperator ScmpCmpNe { get; } = new("SCMP_CMP_NE");
 
     /// <summary>The wire value <c>SCMP_CMP_LT</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_CMP_LT")]
     public static SeccompOperator ScmpCmpLt { get; } = new("SCMP_CMP_LT");
 
     /// <summary>The wire value <c>SCMP_CMP_LE</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_CMP_LE")]
     public static SeccompOperator ScmpCmpLe { get; } = new("SCMP_CMP_LE");
 
     /// <summary>The wire value <c>SCMP_CMP_EQ</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_CMP_EQ")]
     public static SeccompOperator ScmpCmpEq { get; } = new("SCMP_CMP_EQ");
 
     /// <summary>The wire value <c>SCMP_CMP_GE</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_CMP_GE")]
     public static SeccompOperator ScmpCmpGe { get; } = new("SCMP_CMP_GE");
 
     /// <summary>The wire value <c>SCMP_CMP_GT</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_CMP_GT")]
     public static SeccompOperator ScmpCmpGt { get; } = new("SCMP_CMP_GT");
 
     /// <summary>The wire value <c>SCMP_CMP_MASKED_EQ</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SCMP_CMP_MASKED_EQ")]
     public static SeccompOperator ScmpCmpMaskedEq { get; } = new("SCMP_CMP_MASKED_EQ");
 
     /// <summary>Wraps a wire value, known or not.</summary>
@@ -1015,15 +1053,19 @@ public readonly partial struct SeccompOperator : global::SpoSdk.Api.Schema.ISpoS
 public readonly partial struct SeccompFlag : global::SpoSdk.Api.Schema.ISpoStringEnum<SeccompFlag>
 {
     /// <summary>The wire value <c>SECCOMP_FILTER_FLAG_TSYNC</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SECCOMP_FILTER_FLAG_TSYNC")]
     public static SeccompFlag SeccompFilterFlagTsync { get; } = new("SECCOMP_FILTER_FLAG_TSYNC");
 
     /// <summary>The wire value <c>SECCOMP_FILTER_FLAG_LOG</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SECCOMP_FILTER_FLAG_LOG")]
     public static SeccompFlag SeccompFilterFlagLog { get; } = new("SECCOMP_FILTER_FLAG_LOG");
 
     /// <summary>The wire value <c>SECCOMP_FILTER_FLAG_SPEC_ALLOW</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SECCOMP_FILTER_FLAG_SPEC_ALLOW")]
     public static SeccompFlag SeccompFilterFlagSpecAllow { get; } = new("SECCOMP_FILTER_FLAG_SPEC_ALLOW");
 
     /// <summary>The wire value <c>SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")]
     public static SeccompFlag SeccompFilterFlagWaitKillableRecv { get; } = new("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
 
     /// <summary>Wraps a wire value, known or not.</summary>
@@ -1078,12 +1120,15 @@ public readonly partial struct SeccompFlag : global::SpoSdk.Api.Schema.ISpoStrin
 public readonly partial struct SeccompProfileConditionStatus : global::SpoSdk.Api.Schema.ISpoStringEnum<SeccompProfileConditionStatus>
 {
     /// <summary>The wire value <c>True</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("True")]
     public static SeccompProfileConditionStatus True { get; } = new("True");
 
     /// <summary>The wire value <c>False</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("False")]
     public static SeccompProfileConditionStatus False { get; } = new("False");
 
     /// <summary>The wire value <c>Unknown</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Unknown")]
     public static SeccompProfileConditionStatus Unknown { get; } = new("Unknown");
 
     /// <summary>Wraps a wire value, known or not.</summary>
@@ -1138,24 +1183,31 @@ public readonly partial struct SeccompProfileConditionStatus : global::SpoSdk.Ap
 public readonly partial struct SeccompProfileState : global::SpoSdk.Api.Schema.ISpoStringEnum<SeccompProfileState>
 {
     /// <summary>The wire value <c>Partial</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Partial")]
     public static SeccompProfileState Partial { get; } = new("Partial");
 
     /// <summary>The wire value <c>Disabled</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Disabled")]
     public static SeccompProfileState Disabled { get; } = new("Disabled");
 
     /// <summary>The wire value <c>Pending</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Pending")]
     public static SeccompProfileState Pending { get; } = new("Pending");
 
     /// <summary>The wire value <c>InProgress</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("InProgress")]
     public static SeccompProfileState InProgress { get; } = new("InProgress");
 
     /// <summary>The wire value <c>Installed</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Installed")]
     public static SeccompProfileState Installed { get; } = new("Installed");
 
     /// <summary>The wire value <c>Terminating</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Terminating")]
     public static SeccompProfileState Terminating { get; } = new("Terminating");
 
     /// <summary>The wire value <c>Error</c>.</summary>
+    [global::SpoSdk.Api.Schema.SpoWireValue("Error")]
     public static SeccompProfileState Error { get; } = new("Error");
 
     /// <summary>Wraps a wire value, known or not.</summary>
