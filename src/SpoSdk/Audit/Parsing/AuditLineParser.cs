@@ -359,8 +359,7 @@ public sealed class AuditLineParser
         int recordEnd,
         out AuditEvent.TextRanges ranges)
     {
-        scoped var state = new PayloadState { Line = line };
-        ref var sources = ref state.Sources;
+        var sources = default(PayloadSources);
         sources[(int)AuditField.AuditId] = PayloadSource.FromLine(header.IdStart, header.IdLength);
         var hexBytes = SetValue(ref sources, AuditField.Executable, slots[(int)FieldKey.Exe], hexAllowed: true, line)
             + SetValue(ref sources, AuditField.Comm, slots[(int)FieldKey.Comm], hexAllowed: true, line);
@@ -436,8 +435,7 @@ public sealed class AuditLineParser
                 total += chars;
             }
 
-            state.Hex = hex;
-            state.Ascii = ascii;
+            var state = new PayloadState(line, hex, ref sources, ascii);
             return string.Create(total, state, static (span, state) =>
             {
                 var offset = 0;
@@ -520,6 +518,7 @@ public sealed class AuditLineParser
     }
 
     /// <summary>Points a text field at its slot; returns the bytes its hex decoding will need.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SetValue(ref PayloadSources sources, AuditField field, in FieldSlot slot, bool hexAllowed, ReadOnlySpan<byte> line)
     {
         if (!IsValue(slot))
@@ -568,12 +567,15 @@ public sealed class AuditLineParser
         private PayloadSource _element0;
     }
 
-    /// <summary>Everything the string's content is copied from, handed to <see cref="string.Create{TState}"/>.</summary>
-    private ref struct PayloadState
+    /// <summary>
+    /// Everything the string's content is copied from, handed to <see cref="string.Create{TState}"/>; the sources
+    /// by reference, as the state is copied on the way.
+    /// </summary>
+    private readonly ref struct PayloadState(ReadOnlySpan<byte> line, ReadOnlySpan<byte> hex, ref PayloadSources sources, bool ascii)
     {
-        public ReadOnlySpan<byte> Line;
-        public ReadOnlySpan<byte> Hex;
-        public PayloadSources Sources;
-        public bool Ascii;
+        public readonly ReadOnlySpan<byte> Line = line;
+        public readonly ReadOnlySpan<byte> Hex = hex;
+        public readonly ref readonly PayloadSources Sources = ref sources;
+        public readonly bool Ascii = ascii;
     }
 }
