@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace SpoSdk.Audit.Parsing;
 
@@ -103,22 +104,22 @@ internal static class AuditFieldScanner
                 continue;
             }
 
-            var key = Classify(line[tokenStart..equals]);
+            var key = Classify(line, tokenStart, equals - tokenStart);
             i = equals + 1;
             FieldSlot slot;
             if (i < n && line[i] == (byte)'"')
             {
                 var valueStart = i + 1;
-                var close = line[valueStart..].IndexOf((byte)'"');
-                if (close < 0)
+                var close = NextQuote(line, ref cursor, valueStart);
+                if (close >= n)
                 {
                     // The rest of the line is inside the quotes: nothing after it is a field.
                     Claim(ref slots, key, new FieldSlot { Start = valueStart, Length = n - valueStart, State = SlotState.Invalid });
                     return n;
                 }
 
-                slot = new FieldSlot { Start = valueStart, Length = close, State = SlotState.Quoted };
-                i = valueStart + close + 1;
+                slot = new FieldSlot { Start = valueStart, Length = close - valueStart, State = SlotState.Quoted };
+                i = close + 1;
                 if (i < n && !ByteClass.IsSeparator(line[i]) && line[i] != ByteClass.EnrichmentSeparator)
                 {
                     slot.State = SlotState.Invalid;
@@ -190,6 +191,25 @@ internal static class AuditFieldScanner
         }
     }
 
+    /// <summary>
+    /// The next <c>"</c> at or after <paramref name="from"/>, or the line length. The cursor's mask of the block
+    /// is usually loaded already, which beats a fresh search for values as short as audit values are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextQuote(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int from)
+    {
+        while (true)
+        {
+            var j = cursor.Next(from);
+            if (j >= line.Length || line[j] == (byte)'"')
+            {
+                return j;
+            }
+
+            from = j + 1;
+        }
+    }
+
     /// <summary>Skips to the next separator; quoted sections inside the token are skipped whole.</summary>
     private static int SkipToken(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int i, out bool unterminated)
     {
@@ -249,23 +269,34 @@ internal static class AuditFieldScanner
     private const ulong TcontextKey = 0x747865746E6F6374;
     private const ulong ApparmorKey = 0x726F6D7261707061;
 
+    /// <summary>The key of <paramref name="length"/> bytes at <paramref name="start"/> in the line.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static FieldKey Classify(ReadOnlySpan<byte> key)
+    private static FieldKey Classify(ReadOnlySpan<byte> line, int start, int length)
     {
-        if (key.Length is < 3 or > 9)
+        if (length is < 3 or > 9)
         {
             return FieldKey.None;
         }
 
-        if (key.Length == 9)
+        if (length == 9)
         {
-            return key.SequenceEqual("operation"u8) ? FieldKey.Operation : FieldKey.None;
+            return line.Slice(start, length).SequenceEqual("operation"u8) ? FieldKey.Operation : FieldKey.None;
         }
 
-        ulong packed = 0;
-        for (var i = key.Length - 1; i >= 0; i--)
+        ulong packed;
+        if (BitConverter.IsLittleEndian && start + sizeof(ulong) <= line.Length)
         {
-            packed = (packed << 8) | key[i];
+            // One unaligned load, the bytes past the key masked off (the line has them; a key is at most 8 here).
+            packed = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start))
+                & (ulong.MaxValue >> ((sizeof(ulong) - length) * 8));
+        }
+        else
+        {
+            packed = 0;
+            for (var i = start + length - 1; i >= start; i--)
+            {
+                packed = (packed << 8) | line[i];
+            }
         }
 
         return packed switch

@@ -18,6 +18,15 @@ internal readonly ref struct AuditHeader
     /// <summary>AUDIT_APPARMOR_KILL, the last AppArmor type.</summary>
     public const int AppArmorLast = 1507;
 
+    /// <summary>What every header holds right before its id: <c>msg=audit(</c> or <c>audit(</c>.</summary>
+    public static ReadOnlySpan<byte> AuditMarker => "audit("u8;
+
+    /// <summary>
+    /// The farthest a header's <c>type=</c> can start before its <see cref="AuditMarker"/>:
+    /// <c>type=</c>, the type token, a space and <c>msg=</c>.
+    /// </summary>
+    public const int MaxTypeToAuditMarker = 5 + MaxTypeTokenLength + 1 + 4;
+
     // Bounds that keep every candidate check O(1): a type token or a number longer than these is not a header.
     private const int MaxTypeTokenLength = 32;
     private const int MaxNumberLength = 20;
@@ -56,7 +65,7 @@ internal readonly ref struct AuditHeader
     /// </summary>
     public static bool TryFind(ReadOnlySpan<byte> line, out AuditHeader header) => TryFind(line, 0, out header);
 
-    /// <summary>As <see cref="TryFind(ReadOnlySpan{byte}, out AuditHeader)"/>, knowing there is no <c>type=</c> before <paramref name="from"/>.</summary>
+    /// <summary>As <see cref="TryFind(ReadOnlySpan{byte}, out AuditHeader)"/>, knowing no well-formed header starts before <paramref name="from"/>.</summary>
     public static bool TryFind(ReadOnlySpan<byte> line, int from, out AuditHeader header)
     {
         while (from < line.Length)

@@ -52,9 +52,9 @@ public sealed class AuditLineParser
     /// <summary>
     /// Parses a block of whole UTF-8 lines (each ending in <c>\n</c>; a last line without one counts as whole) and
     /// hands every event to <paramref name="sink"/> in order. Equivalent to <see cref="Parse(ReadOnlySpan{byte}, out AuditEvent)"/>
-    /// line by line, but it looks only at lines holding <c>type=</c>: one vectorized pass finds them, so ordinary
-    /// log lines are never split, let alone parsed. Oversized lines are therefore counted only when they hold
-    /// <c>type=</c>. Returns the number of events.
+    /// line by line, but it looks only at lines holding <c>audit(</c>, which every record header holds: one vectorized
+    /// pass finds them, so ordinary log lines are never split, let alone parsed. Oversized lines are therefore counted
+    /// only when they hold <c>audit(</c>. Returns the number of events.
     /// </summary>
     public int ParseLines<TSink>(ReadOnlySpan<byte> lines, ref TSink sink)
         where TSink : IAuditEventSink, allows ref struct
@@ -63,18 +63,21 @@ public sealed class AuditLineParser
         var position = 0;
         while (position < lines.Length)
         {
-            var found = lines[position..].IndexOf("type="u8);
+            // "audit(" rather than "type=": rarer in ordinary logs (dockerd writes type=runtime) and a faster search.
+            var found = lines[position..].IndexOf(AuditHeader.AuditMarker);
             if (found < 0)
             {
                 break;
             }
 
-            // position is always a line start, and no line between it and the hit holds "type=".
+            // position is always a line start, and no line between it and the hit holds "audit(". A header's
+            // "type=" sits a bounded distance before its "audit(", so none can start before searchFrom.
             var hit = position + found;
             var lineStart = position + lines[position..hit].LastIndexOf((byte)'\n') + 1;
             var lineLength = lines[hit..].IndexOf((byte)'\n');
             var lineEnd = lineLength < 0 ? lines.Length : hit + lineLength;
-            if (Parse(lines[lineStart..lineEnd], hit - lineStart, out var auditEvent) == AuditParseResult.Event)
+            var searchFrom = Math.Max(0, hit - lineStart - AuditHeader.MaxTypeToAuditMarker);
+            if (Parse(lines[lineStart..lineEnd], searchFrom, out var auditEvent) == AuditParseResult.Event)
             {
                 events++;
                 sink.OnEvent(auditEvent);
@@ -356,8 +359,7 @@ public sealed class AuditLineParser
         int recordEnd,
         out AuditEvent.TextRanges ranges)
     {
-        scoped var state = new PayloadState { Line = line };
-        ref var sources = ref state.Sources;
+        var sources = default(PayloadSources);
         sources[(int)AuditField.AuditId] = PayloadSource.FromLine(header.IdStart, header.IdLength);
         var hexBytes = SetValue(ref sources, AuditField.Executable, slots[(int)FieldKey.Exe], hexAllowed: true, line)
             + SetValue(ref sources, AuditField.Comm, slots[(int)FieldKey.Comm], hexAllowed: true, line);
@@ -433,8 +435,7 @@ public sealed class AuditLineParser
                 total += chars;
             }
 
-            state.Hex = hex;
-            state.Ascii = ascii;
+            var state = new PayloadState(line, hex, ref sources, ascii);
             return string.Create(total, state, static (span, state) =>
             {
                 var offset = 0;
@@ -517,6 +518,7 @@ public sealed class AuditLineParser
     }
 
     /// <summary>Points a text field at its slot; returns the bytes its hex decoding will need.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SetValue(ref PayloadSources sources, AuditField field, in FieldSlot slot, bool hexAllowed, ReadOnlySpan<byte> line)
     {
         if (!IsValue(slot))
@@ -565,12 +567,15 @@ public sealed class AuditLineParser
         private PayloadSource _element0;
     }
 
-    /// <summary>Everything the string's content is copied from, handed to <see cref="string.Create{TState}"/>.</summary>
-    private ref struct PayloadState
+    /// <summary>
+    /// Everything the string's content is copied from, handed to <see cref="string.Create{TState}"/>; the sources
+    /// by reference, as the state is copied on the way.
+    /// </summary>
+    private readonly ref struct PayloadState(ReadOnlySpan<byte> line, ReadOnlySpan<byte> hex, ref PayloadSources sources, bool ascii)
     {
-        public ReadOnlySpan<byte> Line;
-        public ReadOnlySpan<byte> Hex;
-        public PayloadSources Sources;
-        public bool Ascii;
+        public readonly ReadOnlySpan<byte> Line = line;
+        public readonly ReadOnlySpan<byte> Hex = hex;
+        public readonly ref readonly PayloadSources Sources = ref sources;
+        public readonly bool Ascii = ascii;
     }
 }
