@@ -57,12 +57,12 @@ public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
         // A legacy type is reachable only from a file that spells a legacy version (a using directive, a qualified
         // name, a namespace declaration) or through a global using. Files that do neither bind nothing: their
         // identifiers named like a legacy type (the v1 types share those names) all bind to v1.
-        var everyFile = HasGlobalLegacyUsing(context.Compilation);
+        var everyFile = HasGlobalLegacyUsing(context.Compilation, context.CancellationToken);
         var fileMentionsLegacy = new ConcurrentDictionary<SyntaxTree, bool>();
         context.RegisterSyntaxNodeAction(
             c =>
             {
-                if (everyFile || fileMentionsLegacy.GetOrAdd(c.Node.SyntaxTree, MentionsLegacyVersion))
+                if (everyFile || fileMentionsLegacy.GetOrAdd(c.Node.SyntaxTree, tree => MentionsLegacyVersion(tree, c.CancellationToken)))
                 {
                     AnalyzeIdentifier(c, legacyTypeNames);
                 }
@@ -70,11 +70,11 @@ public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
             SyntaxKind.IdentifierName);
     }
 
-    private static bool HasGlobalLegacyUsing(Compilation compilation)
+    private static bool HasGlobalLegacyUsing(Compilation compilation, System.Threading.CancellationToken cancellationToken)
     {
         foreach (var tree in compilation.SyntaxTrees)
         {
-            if (tree.GetRoot() is CompilationUnitSyntax unit
+            if (tree.GetRoot(cancellationToken) is CompilationUnitSyntax unit
                 && unit.Usings.Any(u => u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) && u.Name is not null && u.Name.DescendantTokens().Any(IsLegacyVersion)))
             {
                 return true;
@@ -84,7 +84,8 @@ public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static bool MentionsLegacyVersion(SyntaxTree tree) => tree.GetRoot().DescendantTokens().Any(IsLegacyVersion);
+    private static bool MentionsLegacyVersion(SyntaxTree tree, System.Threading.CancellationToken cancellationToken) =>
+        tree.GetRoot(cancellationToken).DescendantTokens().Any(IsLegacyVersion);
 
     private static bool IsLegacyVersion(SyntaxToken token) =>
         token.IsKind(SyntaxKind.IdentifierToken) && LegacyVersions.Contains(token.ValueText);
@@ -93,6 +94,7 @@ public sealed class LegacyTypeUsageAnalyzer : DiagnosticAnalyzer
     internal static HashSet<string> LegacyTypeNames(Compilation compilation)
     {
         var names = new HashSet<string>(System.StringComparer.Ordinal);
+
         // Generated models always reference SpoSdk.Api, so only SpoSdk.Api, its dependents and this compilation
         // are looked into: asking every runtime assembly for its type names would cost far more than the rest.
         var assemblies = new List<IAssemblySymbol> { compilation.Assembly };
