@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SpoSdk.Api.V1;
 using SpoSdk.Runtime.Informers;
 
 namespace SpoSdk.Recording.Logs;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Admission.Recording;
+using SpoSdk.Api.V1;
 using SpoSdk.Audit;
 using SpoSdk.Recording.Recorders;
 

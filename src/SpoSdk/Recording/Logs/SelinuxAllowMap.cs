@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using SpoSdk.Api.V1;
 
 namespace SpoSdk.Recording.Logs;
 

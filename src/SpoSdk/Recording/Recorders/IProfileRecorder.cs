@@ -1,4 +1,5 @@
 using SpoSdk.Api.Schema;
+using SpoSdk.Api.V1;
 
 namespace SpoSdk.Recording.Recorders;
 

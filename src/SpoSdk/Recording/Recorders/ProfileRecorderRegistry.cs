@@ -1,3 +1,4 @@
+using SpoSdk.Api.V1;
 namespace SpoSdk.Recording.Recorders;
 
 /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Schema;
+using SpoSdk.Api.V1;
 using SpoSdk.Recording.Merging;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
@@ -29,7 +30,8 @@ namespace SpoSdk.Recording.Recorders;
 /// </summary>
 public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
 {
-    private readonly HashSet<(string Uid, long Generation, string Reason)> _reported = new();
+    // What was already reported, so a reconcile that finds nothing new writes no Event; dropped with the recording.
+    private readonly HashSet<(ObjectKey Key, string Uid, long Generation, string Reason)> _reported = new();
     private readonly IClusterBackend _backend;
     private readonly Informer<ProfileRecording> _recordings;
     private readonly ProfileRecorderRegistry _recorders;
@@ -172,7 +174,7 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
     {
         lock (_reported)
         {
-            if (!_reported.Add((recording.Metadata.Uid ?? recording.Metadata.Name, recording.Metadata.Generation ?? 0, reason)))
+            if (!_reported.Add((ObjectKey.Of(recording), recording.Metadata.Uid ?? string.Empty, recording.Metadata.Generation ?? 0, reason)))
             {
                 return;
             }
@@ -188,6 +190,11 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
 
     private void Forget(string @namespace, string name)
     {
+        lock (_reported)
+        {
+            _reported.RemoveWhere(r => r.Key.Namespace == @namespace && r.Key.Name == name);
+        }
+
         foreach (var recorder in _recorders.All)
         {
             recorder.Forget(@namespace, name);

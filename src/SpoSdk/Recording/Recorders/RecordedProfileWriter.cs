@@ -5,6 +5,7 @@ using k8s.Models;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Schema;
 using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 

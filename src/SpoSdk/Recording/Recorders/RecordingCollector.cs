@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Admission.Recording;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Schema;
+using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;

@@ -1,3 +1,4 @@
+using SpoSdk.Api.V1;
 using SpoSdk.Recording.Logs;
 using SpoSdk.Recording.Recorders;
 
@@ -135,5 +136,17 @@ public sealed class LogRecorderTests
         Assert.Contains("the Bpf recorder is not available on node node-1", message, StringComparison.Ordinal);
         Assert.Contains("IProfileRecorder", message, StringComparison.Ordinal);
         Assert.Contains("recorder: Logs", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RegistryNamesKindsARecorderCannotRecord()
+    {
+        await using var fixture = new RecordingFixture();
+        var registry = new ProfileRecorderRegistry([fixture.Recorder]);
+        Assert.Null(registry.Unavailable(ProfileRecordingProfileKind.SelinuxProfile, ProfileRecordingRecorder.Logs, "node-1"));
+        Assert.Equal(
+            "the Logs recorder on node node-1 cannot record AppArmorProfile profiles (Logs records SeccompProfile and SelinuxProfile; Bpf records SeccompProfile and AppArmorProfile)",
+            registry.Unavailable(ProfileRecordingProfileKind.AppArmorProfile, ProfileRecordingRecorder.Logs, "node-1"));
+        Assert.Throws<ArgumentException>(() => new ProfileRecorderRegistry([fixture.Recorder, fixture.Recorder]));
     }
 }

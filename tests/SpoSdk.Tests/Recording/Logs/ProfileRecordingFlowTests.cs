@@ -2,6 +2,7 @@ using k8s.Models;
 using SpoSdk.Admission.Recording;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
 using SpoSdk.Recording.Recorders;
 using SpoSdk.Runtime;
 
@@ -250,5 +251,96 @@ public sealed class ProfileRecordingFlowTests
 
         Assert.Equal(yaml[0], yaml[1]);
         Assert.Contains("- SCMP_ARCH_X86_64", yaml[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ALaterBarePodOfTheSameRecordingUpdatesItsProfile()
+    {
+        await using var fixture = new RecordingFixture();
+        await fixture.CreateRecordingAsync("rec");
+        for (var round = 0; round < 2; round++)
+        {
+            var token = RecordingFixture.Token("rec", "nginx", "nonc" + round);
+            await fixture.CreatePodAsync("pod", null, new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "nginx"] = token });
+            fixture.Record(RecordingFixture.SeccompLine(round), token);
+            await fixture.Pods.DeleteAsync(new ObjectKey(RecordingFixture.Namespace, "pod"));
+            await fixture.SettleAsync();
+        }
+
+        var profile = await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-nginx"));
+        Assert.Equal(["write"], profile!.Spec.Syscalls![0].Names);
+        Assert.Equal("nginx", profile.Metadata.Labels![SpoLabels.ContainerId]);
+        var messages = (await fixture.EventsAsync(RecordingEventReasons.ProfileCreated)).Select(e => e.Message).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.StartsWith("SeccompProfile rec-nginx created, recorded from container nginx of pod team/pod", messages[0], StringComparison.Ordinal);
+        Assert.StartsWith("SeccompProfile rec-nginx updated, recorded from container nginx of pod team/pod", messages[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APodOutlivingItsDeletedRecordingWritesNothing()
+    {
+        await using var fixture = new RecordingFixture();
+        await fixture.CreateRecordingAsync("rec");
+        var token = RecordingFixture.Token("rec", "nginx");
+        await fixture.CreatePodAsync("pod", null, new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "nginx"] = token });
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), token));
+
+        await fixture.Recordings.DeleteAsync(new ObjectKey(RecordingFixture.Namespace, "rec"));
+        await fixture.SettleAsync();
+        await fixture.EndPodAsync("pod");
+        await fixture.SettleAsync();
+
+        Assert.Empty((await fixture.Seccomp.ListAsync()).Items);
+        Assert.Equal(0, fixture.Recorder.ContainerCount);
+        Assert.Empty(fixture.Collector.TrackedPods);
+    }
+
+    [Fact]
+    public async Task SelinuxPartialsMergeIntoOneDisabledProfilePerContainer()
+    {
+        await using var fixture = new RecordingFixture();
+        await fixture.CreateRecordingAsync("rec", ProfileRecordingProfileKind.SelinuxProfile, merge: ProfileRecordingMergeStrategy.Containers, disable: true);
+        var avcs = new[] { ("name_bind", "http_port_t", "tcp_socket"), ("name_connect", "redis_port_t", "tcp_socket") };
+        for (var i = 0; i < avcs.Length; i++)
+        {
+            var name = "web-" + (char)('a' + i) + "bcde";
+            var token = RecordingFixture.Token("rec", "nginx", "nonc" + i);
+            await fixture.CreatePodAsync(name, "web-", new Dictionary<string, string> { [RecordingAnnotations.SelinuxLogsPrefix + "nginx"] = token });
+            var (perm, type, tclass) = avcs[i];
+            Assert.True(fixture.Record(RecordingFixture.AvcLine(perm, "system_u:object_r:" + type + ":s0", tclass), token, pod: name));
+            Assert.True(fixture.Record(RecordingFixture.AvcLine("listen", "system_u:system_r:selinuxrecording.process:s0", "tcp_socket"), token, pod: name));
+            await fixture.EndPodAsync(name);
+        }
+
+        await fixture.SettleAsync();
+        var partials = (await fixture.Selinux.ListAsync()).Items;
+        Assert.Equal(["rec-nginx-abcde", "rec-nginx-bbcde"], partials.Select(p => p.Metadata.Name));
+        Assert.All(partials, p => Assert.Equal("true", p.Metadata.Labels![SpoLabels.Partial]));
+
+        await fixture.Recordings.DeleteAsync(new ObjectKey(RecordingFixture.Namespace, "rec"));
+        await fixture.WaitAsync(async () => await fixture.Recordings.GetAsync(new ObjectKey(RecordingFixture.Namespace, "rec")) is null, "the recording is gone");
+        await fixture.SettleAsync();
+
+        var merged = Assert.Single((await fixture.Selinux.ListAsync()).Items);
+        Assert.Equal("rec-nginx", merged.Metadata.Name);
+        Assert.Equal(SelinuxProfileSpecState.Disabled, merged.Spec!.State);
+        Assert.Equal(["@self", "http_port_t", "redis_port_t"], merged.Spec.Allow!.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["listen"], merged.Spec.Allow["@self"]["tcp_socket"]);
+        Assert.Equal(["name_connect"], merged.Spec.Allow["redis_port_t"]["tcp_socket"]);
+        Assert.False(merged.Metadata.Labels!.ContainsKey(SpoLabels.Partial));
+    }
+
+    [Fact]
+    public async Task ContainersRecordingDeletedWithNothingRecordedWarnsNoPartialProfiles()
+    {
+        await using var fixture = new RecordingFixture();
+        await fixture.CreateRecordingAsync("rec", merge: ProfileRecordingMergeStrategy.Containers, finalizers: SpoFinalizers.HasUnmergedProfiles);
+        await fixture.Recordings.DeleteAsync(new ObjectKey(RecordingFixture.Namespace, "rec"));
+        await fixture.WaitAsync(async () => await fixture.Recordings.GetAsync(new ObjectKey(RecordingFixture.Namespace, "rec")) is null, "the recording is gone");
+        await fixture.SettleAsync();
+
+        var warning = Assert.Single(await fixture.EventsAsync(RecordingEventReasons.NoPartialProfiles));
+        Assert.Equal("Warning", warning.Type);
+        Assert.Empty((await fixture.Seccomp.ListAsync()).Items);
     }
 }

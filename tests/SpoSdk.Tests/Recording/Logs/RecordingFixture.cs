@@ -2,6 +2,7 @@ using k8s.Models;
 using SpoSdk.Admission.Recording;
 using SpoSdk.Api.Conversion;
 using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
 using SpoSdk.Audit;
 using SpoSdk.Audit.Parsing;
 using SpoSdk.Recording.Logs;
