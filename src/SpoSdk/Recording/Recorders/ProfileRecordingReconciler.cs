@@ -195,6 +195,8 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
             _reported.RemoveWhere(r => r.Key.Namespace == @namespace && r.Key.Name == name);
         }
 
+        _collector?.ForgetRecording(@namespace, name);
+
         foreach (var recorder in _recorders.All)
         {
             recorder.Forget(@namespace, name);

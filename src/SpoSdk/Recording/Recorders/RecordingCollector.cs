@@ -36,6 +36,9 @@ namespace SpoSdk.Recording.Recorders;
 public sealed class RecordingCollector : IReconciler<V1Pod>
 {
     private readonly Dictionary<ObjectKey, TrackedPod> _tracked = new();
+
+    // Recordings (namespace, name, uid) whose deletion flush is done: data arriving later has nowhere to go.
+    private readonly HashSet<(string Namespace, string Name, string Uid)> _flushed = new();
     private readonly SemaphoreSlim _collecting = new(1, 1);
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<ProfileRecording> _recordings;
@@ -125,7 +128,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
 
         if (tracked is not null)
         {
-            await CollectAsync(key, tracked, _ => true, flushing: false, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(key, tracked, _ => true, cancellationToken).ConfigureAwait(false);
         }
 
         return ReconcileResult.Done;
@@ -148,7 +151,22 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
 
         foreach (var (key, pod) in pods)
         {
-            await CollectAsync(key, pod, t => t.RecordingName == name, flushing: true, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(key, pod, t => t.RecordingName == name, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Pods that end after this point are dropped: the merge that follows has already listed the partials.
+        lock (_tracked)
+        {
+            _flushed.Add((ns, name, recording.Metadata.Uid ?? string.Empty));
+        }
+    }
+
+    /// <summary>Drops what the collector remembers of a recording that is gone.</summary>
+    internal void ForgetRecording(string @namespace, string name)
+    {
+        lock (_tracked)
+        {
+            _flushed.RemoveWhere(f => f.Namespace == @namespace && f.Name == name);
         }
     }
 
@@ -175,6 +193,15 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
             : null;
     }
 
+    private bool IsFlushed(ProfileRecording recording)
+    {
+        lock (_tracked)
+        {
+            return recording.Metadata.DeletionTimestamp is not null
+                && _flushed.Contains((recording.Metadata.NamespaceProperty ?? string.Empty, recording.Metadata.Name, recording.Metadata.Uid ?? string.Empty));
+        }
+    }
+
     private static bool HasEnded(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
 
     private void Track(ObjectKey key, V1Pod pod)
@@ -194,7 +221,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
         }
     }
 
-    private async Task CollectAsync(ObjectKey key, TrackedPod pod, Func<RecordingTarget, bool> which, bool flushing, CancellationToken cancellationToken)
+    private async Task CollectAsync(ObjectKey key, TrackedPod pod, Func<RecordingTarget, bool> which, CancellationToken cancellationToken)
     {
         await _collecting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -207,7 +234,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
 
             foreach (var target in targets)
             {
-                await CollectAsync(pod, target, flushing, cancellationToken).ConfigureAwait(false);
+                await CollectAsync(pod, target, cancellationToken).ConfigureAwait(false);
                 lock (_tracked)
                 {
                     pod.Targets.Remove(target);
@@ -225,7 +252,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
     }
 
     // One container: build, name, label and write its profile, then let the recorder forget it.
-    private async Task CollectAsync(TrackedPod pod, RecordingTarget target, bool flushing, CancellationToken cancellationToken)
+    private async Task CollectAsync(TrackedPod pod, RecordingTarget target, CancellationToken cancellationToken)
     {
         var recorder = _recorders.Find(target.Recorder);
         var recording = _recordings.Get(new ObjectKey(target.Namespace, target.RecordingName));
@@ -242,9 +269,10 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
             return;
         }
 
-        if (recording.Metadata.DeletionTimestamp is not null && !flushing)
+        if (IsFlushed(recording))
         {
-            // The deletion already flushed and merged this recording; later data has nowhere to go.
+            // The deletion already flushed (and merged) this recording; later data has nowhere to go.
+            _logger.LogInformation("Not collecting container {Container} of pod {Namespace}/{Pod}: recording {Recording} was deleted and its profiles written", target.ContainerName, pod.Namespace, pod.Name, target.RecordingName);
             recorder?.Reset(target.Token);
             return;
         }

@@ -158,7 +158,8 @@ public sealed class ProfileRecordingFlowTests
 
         await fixture.Recordings.DeleteAsync(new ObjectKey(RecordingFixture.Namespace, "rec"));
         await fixture.WaitAsync(async () => await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-nginx")) is not null, "the running pod's profile is flushed");
-        await fixture.WaitAsync(() => Task.FromResult(!fixture.Record(RecordingFixture.SeccompLine(1), token, pod: "running")), "the deleted recording stops recording");
+        await fixture.WaitAsync(() => Task.FromResult(!fixture.Record(RecordingFixture.SeccompLine(1), RecordingFixture.Token("rec", "probe"), container: "probe")), "the deleted recording stops recording");
+        Assert.False(fixture.Record(RecordingFixture.SeccompLine(1), token, pod: "running"));
 
         await fixture.EndPodAsync("running");
         await fixture.SettleAsync();
@@ -342,5 +343,24 @@ public sealed class ProfileRecordingFlowTests
         var warning = Assert.Single(await fixture.EventsAsync(RecordingEventReasons.NoPartialProfiles));
         Assert.Equal("Warning", warning.Type);
         Assert.Empty((await fixture.Seccomp.ListAsync()).Items);
+    }
+
+    [Fact]
+    public async Task APodEndingWhileItsRecordingIsDeletedButNotYetFlushedIsStillCollected()
+    {
+        // Without the recording reconciler the deletion is never flushed, as in the moment before it runs.
+        await using var fixture = new RecordingFixture(reconcileRecordings: false);
+        await fixture.CreateRecordingAsync("rec", finalizers: SpoFinalizers.ActiveRecordingLock);
+        var token = RecordingFixture.Token("rec", "nginx");
+        await fixture.CreatePodAsync("pod", null, new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "nginx"] = token });
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), token));
+        await fixture.Recordings.DeleteAsync(new ObjectKey(RecordingFixture.Namespace, "rec"));
+        await fixture.WaitAsync(() => Task.FromResult(!fixture.Record(RecordingFixture.SeccompLine(1), RecordingFixture.Token("rec", "probe"), container: "probe")), "the deleting recording stops recording");
+        Assert.False(fixture.Record(RecordingFixture.SeccompLine(1), token));
+
+        await fixture.EndPodAsync("pod");
+        await fixture.SettleAsync();
+
+        Assert.Equal(["read"], (await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-nginx")))!.Spec.Syscalls![0].Names);
     }
 }
