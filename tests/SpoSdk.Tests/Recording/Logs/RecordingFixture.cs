@@ -1,0 +1,177 @@
+using k8s.Models;
+using SpoSdk.Admission.Recording;
+using SpoSdk.Api.Conversion;
+using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
+using SpoSdk.Audit;
+using SpoSdk.Audit.Parsing;
+using SpoSdk.Recording.Logs;
+using SpoSdk.Recording.Recorders;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.InMemory;
+using SpoSdk.Runtime.Controllers;
+using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Informers;
+
+namespace SpoSdk.Tests.Recording.Logs;
+
+/// <summary>
+/// The recording side on the in-memory cluster: pod and recording informers, the log recorder, the
+/// collector (pod controller) and the ProfileRecording reconciler, all running.
+/// </summary>
+internal sealed class RecordingFixture : IAsyncDisposable
+{
+    public const string Namespace = "team";
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _running = new();
+    private readonly Controller<V1Pod> _podController;
+    private readonly Controller<ProfileRecording> _recordingController;
+    private readonly Informer<V1Pod> _pods;
+    private readonly Informer<ProfileRecording> _recordings;
+    private readonly bool _reconcileRecordings;
+    private readonly AuditLineParser _parser = new(new AuditParserOptions { FallbackArch = AuditArch.X86_64 });
+
+    public RecordingFixture(LogRecorderOptions? options = null, InMemoryBackend? backend = null, bool reconcileRecordings = true)
+    {
+        _reconcileRecordings = reconcileRecordings;
+        Backend = backend ?? new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
+        _pods = new Informer<V1Pod>(Backend.Resource<V1Pod>());
+        _recordings = new Informer<ProfileRecording>(Backend.Resource<ProfileRecording>());
+        Recorder = new LogRecorder(new InformerActiveRecordings(_recordings), options);
+        var registry = new ProfileRecorderRegistry([Recorder]);
+        var events = new EventRecorder(Backend, "spod", "node-1");
+        Collector = new RecordingCollector(Backend, _pods, _recordings, registry, events);
+        _podController = new Controller<V1Pod>("recorder", _pods, Collector);
+        _recordingController = new Controller<ProfileRecording>("recording", _recordings, new ProfileRecordingReconciler(Backend, _recordings, registry, events, "node-1", Collector));
+        _pods.Start(_stop.Token);
+        _recordings.Start(_stop.Token);
+        _running.Add(_podController.RunAsync(_stop.Token));
+        if (reconcileRecordings)
+        {
+            _running.Add(_recordingController.RunAsync(_stop.Token));
+        }
+    }
+
+    public InMemoryBackend Backend { get; }
+
+    public LogRecorder Recorder { get; }
+
+    public RecordingCollector Collector { get; }
+
+    public IResourceClient<SeccompProfile> Seccomp => Backend.Resource<SeccompProfile>();
+
+    public IResourceClient<SelinuxProfile> Selinux => Backend.Resource<SelinuxProfile>();
+
+    public IResourceClient<ProfileRecording> Recordings => Backend.Resource<ProfileRecording>();
+
+    public IResourceClient<V1Pod> Pods => Backend.Resource<V1Pod>();
+
+    public static string Token(string recording, string container, string nonce = "x7k2p") =>
+        RecordingAnnotations.Token(recording, container, nonce, 1700000000);
+
+    /// <summary>A seccomp audit line for syscall <paramref name="number"/> on <paramref name="arch"/> (hex AUDIT_ARCH).</summary>
+    public static string SeccompLine(int number, string arch = "c000003e", int pid = 72503) =>
+        "type=SECCOMP msg=audit(1744780616.598:836036): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=system_u:system_r:container_t:s0:c83,c152 pid="
+        + pid + " comm=\"sh\" exe=\"/bin/dash\" sig=0 arch=" + arch + " syscall=" + number + " compat=0 ip=0x7fe2ff5017be code=0x7ffc0000";
+
+    /// <summary>An AVC line denying <paramref name="perms"/> on <paramref name="tcontext"/> of class <paramref name="tclass"/>.</summary>
+    public static string AvcLine(string perms, string tcontext, string tclass) =>
+        "type=AVC msg=audit(1666691794.882:1434): avc:  denied  { " + perms + " } for  pid=94509 comm=\"nginx\" path=\"/x\" dev=\"nvme0n1p4\" ino=1 scontext=system_u:system_r:selinuxrecording.process:s0:c218,c875 tcontext="
+        + tcontext + " tclass=" + tclass + " permissive=1";
+
+    public async Task<ProfileRecording> CreateRecordingAsync(
+        string name,
+        ProfileRecordingProfileKind? kind = null,
+        ProfileRecordingRecorder? recorder = null,
+        ProfileRecordingMergeStrategy? merge = null,
+        bool disable = false,
+        params string[] finalizers)
+    {
+        var recording = await Recordings.CreateAsync(new ProfileRecording
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Finalizers = finalizers.Length == 0 ? null : finalizers.ToList() },
+            Spec = new ProfileRecordingSpec
+            {
+                Kind = kind ?? ProfileRecordingProfileKind.SeccompProfile,
+                Recorder = recorder ?? ProfileRecordingRecorder.Logs,
+                MergeStrategy = merge,
+                DisableProfileAfterRecording = disable ? true : null,
+                PodSelector = new ProfileRecordingLabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+            },
+        });
+        await WaitAsync(() => Task.FromResult(_recordings.Get(ObjectKey.Of(recording)) is not null), "the recording reaches the informer");
+        return recording;
+    }
+
+    /// <summary>A running pod whose containers are annotated for recording, as the webhook leaves it.</summary>
+    public async Task<V1Pod> CreatePodAsync(string name, string? generateName, IReadOnlyDictionary<string, string> annotations)
+    {
+        var pod = await Pods.CreateAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name, GenerateName = generateName, NamespaceProperty = Namespace, Annotations = annotations.ToDictionary() },
+            Spec = new V1PodSpec { Containers = annotations.Keys.Select(k => new V1Container { Name = k[(k.IndexOf('/') + 1)..], Image = "nginx" }).ToList() },
+            Status = new V1PodStatus { Phase = "Running" },
+        });
+        await WaitAsync(() => Task.FromResult(Collector.TrackedPods.Contains(ObjectKey.Of(pod))), "the collector follows the pod");
+        return pod;
+    }
+
+    /// <summary>Parses <paramref name="line"/> with the real parser and records it for the container.</summary>
+    public bool Record(string line, string token, string pod = "pod", string container = "nginx")
+    {
+        Assert.True(_parser.TryParse(line, out var auditEvent), "the audit line parses: " + line);
+        return Recorder.Record(auditEvent, new AuditEnrichment { NodeName = "node-1", Namespace = Namespace, PodName = pod, ContainerName = container, RecordProfile = token });
+    }
+
+    public async Task EndPodAsync(string name)
+    {
+        await Pods.UpdateStatusWithRetryAsync(new ObjectKey(Namespace, name), p =>
+        {
+            p.Status.Phase = "Succeeded";
+            return true;
+        });
+    }
+
+    public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string reason) =>
+        (await Backend.Resource<Corev1Event>().ListAsync(Namespace)).Items.Where(e => e.Reason == reason).ToList();
+
+    public async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Waits until both controllers have nothing left to do.</summary>
+    public async Task SettleAsync()
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            await Task.Delay(30);
+            await WaitAsync(() => Task.FromResult(_podController.Queue.IsIdle && (!_reconcileRecordings || _recordingController.Queue.IsIdle)), "the controllers are idle");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_running);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _podController.Dispose();
+        _recordingController.Dispose();
+        await _pods.DisposeAsync();
+        await _recordings.DisposeAsync();
+        _stop.Dispose();
+    }
+}
