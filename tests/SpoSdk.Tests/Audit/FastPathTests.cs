@@ -89,6 +89,20 @@ public sealed class FastPathTests
         }
     }
 
+    [Fact]
+    public void Non_ascii_text_outside_the_record_leaves_its_ascii_fields_intact()
+    {
+        // Only the record is checked for ASCII; a UTF-8 host name before it and interpretations after it are not copied.
+        var line = "Apr 16 05:16:44 nöde-ü kernel: " + AuditLines.A1 + "\u001dAUID=\"ünset\" UID=\"röot\"";
+
+        var e = ParseOne(line);
+
+        Assert.Equal("sh", e.Comm.ToString());
+        Assert.Equal("/bin/busybox", e.Executable.ToString());
+        Assert.Equal("1611996299.149:466250", e.AuditId.ToString());
+        Assert.Equal("Sëcret", ParseOne(line.Replace("comm=\"sh\"", "comm=\"Sëcret\"", StringComparison.Ordinal)).Comm.ToString());
+    }
+
     private AuditEvent ParseOne(string line)
     {
         Assert.Equal(AuditParseResult.Event, _parser.Parse(Encoding.UTF8.GetBytes(line), out var e));

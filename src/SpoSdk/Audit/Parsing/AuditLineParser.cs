@@ -400,8 +400,10 @@ public sealed class AuditLineParser
         try
         {
             // Hex values are decoded first so that every source is plain UTF-8 with a known UTF-16 length. An
-            // all-ASCII line (nearly every line) skips the per-field check: each field's length in chars is its length in bytes.
-            var ascii = hexBytes == 0 && Ascii.IsValid(line);
+            // all-ASCII record (nearly every one) skips the per-field check: each field's length in chars is its length
+            // in bytes. Every source lies between the id and the record end, so the syslog prefix and auditd's
+            // interpretations after it need no check.
+            var ascii = hexBytes == 0 && Ascii.IsValid(line[header.IdStart..recordEnd]);
             var hexUsed = 0;
             ranges = default;
             var total = 0;
