@@ -122,7 +122,7 @@ public sealed class RobustnessTests
         return lines;
     }
 
-    private sealed class CollectingSink : IAuditEventSink
+    internal sealed class CollectingSink : IAuditEventSink
     {
         public List<AuditEvent> Events { get; } = [];
 

@@ -400,8 +400,10 @@ public sealed class AuditLineParser
         try
         {
             // Hex values are decoded first so that every source is plain UTF-8 with a known UTF-16 length. An
-            // all-ASCII line (nearly every line) skips the per-field check: each field's length in chars is its length in bytes.
-            var ascii = hexBytes == 0 && Ascii.IsValid(line);
+            // all-ASCII record (nearly every one) skips the per-field check: each field's length in chars is its length
+            // in bytes. Every source lies between the id and the record end, so the syslog prefix and auditd's
+            // interpretations after it need no check.
+            var ascii = hexBytes == 0 && Ascii.IsValid(line[header.IdStart..recordEnd]);
             var hexUsed = 0;
             ranges = default;
             var total = 0;
@@ -447,22 +449,24 @@ public sealed class AuditLineParser
                         continue;
                     }
 
-                    var bytes = source.Kind == PayloadSourceKind.Hex ? state.Hex.Slice(source.Start, source.Length) : state.Line.Slice(source.Start, source.Length);
-                    var destination = span[offset..];
                     int written;
                     if (state.Ascii)
                     {
                         Widen(state.Line, source.Start, source.Length, span, offset);
                         written = source.Length;
                     }
-                    else if (Ascii.ToUtf16(bytes, destination, out written) != OperationStatus.Done)
+                    else
                     {
-                        written = Encoding.UTF8.GetChars(bytes, destination);
+                        var bytes = source.Kind == PayloadSourceKind.Hex ? state.Hex.Slice(source.Start, source.Length) : state.Line.Slice(source.Start, source.Length);
+                        if (Ascii.ToUtf16(bytes, span[offset..], out written) != OperationStatus.Done)
+                        {
+                            written = Encoding.UTF8.GetChars(bytes, span[offset..]);
+                        }
                     }
 
                     if (source.Kind == PayloadSourceKind.ExtraInfo)
                     {
-                        destination[..written].Replace('"', '\'');
+                        span.Slice(offset, written).Replace('"', '\'');
                     }
 
                     offset += written;
@@ -480,29 +484,37 @@ public sealed class AuditLineParser
 
     /// <summary>
     /// Widens <paramref name="length"/> known-ASCII bytes of the line at <paramref name="start"/> into the string at
-    /// <paramref name="offset"/>, 16 at a time. Values are short, so a short one is widened as a whole vector too
-    /// when the line and the string have room: the extra chars land where the next field is written afterwards.
+    /// <paramref name="offset"/>, a vector at a time (32 bytes where the CPU has 256-bit vectors, else 16). Values are
+    /// short, so a short one is widened as a whole vector too when the line and the string have room: the extra chars
+    /// land where the next field is written afterwards.
     /// </summary>
     private static void Widen(ReadOnlySpan<byte> line, int start, int length, Span<char> payload, int offset)
     {
-        const int Width = 16;
-        if (Vector128.IsHardwareAccelerated && start + Width <= line.Length && offset + Width <= payload.Length)
+        // A JIT-time constant, so only one of the two block widenings below is compiled.
+        var width = Vector256.IsHardwareAccelerated ? Vector256<byte>.Count : Vector128<byte>.Count;
+        if (Vector128.IsHardwareAccelerated && start + width <= line.Length && offset + width <= payload.Length)
         {
             ref var source = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start);
-            ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(payload.Slice(offset, Math.Max(length, Width))));
+            ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(payload.Slice(offset, Math.Max(length, width))));
             var i = 0;
             do
             {
-                if (i + Width > length && length >= Width)
+                // The last block overlaps the previous one rather than reading past the field.
+                i = i + width > length && length >= width ? length - width : i;
+                if (width == Vector256<byte>.Count)
                 {
-                    // The last block overlaps the previous one rather than reading past the field.
-                    i = length - Width;
+                    var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)i));
+                    lower.StoreUnsafe(ref target, (nuint)i);
+                    upper.StoreUnsafe(ref target, (nuint)(i + (width / 2)));
+                }
+                else
+                {
+                    var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
+                    lower.StoreUnsafe(ref target, (nuint)i);
+                    upper.StoreUnsafe(ref target, (nuint)(i + (width / 2)));
                 }
 
-                var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
-                lower.StoreUnsafe(ref target, (nuint)i);
-                upper.StoreUnsafe(ref target, (nuint)(i + (Width / 2)));
-                i += Width;
+                i += width;
             }
             while (i < length);
 
