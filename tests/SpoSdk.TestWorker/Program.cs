@@ -8,8 +8,10 @@ if (args is ["write-loop", var root, var hostPath, var sizeText] && int.TryParse
 {
     var files = new LocalNodeFileSystem(root);
     var payloads = new[] { Encoding.ASCII.GetBytes(new string('A', size)), Encoding.ASCII.GetBytes(new string('B', size)) };
+    // One whole file exists before the test may kill us: from then on it must always be whole.
+    files.WriteIfChanged(hostPath, payloads[0]);
     Console.WriteLine("ready");
-    for (var i = 0; ; i++)
+    for (var i = 1; ; i++)
     {
         files.WriteIfChanged(hostPath, payloads[i % 2]);
     }
