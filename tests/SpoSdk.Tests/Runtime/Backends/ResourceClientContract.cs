@@ -1,4 +1,5 @@
 using k8s.Models;
+using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 
@@ -286,8 +287,10 @@ public abstract class ResourceClientContract
     {
         var pods = Backend.Resource<V1Pod>();
         var node = "node-" + _id;
-        var from = (await pods.ListAsync(Ns)).ResourceVersion;
+        // Listed after a first change: on a fresh API server version "0" would mean "from the current state".
         await pods.CreateAsync(Pod("other-node", Ns, node + "-x", "web"));
+        var from = (await pods.ListAsync(Ns)).ResourceVersion;
+        await pods.CreateAsync(Pod("other-node-2", Ns, node + "-x", "web"));
         var mine = await pods.CreateAsync(Pod("mine", Ns, node, "web"));
         mine.Metadata.Labels["app"] = "db";
         await pods.UpdateAsync(mine);
