@@ -8,7 +8,7 @@ namespace SpoSdk.Audit.Enrichment;
 /// <summary>
 /// The log enricher stage: each parsed event's PID is resolved to a container (<see cref="ProcessContainerResolver"/>)
 /// and the container to its pod (<see cref="PodContainerDirectory"/>), the filters decide whether it is logged, and the
-/// sinks get it. An event whose process runs but whose container or pod is not known yet waits in a bounded backlog and
+/// sinks get it. An event whose process runs in a container whose pod is not known yet waits in a bounded backlog and
 /// is handed on, in arrival order, when its container becomes known (the pod informer reports it) or when a later event
 /// of the same process resolves (upstream's replay); after <see cref="AuditEnricherOptions.BacklogTimeToLive"/> it is
 /// dropped. Seccomp events also go to the <see cref="JsonEnricher"/> when one is given, at arrival, with what is known.
@@ -17,7 +17,9 @@ namespace SpoSdk.Audit.Enrichment;
 /// Calls are serialised: one event (or replay) at a time, its sinks awaited in order. A reused PID never gets another
 /// process's container: the backlog and the caches key processes by PID and start time. Events of a process that has
 /// already exited are dropped and counted, since nothing could resolve them and a later process with the same PID must
-/// not inherit them (upstream keeps them until a same-PID line resolves, and may then attribute them wrongly).
+/// not inherit them (upstream keeps them until a same-PID line resolves, and may then attribute them wrongly). Events of
+/// processes in no container (host processes) are dropped and counted too: upstream lets them wait until they expire,
+/// never logging them, which only spends the backlog on events that push out the ones that will resolve.
 /// </remarks>
 public sealed class AuditEnricher : IDisposable
 {
@@ -40,6 +42,7 @@ public sealed class AuditEnricher : IDisposable
     private long _droppedBacklogFull;
     private long _expired;
     private long _processGone;
+    private long _notInContainer;
     private long _unknownSyscall;
     private long _sinkFailures;
 
@@ -79,6 +82,7 @@ public sealed class AuditEnricher : IDisposable
         Interlocked.Read(ref _droppedBacklogFull),
         Interlocked.Read(ref _expired),
         Interlocked.Read(ref _processGone),
+        Interlocked.Read(ref _notInContainer),
         Interlocked.Read(ref _unknownSyscall),
         Interlocked.Read(ref _sinkFailures));
 
@@ -125,7 +129,13 @@ public sealed class AuditEnricher : IDisposable
                 return;
             }
 
-            if (resolution.ContainerId is { } containerId && _pods.TryGet(containerId, out var enrichment))
+            if (resolution.ContainerId is not { } containerId)
+            {
+                Interlocked.Increment(ref _notInContainer);
+                return;
+            }
+
+            if (_pods.TryGet(containerId, out var enrichment))
             {
                 // Upstream: the process's waiting lines go first, with the same container.
                 foreach (var waiting in _backlog.TakeProcess(resolution.Identity))
@@ -212,7 +222,14 @@ public sealed class AuditEnricher : IDisposable
     private void OnContainerAdded(string containerId)
     {
         _resolvedContainers.Enqueue(containerId);
-        _wake.Release();
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The informer raced the enricher's disposal; nothing is waiting any more.
+        }
     }
 
     private async ValueTask ReplayResolvedContainersAsync(CancellationToken cancellationToken)

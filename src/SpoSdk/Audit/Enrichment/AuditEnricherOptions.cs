@@ -34,6 +34,7 @@ public sealed record AuditEnricherOptions
 /// <param name="DroppedBacklogFull">Waiting events dropped because the backlog was full.</param>
 /// <param name="Expired">Waiting events dropped after <see cref="AuditEnricherOptions.BacklogTimeToLive"/>.</param>
 /// <param name="ProcessGone">Events whose process had exited before it could be looked up (dropped, as nothing can resolve them).</param>
+/// <param name="NotInContainer">Events of processes whose cgroup names no container (host processes; dropped).</param>
 /// <param name="UnknownSyscall">Seccomp events without a syscall name on the record's architecture (skipped, as upstream).</param>
 /// <param name="SinkFailures">Sink calls that threw.</param>
 public readonly record struct AuditEnricherCounters(
@@ -45,5 +46,6 @@ public readonly record struct AuditEnricherCounters(
     long DroppedBacklogFull,
     long Expired,
     long ProcessGone,
+    long NotInContainer,
     long UnknownSyscall,
     long SinkFailures);

@@ -8,6 +8,7 @@ namespace SpoSdk.Tests.Audit.Enrichment;
 public sealed class AuditEnricherTests : EnrichmentHarness
 {
     private static readonly string IdDb = new('b', 64);
+    private static readonly string IdOld = new('c', 64);
 
     private readonly RecordingSink _sink = new();
 
@@ -26,7 +27,7 @@ public sealed class AuditEnricherTests : EnrichmentHarness
         Assert.Equal(
             "\"audit\" logger=\"log-enricher\" timestamp=\"1744780616.598:836036\" type=\"seccomp\" node=\"worker-1\" namespace=\"default\" pod=\"web\" container=\"app\" executable=\"/bin/dash\" pid=72503 syscallID=56 syscallName=\"clone\"\n",
             text.ToString());
-        Assert.Equal(new AuditEnricherCounters(Received: 1, Dispatched: 1, 0, 0, 0, 0, 0, 0, 0, 0), enricher.Counters);
+        Assert.Equal(new AuditEnricherCounters(Received: 1, Dispatched: 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), enricher.Counters);
     }
 
     [Fact]
@@ -54,33 +55,49 @@ public sealed class AuditEnricherTests : EnrichmentHarness
     [Fact]
     public async Task A_later_event_of_the_same_process_replays_its_waiting_events_first()
     {
-        // The process was in no container when first seen (not yet moved into its cgroup), then in one.
-        await RunPodAsync("web", IdWeb);
-        Proc.SetProcess(200, 7, "0::/system.slice/containerd.service\n");
+        // Upstream's replay: the pod became known, and the process's next line takes its waiting lines along.
+        var pod = await RunPodAsync("web", string.Empty);
+        Proc.SetProcess(200, 7, FakeProc.ContainerdCgroup(IdWeb));
         using var enricher = NewEnricher();
         await enricher.EnrichAsync(Seccomp(200, 1));
-        await enricher.EnrichAsync(Seccomp(200, 2));
-        Proc.SetProcess(200, 7, FakeProc.ContainerdCgroup(IdWeb));
+        await enricher.EnrichAsync(Avc(200, 2));
+        await ReportContainerAsync(pod, IdWeb);
         await enricher.EnrichAsync(Seccomp(200, 3));
 
         Assert.Equal([1UL, 2UL, 3UL], _sink.Events.Select(e => e.Event.Serial));
         Assert.All(_sink.Events, e => Assert.Equal(IdWeb, e.Enrichment.ContainerId));
+        Assert.Equal(2, enricher.Counters.Replayed);
     }
 
     [Fact]
     public async Task A_reused_pid_never_takes_the_waiting_events_of_the_old_process()
     {
+        // The old process's container has no known pod yet; its PID then goes to a process of a known container.
         await RunPodAsync("db", IdDb);
-        Proc.SetProcess(300, 10, "0::/user.slice/user-0.slice/session-1.scope\n");
+        Proc.SetProcess(300, 10, FakeProc.ContainerdCgroup(IdOld));
         using var enricher = NewEnricher();
         await enricher.EnrichAsync(Seccomp(300, 1));
 
-        // The host process exits and a container process gets the same PID.
         Proc.SetProcess(300, 20, FakeProc.ContainerdCgroup(IdDb));
         await enricher.EnrichAsync(Seccomp(300, 2));
-
-        Assert.Equal([2UL], _sink.Events.Select(e => e.Event.Serial));
+        Assert.Equal([(2UL, "db")], _sink.Events.Select(e => (e.Event.Serial, e.Enrichment.PodName!)));
         Assert.Equal(1, enricher.BacklogCount);
+
+        // When the old container's pod shows up, the old event goes with it.
+        await Pods.RunAsync(Backend, Pods.Pod("default", "old", Node), ("app", IdOld));
+        await Pods.EventuallyAsync(() => Directory.TryGet(IdOld, out _), "the old container");
+        await enricher.ProcessPendingAsync();
+        Assert.Equal([(2UL, "db"), (1UL, "old")], _sink.Events.Select(e => (e.Event.Serial, e.Enrichment.PodName!)));
+    }
+
+    [Fact]
+    public async Task Events_of_processes_in_no_container_are_dropped_and_counted()
+    {
+        Proc.SetProcess(250, 1, "0::/user.slice/user-0.slice/session-1.scope\n");
+        using var enricher = NewEnricher();
+        await enricher.EnrichAsync(Seccomp(250, 1));
+        Assert.Equal((0, 1L), (enricher.BacklogCount, enricher.Counters.NotInContainer));
+        Assert.Empty(_sink.Events);
     }
 
     [Theory]
