@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Audit.Filtering;
@@ -154,6 +155,23 @@ public sealed class AuditEnricher : IDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Enriches every event <paramref name="events"/> delivers, in order, until the channel completes or
+    /// <paramref name="cancellationToken"/> ends: the way a log source's bounded channel feeds this stage. Run it beside
+    /// <see cref="RunAsync"/>, which replays and expires waiting events between arrivals.
+    /// </summary>
+    public async Task ConsumeAsync(ChannelReader<AuditEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        await foreach (var auditEvent in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (auditEvent.Type != AuditEventType.Unknown)
+            {
+                await EnrichAsync(auditEvent, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using k8s.Models;
 using SpoSdk.Audit;
 using SpoSdk.Audit.Enrichment;
@@ -200,6 +201,26 @@ public sealed class AuditEnricherTests : EnrichmentHarness
 
         await stop.CancelAsync();
         await loop;
+    }
+
+    [Fact]
+    public async Task Events_from_a_channel_are_enriched_in_order_until_it_completes()
+    {
+        await RunPodAsync("web", IdWeb);
+        Proc.SetProcess(1300, 1, FakeProc.ContainerdCgroup(IdWeb));
+        using var enricher = NewEnricher();
+        var channel = Channel.CreateBounded<AuditEvent>(4);
+        var consumer = enricher.ConsumeAsync(channel.Reader, CancellationToken.None);
+        for (var serial = 1; serial <= 10; serial++)
+        {
+            await channel.Writer.WriteAsync(serial % 3 == 0 ? Avc(1300, serial) : Seccomp(1300, serial));
+        }
+
+        await channel.Writer.WriteAsync(default);
+        channel.Writer.Complete();
+        await consumer;
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (ulong)i), _sink.Events.Select(e => e.Event.Serial));
+        Assert.Equal(10, enricher.Counters.Received);
     }
 
     [Fact]
