@@ -107,7 +107,7 @@ public sealed class PodContainerDirectory : IDisposable
         var run = 0;
         for (var i = 0; i < statusContainerId.Length; i++)
         {
-            run = char.IsAsciiHexDigitLower(statusContainerId[i]) || char.IsAsciiDigit(statusContainerId[i]) ? run + 1 : 0;
+            run = char.IsAsciiHexDigitLower(statusContainerId[i]) ? run + 1 : 0;
             if (run == CgroupContainerId.IdLength)
             {
                 return statusContainerId.Substring(i + 1 - run, run);
