@@ -117,7 +117,7 @@ public sealed class AuditEnricher : IDisposable
         {
             Interlocked.Increment(ref _received);
             await ReplayResolvedContainersAsync(cancellationToken).ConfigureAwait(false);
-            var resolution = _processes.Resolve(auditEvent.Pid);
+            var resolution = _processes.Resolve(auditEvent);
             if (_json is not null && auditEvent.Type == AuditEventType.Seccomp)
             {
                 await _json.AddAsync(auditEvent, resolution, cancellationToken).ConfigureAwait(false);
@@ -125,6 +125,7 @@ public sealed class AuditEnricher : IDisposable
 
             if (resolution.Status == ProcessResolutionStatus.ProcessGone)
             {
+                // Exited, or exited and its PID reused by a process that started after the event.
                 Interlocked.Increment(ref _processGone);
                 _logger.LogDebug("Process {Pid} exited before its audit event {AuditId} could be attributed", auditEvent.Pid, auditEvent.AuditId.ToString());
                 return;

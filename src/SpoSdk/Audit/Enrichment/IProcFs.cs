@@ -31,4 +31,7 @@ public interface IProcFs
     /// than the buffer fills it (<paramref name="length"/> equals the buffer's length).
     /// </summary>
     bool TryRead(int pid, ProcFile file, Span<byte> buffer, out int length);
+
+    /// <summary>The boot time, <c>btime</c> of <c>&lt;root&gt;/stat</c>, to which process start times are relative; false when unknown.</summary>
+    bool TryReadBootTime(out DateTimeOffset bootTime);
 }

@@ -140,7 +140,7 @@ public sealed class JsonEnricher
     /// <summary>Adds a seccomp event, resolving its process here; other event types are ignored.</summary>
     public ValueTask AddAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default) =>
         auditEvent.Type == AuditEventType.Seccomp
-            ? AddAsync(auditEvent, _processes.Resolve(auditEvent.Pid), cancellationToken)
+            ? AddAsync(auditEvent, _processes.Resolve(auditEvent), cancellationToken)
             : ValueTask.CompletedTask;
 
     /// <summary>Adds a seccomp event whose process is already resolved (the <see cref="AuditEnricher"/> passes it on this way).</summary>
@@ -169,7 +169,9 @@ public sealed class JsonEnricher
                     await WriteAsync(_byActivity.First!.Value, cancellationToken).ConfigureAwait(false);
                 }
 
-                node = _byActivity.AddLast(new Bucket(key, auditEvent, resolution.ContainerId, ProcessCommandLine.Read(_processes.ProcFs, auditEvent.Pid)));
+                // A gone process has no command line to read; whatever runs under its PID now is another process.
+                var process = resolution.Status == ProcessResolutionStatus.ProcessGone ? null : ProcessCommandLine.Read(_processes.ProcFs, auditEvent.Pid);
+                node = _byActivity.AddLast(new Bucket(key, auditEvent, resolution.ContainerId, process));
                 _buckets[key] = node;
             }
 

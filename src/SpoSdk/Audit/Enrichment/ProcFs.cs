@@ -58,6 +58,31 @@ public sealed class ProcFs : IProcFs
         }
     }
 
+    /// <inheritdoc/>
+    public bool TryReadBootTime(out DateTimeOffset bootTime)
+    {
+        bootTime = default;
+        try
+        {
+            // "btime <seconds since the epoch>" is one line of the system-wide stat file.
+            foreach (var line in File.ReadLines(Root + "/stat"))
+            {
+                if (line.StartsWith("btime ", StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan(6).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                    && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds())
+                {
+                    bootTime = DateTimeOffset.FromUnixTimeSeconds(seconds);
+                    return true;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return false;
+    }
+
     private static string FileName(ProcFile file) => file switch
     {
         ProcFile.Stat => "stat",

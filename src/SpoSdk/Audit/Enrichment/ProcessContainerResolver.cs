@@ -7,7 +7,7 @@ namespace SpoSdk.Audit.Enrichment;
 /// <param name="StartTimeTicks">Field 22 of <c>/proc/&lt;pid&gt;/stat</c>: clock ticks after boot.</param>
 public readonly record struct ProcessIdentity(int Pid, ulong StartTimeTicks);
 
-/// <summary>What <see cref="ProcessContainerResolver.Resolve"/> found out about a PID.</summary>
+/// <summary>What <see cref="ProcessContainerResolver.Resolve(int)"/> found out about a PID.</summary>
 public enum ProcessResolutionStatus
 {
     /// <summary>No such process (it exited) or its files could not be read.</summary>
@@ -44,6 +44,15 @@ public sealed record ProcessContainerResolverOptions
 
     /// <summary>The most of <c>/proc/&lt;pid&gt;/cgroup</c> read; lines beyond are ignored.</summary>
     public int MaxCgroupFileBytes { get; init; } = 64 * 1024;
+
+    /// <summary>The kernel's <c>USER_HZ</c> (<c>getconf CLK_TCK</c>), the unit of process start times: 100 on every Linux architecture SPO supports.</summary>
+    public int ClockTicksPerSecond { get; init; } = 100;
+
+    /// <summary>
+    /// How much later than an event its process may seem to have started and still be the event's process: the boot
+    /// time has whole seconds and the wall clock may have been slewed since boot.
+    /// </summary>
+    public TimeSpan StartTimeTolerance { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -60,8 +69,10 @@ public sealed class ProcessContainerResolver
     private readonly IProcFs _proc;
     private readonly ProcessContainerResolverOptions _options;
     private readonly LruTtlCache<ProcessIdentity, string> _cache;
+    private readonly Lazy<DateTimeOffset?> _bootTime;
     private long _hits;
     private long _misses;
+    private long _startedAfterEvent;
 
     /// <summary>Creates a resolver over <paramref name="proc"/>.</summary>
     public ProcessContainerResolver(IProcFs proc, ProcessContainerResolverOptions? options = null, TimeProvider? time = null)
@@ -70,6 +81,10 @@ public sealed class ProcessContainerResolver
         _proc = proc;
         _options = options ?? new ProcessContainerResolverOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxCgroupFileBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.ClockTicksPerSecond);
+
+        // Read once: the boot time does not change while the node runs.
+        _bootTime = new Lazy<DateTimeOffset?>(() => _proc.TryReadBootTime(out var boot) ? boot : null);
         _cache = new LruTtlCache<ProcessIdentity, string>(_options.CacheCapacity, _options.CacheTimeToLive, time ?? TimeProvider.System);
     }
 
@@ -81,6 +96,9 @@ public sealed class ProcessContainerResolver
 
     /// <summary>Lookups that read the cgroup file.</summary>
     public long CacheMisses => Interlocked.Read(ref _misses);
+
+    /// <summary>Lookups refused because the process under the PID started after the event (the PID was reused).</summary>
+    public long StartedAfterEvent => Interlocked.Read(ref _startedAfterEvent);
 
     /// <summary>Processes in the cache now.</summary>
     public int CachedProcesses => _cache.Count;
@@ -94,11 +112,35 @@ public sealed class ProcessContainerResolver
             : null;
     }
 
+    /// <summary>The wall-clock time the process started, from its start ticks and the boot time; null when the boot time is unknown.</summary>
+    public DateTimeOffset? StartTimeOf(ProcessIdentity identity) =>
+        _bootTime.Value is { } boot
+            ? boot + TimeSpan.FromSeconds((double)identity.StartTimeTicks / _options.ClockTicksPerSecond)
+            : null;
+
+    /// <summary>Resolves the event's PID for the time the event was logged (see <see cref="Resolve(int, DateTimeOffset?)"/>).</summary>
+    public ProcessResolution Resolve(in AuditEvent auditEvent) =>
+        Resolve(auditEvent.Pid, Output.AuditTimestamp.TryGetTime(auditEvent.AuditId.Span, out var logged) ? logged : null);
+
     /// <summary>Resolves <paramref name="pid"/> as the process running under it now.</summary>
-    public ProcessResolution Resolve(int pid)
+    public ProcessResolution Resolve(int pid) => Resolve(pid, eventTime: null);
+
+    /// <summary>
+    /// Resolves <paramref name="pid"/> for an event logged at <paramref name="eventTime"/>: when the process now under
+    /// that PID started after the event (beyond <see cref="ProcessContainerResolverOptions.StartTimeTolerance"/>), the
+    /// event's process has exited and its PID was reused, so the answer is <see cref="ProcessResolutionStatus.ProcessGone"/>
+    /// rather than the newcomer's container.
+    /// </summary>
+    public ProcessResolution Resolve(int pid, DateTimeOffset? eventTime)
     {
         if (Identify(pid) is not { } identity)
         {
+            return ProcessResolution.Gone;
+        }
+
+        if (eventTime is { } logged && StartTimeOf(identity) is { } started && started > logged + _options.StartTimeTolerance)
+        {
+            Interlocked.Increment(ref _startedAfterEvent);
             return ProcessResolution.Gone;
         }
 

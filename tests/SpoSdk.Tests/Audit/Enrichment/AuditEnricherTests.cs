@@ -92,6 +92,22 @@ public sealed class AuditEnricherTests : EnrichmentHarness
     }
 
     [Fact]
+    public async Task An_event_is_not_given_to_a_process_that_started_after_it()
+    {
+        // The event's process exited; its PID now belongs to a process of a known container that started an hour later.
+        await RunPodAsync("web", IdWeb);
+        var logged = DateTimeOffset.FromUnixTimeSeconds(1744780616);
+        var boot = logged.AddDays(-1);
+        Proc.SetBootTime(boot);
+        Proc.SetProcess(260, (ulong)(logged.AddHours(1) - boot).TotalSeconds * 100, FakeProc.ContainerdCgroup(IdWeb));
+        using var enricher = NewEnricher();
+        await enricher.EnrichAsync(Seccomp(260, 1));
+
+        Assert.Empty(_sink.Events);
+        Assert.Equal((0, 1L), (enricher.BacklogCount, enricher.Counters.ProcessGone));
+    }
+
+    [Fact]
     public async Task Events_of_processes_in_no_container_are_dropped_and_counted()
     {
         Proc.SetProcess(250, 1, "0::/user.slice/user-0.slice/session-1.scope\n");

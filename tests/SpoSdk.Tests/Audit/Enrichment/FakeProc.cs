@@ -38,6 +38,12 @@ internal sealed class FakeProc : IProcFs, IDisposable
         WriteOrDelete(Path.Combine(dir, "environ"), environ);
     }
 
+    /// <summary>Writes the system-wide <c>stat</c> with its <c>btime</c> line.</summary>
+    public void SetBootTime(DateTimeOffset bootTime) =>
+        File.WriteAllText(Path.Combine(Root, "stat"), "cpu  1 2 3 4\nintr 0\nctxt 9\nbtime " + bootTime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "\nprocesses 7\n");
+
+    public bool TryReadBootTime(out DateTimeOffset bootTime) => _inner.TryReadBootTime(out bootTime);
+
     public void Kill(int pid) => Directory.Delete(Path.Combine(Root, pid.ToString(CultureInfo.InvariantCulture)), recursive: true);
 
     public int Reads(int pid, ProcFile file)

@@ -125,6 +125,34 @@ public sealed class ProcessContainerResolverTests : IDisposable
         Assert.Equal(ProcessResolutionStatus.NotInContainer, resolver.Resolve(9).Status);
     }
 
+    [Theory]
+    [InlineData(-10.0, ProcessResolutionStatus.InContainer)]
+    [InlineData(1.5, ProcessResolutionStatus.InContainer)]
+    [InlineData(60.0, ProcessResolutionStatus.ProcessGone)]
+    public void A_process_that_started_after_the_event_is_not_the_event_s_process(double startedSecondsAfterEvent, ProcessResolutionStatus expected)
+    {
+        var boot = new DateTimeOffset(2025, 4, 16, 0, 0, 0, TimeSpan.Zero);
+        var logged = boot.AddHours(5);
+        _proc.SetBootTime(boot);
+        var ticks = (ulong)((logged - boot).TotalSeconds + startedSecondsAfterEvent) * 100;
+        _proc.SetProcess(42, ticks, FakeProc.ContainerdCgroup(Id1));
+        var resolver = new ProcessContainerResolver(_proc, time: _time);
+
+        Assert.Equal(boot.AddSeconds(ticks / 100.0), resolver.StartTimeOf(new ProcessIdentity(42, ticks)));
+        Assert.Equal(expected, resolver.Resolve(42, logged).Status);
+        Assert.Equal(expected == ProcessResolutionStatus.ProcessGone ? 1 : 0, resolver.StartedAfterEvent);
+        Assert.Equal(ProcessResolutionStatus.InContainer, resolver.Resolve(42).Status);
+    }
+
+    [Fact]
+    public void Without_a_boot_time_the_start_time_is_not_checked()
+    {
+        _proc.SetProcess(43, 1_000_000_000, FakeProc.ContainerdCgroup(Id1));
+        var resolver = new ProcessContainerResolver(_proc, time: _time);
+        Assert.Null(resolver.StartTimeOf(new ProcessIdentity(43, 1)));
+        Assert.Equal(Id1, resolver.Resolve(43, DateTimeOffset.UnixEpoch).ContainerId);
+    }
+
     [Fact]
     public void A_real_child_process_resolves_through_the_real_proc_including_a_hostile_comm()
     {
@@ -154,6 +182,13 @@ public sealed class ProcessContainerResolverTests : IDisposable
             var expected = CgroupContainerId.Find(File.ReadAllBytes("/proc/" + child.Id.ToString(CultureInfo.InvariantCulture) + "/cgroup"));
             Assert.Equal(expected, resolution.ContainerId);
             Assert.Equal(expected is null ? ProcessResolutionStatus.NotInContainer : ProcessResolutionStatus.InContainer, resolution.Status);
+
+            // The real kernel's boot time and tick rate put the start within seconds of now: an event logged now is
+            // the child's, one logged a minute before it started cannot be.
+            Assert.True(new ProcFs().TryReadBootTime(out var boot));
+            Assert.InRange(boot, DateTimeOffset.UnixEpoch.AddYears(30), DateTimeOffset.UtcNow);
+            Assert.Equal(resolution, resolver.Resolve(child.Id, DateTimeOffset.UtcNow));
+            Assert.Equal(ProcessResolution.Gone, resolver.Resolve(child.Id, DateTimeOffset.UtcNow.AddMinutes(-1)));
 
             child.Kill();
             child.WaitForExit();
