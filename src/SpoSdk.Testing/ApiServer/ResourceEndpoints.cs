@@ -414,20 +414,14 @@ internal sealed class ResourceEndpoints
 
     // What a watcher filtered by a selector sees of a change: objects entering the selection are
     // ADDED, objects leaving it DELETED (as the real watch cache reports them).
-    private static string? Visible(StoreEvent change, Selector selector)
-    {
-        var now = selector.Matches(change.Object);
-        var before = change.Previous is { } previous && selector.Matches(previous);
-        return change.Type switch
+    private static string? Visible(StoreEvent change, Selector selector) =>
+        selector.Visible(change.Type, change.Object, change.Previous) switch
         {
-            WatchEventType.Added => now ? "ADDED" : null,
-            WatchEventType.Modified when now && before => "MODIFIED",
-            WatchEventType.Modified when now => "ADDED",
-            WatchEventType.Modified when before => "DELETED",
-            WatchEventType.Deleted when now || before => "DELETED",
+            WatchEventType.Added => "ADDED",
+            WatchEventType.Modified => "MODIFIED",
+            WatchEventType.Deleted => "DELETED",
             _ => null,
         };
-    }
 
     // A strategic merge patch with no lists and no $-directives means exactly what the same merge
     // patch means (maps merge, null deletes), so it can be applied as one; lists merge by keys and

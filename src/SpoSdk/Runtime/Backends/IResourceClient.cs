@@ -45,6 +45,18 @@ public interface IResourceClient<T>
     /// <see cref="ResourceGoneException"/> when that version is too old to resume from (list again).
     /// </summary>
     IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="WatchAsync(string?, string, CancellationToken)"/>, seeing only objects that match
+    /// <paramref name="selector"/> (e.g. <c>spec.nodeName=worker-1</c>): an object that starts to match is
+    /// reported as <see cref="WatchEventType.Added"/> and one that stops matching as
+    /// <see cref="WatchEventType.Deleted"/>, as the API server reports them. A client that cannot filter
+    /// throws <see cref="NotSupportedException"/> rather than report objects outside the selection.
+    /// </summary>
+    IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, ListOptions? selector, CancellationToken cancellationToken = default) =>
+        string.IsNullOrWhiteSpace(selector?.LabelSelector) && string.IsNullOrWhiteSpace(selector?.FieldSelector)
+            ? WatchAsync(@namespace, resourceVersion, cancellationToken)
+            : throw new NotSupportedException(GetType().Name + " cannot watch with a selector");
 }
 
 /// <summary>Options of a list call.</summary>

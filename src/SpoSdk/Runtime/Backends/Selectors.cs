@@ -36,6 +36,30 @@ public sealed class Selector
         return true;
     }
 
+    /// <summary>
+    /// What a watch filtered by this selector reports of a change, as the API server's watch cache does:
+    /// an object entering the selection is <see cref="WatchEventType.Added"/>, one leaving it
+    /// <see cref="WatchEventType.Deleted"/>; null when the change is invisible to the watcher.
+    /// </summary>
+    /// <param name="type">The change as stored (added, modified or deleted).</param>
+    /// <param name="now">The object after the change (its last state for a deletion).</param>
+    /// <param name="before">The object before the change; null for a creation.</param>
+    public WatchEventType? Visible(WatchEventType type, JsonObject now, JsonObject? before)
+    {
+        ArgumentNullException.ThrowIfNull(now);
+        var matchesNow = Matches(now);
+        var matchedBefore = before is not null && Matches(before);
+        return type switch
+        {
+            WatchEventType.Added => matchesNow ? WatchEventType.Added : null,
+            WatchEventType.Modified when matchesNow && matchedBefore => WatchEventType.Modified,
+            WatchEventType.Modified when matchesNow => WatchEventType.Added,
+            WatchEventType.Modified when matchedBefore => WatchEventType.Deleted,
+            WatchEventType.Deleted when matchesNow || matchedBefore => WatchEventType.Deleted,
+            _ => null,
+        };
+    }
+
     /// <summary>Combines the label and field selectors of a list call. Throws <see cref="FormatException"/> for bad syntax.</summary>
     public static Selector From(ListOptions? options)
     {

@@ -246,7 +246,7 @@ public sealed class Informer<T> : IInformer
         var version = resourceVersion;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await foreach (var change in _client.WatchAsync(_options.Namespace, version, cancellationToken).ConfigureAwait(false))
+            await foreach (var change in _client.WatchAsync(_options.Namespace, version, _options.Selector, cancellationToken).ConfigureAwait(false))
             {
                 version = change.ResourceVersion;
                 if (change.Object is null || change.Type == WatchEventType.Bookmark)
@@ -254,7 +254,7 @@ public sealed class Informer<T> : IInformer
                     continue;
                 }
 
-                // A server-side selector still sends objects that stopped matching; they leave the cache.
+                // The watch has the list's selector: objects that stop matching arrive as deletions and leave the cache.
                 Apply(change.Type, change.Object);
             }
         }

@@ -283,6 +283,38 @@ public abstract class ResourceClientContract
     }
 
     [Fact]
+    public async Task A_watch_with_a_selector_sees_objects_enter_and_leave_the_selection()
+    {
+        var pods = Backend.Resource<V1Pod>();
+        var node = "node-" + _id;
+        // Listed after a first change: on a fresh API server version "0" would mean "from the current state".
+        await pods.CreateAsync(Pod("other-node", Ns, node + "-x", "web"));
+        var from = (await pods.ListAsync(Ns)).ResourceVersion;
+        await pods.CreateAsync(Pod("other-node-2", Ns, node + "-x", "web"));
+        var mine = await pods.CreateAsync(Pod("mine", Ns, node, "web"));
+        mine.Metadata.Labels["app"] = "db";
+        await pods.UpdateAsync(mine);
+        await pods.DeleteAsync(new ObjectKey(Ns, "mine"));
+
+        var seen = new List<(WatchEventType, string, string)>();
+        using var cts = new CancellationTokenSource(Patience);
+        await foreach (var change in pods.WatchAsync(Ns, from, new ListOptions("app=web", "spec.nodeName=" + node), cts.Token))
+        {
+            if (change.Type != WatchEventType.Bookmark)
+            {
+                seen.Add((change.Type, change.Object!.Metadata.Name, change.Object.Metadata.Labels["app"]));
+                if (seen.Count == 2)
+                {
+                    break;
+                }
+            }
+        }
+
+        // Relabelled to app=db, the pod left the selection: a deletion to this watcher; the real deletion is invisible.
+        Assert.Equal([(WatchEventType.Added, "mine", "web"), (WatchEventType.Deleted, "mine", "db")], seen);
+    }
+
+    [Fact]
     public async Task Core_kinds_round_trip_with_their_scopes()
     {
         var ns = await Backend.Resource<V1Namespace>().CreateAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });

@@ -31,16 +31,7 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
 
     public Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
     {
-        Selector selector;
-        try
-        {
-            selector = Selector.From(options);
-        }
-        catch (FormatException ex)
-        {
-            throw new ResourceInvalidException(ex.Message, [("selector", ex.Message)]);
-        }
-
+        var selector = ParseSelector(options);
         var (items, version) = _store.List(_kind, @namespace, selector);
         return Task.FromResult(new ResourceList<T>(items.Select(FromStore).ToList(), version));
     }
@@ -57,15 +48,40 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
         Task.FromResult(_store.Delete(_kind, key) is not null);
 
-    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) =>
+        WatchAsync(@namespace, resourceVersion, null, cancellationToken);
+
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, ListOptions? selector, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var filter = ParseSelector(selector);
         using var watch = _store.Watch(_kind, @namespace, resourceVersion);
         await foreach (var change in watch.ReadAsync(_store.Options.BookmarkInterval, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var version = change.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            yield return change.Type == WatchEventType.Bookmark
-                ? new WatchEvent<T>(WatchEventType.Bookmark, null, version)
-                : new WatchEvent<T>(change.Type, FromStore(change.Object), version);
+            if (change.Type == WatchEventType.Bookmark)
+            {
+                yield return new WatchEvent<T>(WatchEventType.Bookmark, null, version);
+            }
+            else if (ReferenceEquals(filter, Selector.Everything))
+            {
+                yield return new WatchEvent<T>(change.Type, FromStore(change.Object), version);
+            }
+            else if (filter.Visible(change.Type, change.Object, change.Previous) is { } visible)
+            {
+                yield return new WatchEvent<T>(visible, FromStore(change.Object), version);
+            }
+        }
+    }
+
+    private static Selector ParseSelector(ListOptions? options)
+    {
+        try
+        {
+            return Selector.From(options);
+        }
+        catch (FormatException ex)
+        {
+            throw new ResourceInvalidException(ex.Message, [("selector", ex.Message)]);
         }
     }
 

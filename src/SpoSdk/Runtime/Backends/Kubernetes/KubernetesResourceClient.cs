@@ -114,7 +114,10 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         }
     }
 
-    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) =>
+        WatchAsync(@namespace, resourceVersion, null, cancellationToken);
+
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, ListOptions? selector, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var version = resourceVersion;
         var timeoutSeconds = Math.Max(1, (int)_options.WatchTimeout.TotalSeconds);
@@ -123,7 +126,8 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
             cancellationToken.ThrowIfCancellationRequested();
             var query = new StringBuilder("?watch=true&allowWatchBookmarks=true&timeoutSeconds=").Append(timeoutSeconds.ToString(CultureInfo.InvariantCulture));
             Append(query, "resourceVersion", version);
-            Append(query, "fieldSelector", OutsideNamespaces(@namespace));
+            Append(query, "labelSelector", selector?.LabelSelector);
+            Append(query, "fieldSelector", FieldSelector(selector, @namespace));
 
             // The server ends the request after timeoutSeconds; a stream silent for much longer is a dead
             // connection, abandoned so the loop reconnects from the last version seen.
@@ -210,7 +214,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         {
             var query = new StringBuilder();
             Append(query, "labelSelector", options?.LabelSelector);
-            Append(query, "fieldSelector", string.Join(',', new[] { options?.FieldSelector, OutsideNamespaces(@namespace) }.Where(f => !string.IsNullOrEmpty(f))));
+            Append(query, "fieldSelector", FieldSelector(options, @namespace));
             Append(query, "limit", pageSize > 0 ? pageSize.ToString(CultureInfo.InvariantCulture) : null);
             Append(query, "continue", continueToken);
             using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
@@ -232,6 +236,9 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
             query.Append(query.Length == 0 ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
         }
     }
+
+    private string FieldSelector(ListOptions? options, string? @namespace) =>
+        string.Join(',', new[] { options?.FieldSelector, OutsideNamespaces(@namespace) }.Where(f => !string.IsNullOrEmpty(f)));
 
     // A cluster-scoped object is in no namespace, so asking for one namespace's finds none (as the
     // in-memory cluster answers); the URL has no namespace, so the server filters on the field.
