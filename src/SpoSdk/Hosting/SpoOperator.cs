@@ -176,7 +176,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         {
             var statuses = _informers.For<SecurityProfileNodeStatus>();
             var expected = ExpectedNodes;
-            var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => expected.Current, new NodePaths(node.KubeletDirectory), _time);
+            var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => expected.Current, new NodePaths(node.KubeletDirectory), _time, expected.IsGone);
             var controller = NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
             expected.Changed += (_, _) => EnqueueAll(controller, profiles);
         }

@@ -81,6 +81,18 @@ public sealed class ExpectedNodes
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="nodeName"/> has left the cluster: true only while Nodes are followed
+    /// and no Node of that name exists (a configured set or heartbeats cannot tell, so never).
+    /// </summary>
+    public bool IsGone(string nodeName)
+    {
+        lock (_gate)
+        {
+            return _configured is null && _nodes.Count > 0 && !_nodes.ContainsKey(nodeName);
+        }
+    }
+
     /// <summary>A fixed set of nodes, as configured.</summary>
     public static ExpectedNodes Fixed(IEnumerable<string> nodes)
     {

@@ -119,12 +119,27 @@ public sealed class SpodStatusTests
         var second = await cluster.StartAsync("node-b", spo => spo.DaemonOnly());
         await WaitForProfileAsync(cluster, "web", "Installed", "True");
 
-        // A node whose daemon is gone and whose report is missing stops counting once the Node goes.
+        Assert.Contains("node-b-deleted", (await profiles.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
+
+        // The node leaves the cluster: its status and finalizer go, so the profile can still be deleted.
         await cluster.StopAsync(second);
-        await cluster.Backend.Resource<SecurityProfileNodeStatus>().DeleteAsync(ObjectKey.Cluster("web-node-b"));
-        await WaitForProfileAsync(cluster, "web", "Pending", "False");
         await cluster.Backend.Resource<V1Node>().DeleteAsync(ObjectKey.Cluster("node-b"));
+        await WaitUntilAsync(async () => await cluster.Backend.Resource<SecurityProfileNodeStatus>().GetAsync(ObjectKey.Cluster("web-node-b")) is null
+            && !(await profiles.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers.Contains("node-b-deleted"));
         await WaitForProfileAsync(cluster, "web", "Installed", "True");
+
+        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
+        await WaitUntilAsync(async () => await profiles.GetAsync(ObjectKey.Cluster("web")) is null);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold in time");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
