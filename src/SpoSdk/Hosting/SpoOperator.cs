@@ -177,7 +177,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             var statuses = _informers.For<SecurityProfileNodeStatus>();
             var expected = ExpectedNodes;
             var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => expected.Current, new NodePaths(node.KubeletDirectory), _time, expected.IsGone);
-            var controller = NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
+            var controller = AfterExpectedNodes(NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf));
             expected.Changed += (_, _) => EnqueueAll(controller, profiles);
         }
     }
@@ -187,8 +187,21 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     {
         var heartbeats = _informers.For<V1Lease>(_settings.OperatorNamespace);
         var reconciler = new SpodStatusReconciler(_backend, _spod, heartbeats, ExpectedNodes, _time);
-        var controller = NewController("spod", _spod.Informer, reconciler).Watches(heartbeats, _ => [reconciler.SpodKey]);
+        var controller = AfterExpectedNodes(NewController("spod", _spod.Informer, reconciler).Watches(heartbeats, _ => [reconciler.SpodKey]));
         ExpectedNodes.Changed += (_, _) => controller.Queue.Add(reconciler.SpodKey);
+    }
+
+    // A controller that reads the expected nodes starts once the informers they come from have synced,
+    // so no status is written from a half-known node list.
+    private Controller<T> AfterExpectedNodes<T>(Controller<T> controller)
+        where T : class, k8s.IKubernetesObject<V1ObjectMeta>
+    {
+        if (_settings.ExpectedNodes is null)
+        {
+            controller.Watches(_informers.For<V1Node>(), _ => []).Watches(_informers.For<V1Lease>(_settings.OperatorNamespace), _ => []);
+        }
+
+        return controller;
     }
 
     // The daemon role tells the manager it runs once its informers have synced and its controllers run.

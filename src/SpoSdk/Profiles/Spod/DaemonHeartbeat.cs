@@ -122,7 +122,8 @@ public sealed class DaemonHeartbeat
 
         var generation = long.TryParse(lease.Metadata.Annotation(SpodGenerationAnnotation), NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : 0;
         var duration = TimeSpan.FromSeconds(lease.Spec.LeaseDurationSeconds ?? (int)DefaultLeaseDuration.TotalSeconds);
-        return new DaemonHeartbeatView(node, generation, new DateTimeOffset(DateTime.SpecifyKind(renewed, DateTimeKind.Utc)), duration);
+        var renewedUtc = renewed.Kind == DateTimeKind.Local ? renewed.ToUniversalTime() : DateTime.SpecifyKind(renewed, DateTimeKind.Utc);
+        return new DaemonHeartbeatView(node, generation, new DateTimeOffset(renewedUtc), duration);
     }
 
     /// <summary>Writes the Lease now and renews it until <paramref name="cancellationToken"/> ends; then deletes it.</summary>
