@@ -173,6 +173,13 @@ public sealed class SpodStatusTests
 
         // Heartbeat renewals are timed writes of their own; everything a reconcile writes is unchanged.
         Assert.Equal(before, await VersionsAsync(cluster));
+
+        // A renewal reaches the SPOD's controller and changes nothing it reports.
+        var leases = cluster.Backend.Resource<V1Lease>();
+        var renewed = await leases.UpdateWithRetryAsync(new ObjectKey(OperatorInstances.OperatorNamespace, "spod-node-b"), l => { l.Spec.RenewTime = DateTime.UtcNow; return true; });
+        await manager.WaitForIdleAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        Assert.NotNull(renewed);
+        Assert.Equal(before, await VersionsAsync(cluster));
     }
 
     [Fact]
