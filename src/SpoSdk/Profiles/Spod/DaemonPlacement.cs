@@ -3,6 +3,21 @@ using SpoSdk.Api.V1;
 
 namespace SpoSdk.Profiles.Spod;
 
+/// <summary>One toleration of the daemon pods (Kubernetes core/v1 Toleration without <c>tolerationSeconds</c>), immutable.</summary>
+/// <param name="Key">The taint key; empty with <c>Exists</c> matches every key.</param>
+/// <param name="Operator"><c>Exists</c> or <c>Equal</c> (the default).</param>
+/// <param name="Value">The taint value for <c>Equal</c>.</param>
+/// <param name="Effect">The taint effect; empty matches every effect.</param>
+public sealed record DaemonToleration(string? Key, string? Operator, string? Value, string? Effect)
+{
+    /// <summary>The toleration of a SPOD's <c>spec.scheduling.tolerations</c> entry.</summary>
+    public static DaemonToleration From(SpodToleration toleration)
+    {
+        ArgumentNullException.ThrowIfNull(toleration);
+        return new(toleration.Key, toleration.Operator, toleration.Value, toleration.Effect);
+    }
+}
+
 /// <summary>
 /// Which nodes the spod DaemonSet would place a daemon pod on, kept simple: a node runs the daemon
 /// unless it is labelled <c>kubernetes.io/os</c> with another OS than <c>linux</c>, or has a
@@ -15,14 +30,14 @@ namespace SpoSdk.Profiles.Spod;
 public static class DaemonPlacement
 {
     // Added to every DaemonSet pod by the DaemonSet controller (kubernetes pkg/controller/daemon/util).
-    private static readonly SpodToleration[] DaemonSetTolerations =
+    private static readonly DaemonToleration[] DaemonSetTolerations =
     [
-        new() { Key = "node.kubernetes.io/not-ready", Operator = "Exists", Effect = "NoExecute" },
-        new() { Key = "node.kubernetes.io/unreachable", Operator = "Exists", Effect = "NoExecute" },
-        new() { Key = "node.kubernetes.io/disk-pressure", Operator = "Exists", Effect = "NoSchedule" },
-        new() { Key = "node.kubernetes.io/memory-pressure", Operator = "Exists", Effect = "NoSchedule" },
-        new() { Key = "node.kubernetes.io/pid-pressure", Operator = "Exists", Effect = "NoSchedule" },
-        new() { Key = "node.kubernetes.io/unschedulable", Operator = "Exists", Effect = "NoSchedule" },
+        new("node.kubernetes.io/not-ready", "Exists", null, "NoExecute"),
+        new("node.kubernetes.io/unreachable", "Exists", null, "NoExecute"),
+        new("node.kubernetes.io/disk-pressure", "Exists", null, "NoSchedule"),
+        new("node.kubernetes.io/memory-pressure", "Exists", null, "NoSchedule"),
+        new("node.kubernetes.io/pid-pressure", "Exists", null, "NoSchedule"),
+        new("node.kubernetes.io/unschedulable", "Exists", null, "NoSchedule"),
     ];
 
     /// <summary>Whether the daemon would run on <paramref name="node"/> with <paramref name="settings"/>.</summary>
@@ -41,7 +56,7 @@ public static class DaemonPlacement
     }
 
     /// <summary>Kubernetes' toleration match: an empty key with <c>Exists</c> matches every taint; an empty effect matches every effect.</summary>
-    public static bool Tolerates(SpodToleration toleration, V1Taint taint)
+    public static bool Tolerates(DaemonToleration toleration, V1Taint taint)
     {
         ArgumentNullException.ThrowIfNull(toleration);
         ArgumentNullException.ThrowIfNull(taint);

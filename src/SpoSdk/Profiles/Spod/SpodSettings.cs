@@ -23,11 +23,11 @@ public sealed class SpodSettings
     public static readonly IReadOnlyList<string> PermissiveSeccompActions = ["SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY"];
 
     // Upstream's default SPOD lets the daemon run on control-plane nodes and on nodes not yet ready.
-    private static readonly IReadOnlyList<SpodToleration> DefaultTolerations =
+    private static readonly IReadOnlyList<DaemonToleration> DefaultTolerations =
     [
-        new() { Key = "node-role.kubernetes.io/master", Operator = "Exists", Effect = "NoSchedule" },
-        new() { Key = "node-role.kubernetes.io/control-plane", Operator = "Exists", Effect = "NoSchedule" },
-        new() { Key = "node.kubernetes.io/not-ready", Operator = "Exists", Effect = "NoExecute" },
+        new("node-role.kubernetes.io/master", "Exists", null, "NoSchedule"),
+        new("node-role.kubernetes.io/control-plane", "Exists", null, "NoSchedule"),
+        new("node.kubernetes.io/not-ready", "Exists", null, "NoExecute"),
     ];
 
     private readonly string _fingerprint;
@@ -77,7 +77,7 @@ public sealed class SpodSettings
         AllowedOidcIssuerRegexp = security?.AllowedOidcIssuerRegexp is { Length: > 0 } issuer ? issuer : ".*";
 
         StaticWebhookConfig = spec.Webhook?.StaticConfig ?? false;
-        Tolerations = Exists ? [.. spec.Scheduling?.Tolerations ?? []] : DefaultTolerations;
+        Tolerations = Exists ? (spec.Scheduling?.Tolerations ?? []).Select(DaemonToleration.From).ToArray() : DefaultTolerations;
         PriorityClassName = spec.Scheduling?.PriorityClassName is { Length: > 0 } priority ? priority : "system-node-critical";
         Problems = FindProblems(spec);
     }
@@ -196,9 +196,8 @@ public sealed class SpodSettings
     /// <summary>
     /// The daemon pods' tolerations: <c>spec.scheduling.tolerations</c> of the SPOD, or upstream's
     /// default ones (control-plane <c>NoSchedule</c>, not-ready <c>NoExecute</c>) without a SPOD.
-    /// Treat as read-only.
     /// </summary>
-    public IReadOnlyList<SpodToleration> Tolerations { get; }
+    public IReadOnlyList<DaemonToleration> Tolerations { get; }
 
     /// <summary><c>spec.scheduling.priorityClassName</c> (default <c>system-node-critical</c>).</summary>
     public string PriorityClassName { get; }

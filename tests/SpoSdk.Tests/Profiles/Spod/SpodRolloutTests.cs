@@ -104,8 +104,8 @@ public sealed class SpodRolloutTests
         }));
         Assert.True(DaemonPlacement.RunsOn(gpu, tolerateGpu));
         Assert.False(DaemonPlacement.RunsOn(controlPlane, tolerateGpu));
-        Assert.False(DaemonPlacement.Tolerates(new SpodToleration { Key = "dedicated", Value = "cpu" }, gpu.Spec.Taints[0]));
-        Assert.True(DaemonPlacement.Tolerates(new SpodToleration { Operator = "Exists" }, gpu.Spec.Taints[0]));
+        Assert.False(DaemonPlacement.Tolerates(new DaemonToleration("dedicated", null, "cpu", null), gpu.Spec.Taints[0]));
+        Assert.True(DaemonPlacement.Tolerates(new DaemonToleration(null, "Exists", null, null), gpu.Spec.Taints[0]));
     }
 
     private static SpodSettings Settings(long generation)
