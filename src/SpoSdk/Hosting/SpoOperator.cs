@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,6 +9,7 @@ using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
 using SpoSdk.Profiles.Seccomp;
+using SpoSdk.Profiles.Spod;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;
 using SpoSdk.Runtime.Events;
@@ -34,9 +36,11 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly List<IControllerHandle> _controllers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _running = new();
+    private readonly SpodSettingsProvider _spod;
+    private ExpectedNodes? _expectedNodes;
 
     /// <summary>Creates the operator; the host starts it.</summary>
-    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null, IOciBaseProfileSource? oci = null)
+    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null, IOciBaseProfileSource? oci = null, SpodSettingsProvider? spod = null)
     {
         _oci = oci;
         ArgumentNullException.ThrowIfNull(settings);
@@ -50,6 +54,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         var meter = meters.Create("SpoSdk");
         _controllerMetrics = new ControllerMetrics(meter);
         _queueMetrics = new WorkQueueMetrics(meter);
+        _spod = spod ?? new SpodSettingsProvider(informers.For<SecurityProfilesOperatorDaemon>(settings.OperatorNamespace), settings.OperatorNamespace);
     }
 
     /// <summary>The backend this instance reads and writes.</summary>
@@ -57,6 +62,14 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
 
     /// <summary>The node this instance runs the daemon role for.</summary>
     public string NodeName => _settings.NodeName;
+
+    /// <summary>This instance's effective SPOD settings.</summary>
+    public SpodSettingsProvider SpodSettings => _spod;
+
+    /// <summary>The nodes whose daemons profile statuses and the SPOD state wait for (manager role).</summary>
+    public ExpectedNodes ExpectedNodes => _expectedNodes ??= _settings.ExpectedNodes is { } configured
+        ? ExpectedNodes.Fixed(configured)
+        : new ExpectedNodes(_informers.For<V1Node>(), _informers.For<V1Lease>(_settings.OperatorNamespace), _spod, _settings.Daemon ? _settings.NodeName : null);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -67,10 +80,20 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             AddSeccomp(node);
         }
 
+        if (_settings.Manager)
+        {
+            AddSpodStatus();
+        }
+
         _informers.StartAll(_stop.Token);
         foreach (var controller in _controllers)
         {
             _running.Add(controller.RunAsync(_stop.Token));
+        }
+
+        if (_settings.Daemon)
+        {
+            _running.Add(RunHeartbeatAsync(_stop.Token));
         }
 
         _loggers.CreateLogger<SpoOperator>().LogInformation("SpoSdk operator started on node {Node} with {Count} controllers", node.NodeName, _controllers.Count);
@@ -144,18 +167,65 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
         if (_settings.Daemon)
         {
-            var spod = _informers.For<SecurityProfilesOperatorDaemon>(node.OperatorNamespace);
-            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>());
+            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, _spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>());
             var controller = NewController("profile", profiles, reconciler);
-            controller.Watches(spod, _ => profiles.Keys());
+            _spod.Changed += (_, _) => EnqueueAll(controller, profiles);
         }
 
         if (_settings.Manager)
         {
             var statuses = _informers.For<SecurityProfileNodeStatus>();
-            var expected = _settings.ExpectedNodes ?? [node.NodeName];
-            var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => (IReadOnlyCollection<string>)expected, new NodePaths(node.KubeletDirectory), _time);
-            NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
+            var expected = ExpectedNodes;
+            var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => expected.Current, new NodePaths(node.KubeletDirectory), _time, expected.IsGone);
+            var controller = AfterExpectedNodes(NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf));
+            expected.Changed += (_, _) => EnqueueAll(controller, profiles);
+        }
+    }
+
+    // The SPOD's state from the expected nodes and the daemons' heartbeats (manager role).
+    private void AddSpodStatus()
+    {
+        var heartbeats = _informers.For<V1Lease>(_settings.OperatorNamespace);
+        var reconciler = new SpodStatusReconciler(_backend, _spod, heartbeats, ExpectedNodes, _time);
+        var controller = AfterExpectedNodes(NewController("spod", _spod.Informer, reconciler).Watches(heartbeats, _ => [reconciler.SpodKey]));
+        ExpectedNodes.Changed += (_, _) => controller.Queue.Add(reconciler.SpodKey);
+    }
+
+    // A controller that reads the expected nodes starts once the informers they come from have synced,
+    // so no status is written from a half-known node list.
+    private Controller<T> AfterExpectedNodes<T>(Controller<T> controller)
+        where T : class, k8s.IKubernetesObject<V1ObjectMeta>
+    {
+        if (_settings.ExpectedNodes is null)
+        {
+            controller.Watches(_informers.For<V1Node>(), _ => []).Watches(_informers.For<V1Lease>(_settings.OperatorNamespace), _ => []);
+        }
+
+        return controller;
+    }
+
+    // The daemon role tells the manager it runs once its informers have synced and its controllers run.
+    private async Task RunHeartbeatAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _informers.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        var heartbeat = new DaemonHeartbeat(_backend, _settings.OperatorNamespace, _settings.NodeName, _spod, _time, logger: _loggers.CreateLogger<DaemonHeartbeat>());
+        await heartbeat.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void EnqueueAll<T>(Controller<T> controller, Runtime.Informers.Informer<T> informer)
+        where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
+    {
+        foreach (var key in informer.Keys())
+        {
+            controller.Queue.Add(key);
         }
     }
 

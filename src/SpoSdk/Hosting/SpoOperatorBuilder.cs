@@ -79,7 +79,11 @@ public sealed class SpoOperatorBuilder
         return this;
     }
 
-    /// <summary>The nodes whose reports a profile's status waits for (default: this node only).</summary>
+    /// <summary>
+    /// The nodes whose reports a profile's status and the SPOD's state wait for. Default: the
+    /// cluster's Nodes the spod DaemonSet would run on, or, with no Node objects (the embedded
+    /// cluster), the nodes whose daemons have a heartbeat Lease (see <c>Profiles.Spod.ExpectedNodes</c>).
+    /// </summary>
     public SpoOperatorBuilder WithExpectedNodes(params string[] nodes)
     {
         ArgumentNullException.ThrowIfNull(nodes);

@@ -38,6 +38,7 @@ public static class SpoServiceCollectionExtensions
 
         services.AddSingleton<SpoOperator>();
         services.AddHostedService(sp => sp.GetRequiredService<SpoOperator>());
+        services.AddSingleton(sp => new Profiles.Spod.SpodSettingsProvider(sp.GetRequiredService<InformerFactory>().For<Api.V1.SecurityProfilesOperatorDaemon>(settings.OperatorNamespace), settings.OperatorNamespace));
         return services;
     }
 }

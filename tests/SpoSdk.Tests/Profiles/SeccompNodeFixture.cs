@@ -6,6 +6,7 @@ using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
 using SpoSdk.Profiles.Seccomp;
+using SpoSdk.Profiles.Spod;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.InMemory;
 using SpoSdk.Runtime.Controllers;
@@ -30,12 +31,18 @@ internal sealed class SeccompNodeFixture : IAsyncDisposable
         var node = new NodeOptions { NodeName = nodeName };
         var profiles = Informer<SeccompProfile>();
         var statuses = Informer<SecurityProfileNodeStatus>();
-        var spod = Informer<SecurityProfilesOperatorDaemon>();
+        var spod = new SpodSettingsProvider(Informer<SecurityProfilesOperatorDaemon>(), node.OperatorNamespace);
         var events = new EventRecorder(Backend, "spod", nodeName);
         var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(Backend, profiles, spod, statuses, Files, node, events, oci));
         var aggregator = new Controller<SeccompProfile>("nodestatus", Informer<SeccompProfile>(), new SeccompProfileStatusAggregator(Backend, profiles, statuses, () => [nodeName], new NodePaths()));
         aggregator.Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
-        daemon.Watches(spod, _ => profiles.List().Select(SpoSdk.Runtime.ObjectKey.Of));
+        spod.Changed += (_, _) =>
+        {
+            foreach (var key in profiles.Keys())
+            {
+                daemon.Queue.Add(key);
+            }
+        };
         foreach (var controller in new[] { daemon, aggregator })
         {
             _controllers.Add(controller);

@@ -16,10 +16,15 @@ namespace SpoSdk.Profiles.NodeStatus;
 /// </summary>
 public sealed class SeccompProfileStatusAggregator : IReconciler<SeccompProfile>
 {
+    private const string NodeFinalizerSuffix = "-deleted";
+    private const int MaxFinalizerNodeLength = 55;
+
     private readonly Informer<SeccompProfile> _profiles;
     private readonly Informer<SecurityProfileNodeStatus> _statuses;
     private readonly Func<IReadOnlyCollection<string>> _expectedNodes;
     private readonly IResourceClient<SeccompProfile> _client;
+    private readonly IResourceClient<SecurityProfileNodeStatus> _statusClient;
+    private readonly Func<string, bool>? _nodeGone;
     private readonly NodePaths _paths;
     private readonly TimeProvider _time;
 
@@ -30,10 +35,17 @@ public sealed class SeccompProfileStatusAggregator : IReconciler<SeccompProfile>
     /// <param name="expectedNodes">The nodes that should report.</param>
     /// <param name="paths">Node paths, for <c>localhostProfile</c>.</param>
     /// <param name="time">The clock, for condition transition times.</param>
-    public SeccompProfileStatusAggregator(IClusterBackend backend, Informer<SeccompProfile> profiles, Informer<SecurityProfileNodeStatus> statuses, Func<IReadOnlyCollection<string>> expectedNodes, NodePaths paths, TimeProvider? time = null)
+    /// <param name="nodeGone">
+    /// Whether a node has left the cluster (upstream §1.7 steps 5–6): its status object is deleted and
+    /// its finalizer taken off the profile, so deleting the profile does not wait for a node that
+    /// will never come back. Null: nodes are never considered gone.
+    /// </param>
+    public SeccompProfileStatusAggregator(IClusterBackend backend, Informer<SeccompProfile> profiles, Informer<SecurityProfileNodeStatus> statuses, Func<IReadOnlyCollection<string>> expectedNodes, NodePaths paths, TimeProvider? time = null, Func<string, bool>? nodeGone = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         _client = backend.Resource<SeccompProfile>();
+        _statusClient = backend.Resource<SecurityProfileNodeStatus>();
+        _nodeGone = nodeGone;
         _profiles = profiles;
         _statuses = statuses;
         _statuses.AddIndex(SpoLabels.ProfileId, s => s.Metadata.Label(SpoLabels.ProfileId) is { } profileId ? [profileId] : []);
@@ -59,7 +71,13 @@ public sealed class SeccompProfileStatusAggregator : IReconciler<SeccompProfile>
         }
 
         var id = ProfileNames.ProfileId(profile.Kind, profile.Metadata.Name);
-        var reported = _statuses.ByIndex(SpoLabels.ProfileId, id)
+        var statuses = _statuses.ByIndex(SpoLabels.ProfileId, id);
+        if (_nodeGone is not null)
+        {
+            statuses = await ForgetGoneNodesAsync(profile, statuses, cancellationToken).ConfigureAwait(false);
+        }
+
+        var reported = statuses
             .Where(s => s.Status?.Status is not null)
             .ToDictionary(s => s.Spec.NodeName, s => s.Status!.Status!.Value.Value!, StringComparer.Ordinal);
         var expected = _expectedNodes();
@@ -71,6 +89,29 @@ public sealed class SeccompProfileStatusAggregator : IReconciler<SeccompProfile>
 
         await _client.UpdateStatusWithRetryAsync(key, p => Apply(p, state, localhostProfile), cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Done;
+    }
+
+    // Deletes the statuses of nodes that left and removes their finalizers (also those left without
+    // a status); returns the statuses of the nodes still there. Finalizers of names cut to fit a
+    // label are only matched through their status object, as the cut name is not the node's.
+    private async Task<IReadOnlyList<SecurityProfileNodeStatus>> ForgetGoneNodesAsync(SeccompProfile profile, IReadOnlyList<SecurityProfileNodeStatus> statuses, CancellationToken cancellationToken)
+    {
+        var gone = statuses.Where(s => _nodeGone!(s.Spec.NodeName)).ToList();
+        var finalizers = gone.Select(s => ProfileNames.NodeFinalizer(s.Spec.NodeName))
+            .Concat((profile.Metadata.Finalizers ?? []).Where(f => f.EndsWith(NodeFinalizerSuffix, StringComparison.Ordinal) && f.Length < MaxFinalizerNodeLength + NodeFinalizerSuffix.Length && _nodeGone!(f[..^NodeFinalizerSuffix.Length])))
+            .Where(f => Finalizers.Contains(profile, f))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var status in gone)
+        {
+            await _statusClient.DeleteAsync(ObjectKey.Of(status), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (finalizers.Count > 0)
+        {
+            await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => finalizers.Aggregate(false, (changed, f) => Finalizers.Remove(p, f) | changed), cancellationToken).ConfigureAwait(false);
+        }
+
+        return gone.Count == 0 ? statuses : statuses.Except(gone).ToList();
     }
 
     private bool Apply(SeccompProfile profile, string state, string? localhostProfile)

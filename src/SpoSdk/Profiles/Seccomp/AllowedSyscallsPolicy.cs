@@ -11,6 +11,15 @@ public static class AllowedSyscallsPolicy
 {
     private static readonly string[] DefaultCheckedActions = ["SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY"];
 
+    /// <summary>Null when the (base-merged) spec is allowed by the effective SPOD settings; otherwise why not.</summary>
+    public static string? Check(SeccompProfileSpec spec, Spod.SpodSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.AllowedSyscalls.Count == 0
+            ? null
+            : Check(spec, new SecurityProfilesOperatorDaemonSecurity { AllowedSyscalls = [.. settings.AllowedSyscalls], AllowedSeccompActions = settings.AllowedSeccompActions.Select(SpodSeccompAction.FromValue).ToList() });
+    }
+
     /// <summary>Null when the (base-merged) spec is allowed; otherwise why not.</summary>
     public static string? Check(SeccompProfileSpec spec, SecurityProfilesOperatorDaemonSecurity? security)
     {

@@ -8,6 +8,7 @@ using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
+using SpoSdk.Profiles.Spod;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;
@@ -26,15 +27,17 @@ namespace SpoSdk.Profiles.Seccomp;
 /// <remarks>
 /// Decisions where upstream is plainly wrong (runtime.md §10): the syscall union is de-duplicated
 /// (see <see cref="SyscallUnion"/>); a profile switched to Disabled has its file removed, so pods
-/// cannot keep using a profile its owner turned off; the <c>syscalls</c> annotation is written only
-/// for profiles with a base (otherwise it repeats the spec) and only when it changes.
+/// cannot keep using a profile its owner turned off; a profile the SPOD allow-list refuses has its
+/// file removed and its node status set to Error, instead of the object being deleted; the
+/// <c>syscalls</c> annotation is written only for profiles with a base (otherwise it repeats the
+/// spec) and only when it changes.
 /// </remarks>
 public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
 {
     private static readonly TimeSpan RetryLater = TimeSpan.FromSeconds(10);
 
     private readonly Informer<SeccompProfile> _profiles;
-    private readonly Informer<SecurityProfilesOperatorDaemon>? _spod;
+    private readonly SpodSettingsProvider? _spod;
     private readonly IResourceClient<SeccompProfile> _client;
     private readonly INodeFileSystem _files;
     private readonly NodePaths _paths;
@@ -44,11 +47,11 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
     private readonly IEventRecorder _events;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the reconciler.</summary>
+    /// <summary>Creates the reconciler; <paramref name="spod"/> gives the SPOD's allow-list and OCI trust switch (defaults without it).</summary>
     public SeccompProfileNodeReconciler(
         IClusterBackend backend,
         Informer<SeccompProfile> profiles,
-        Informer<SecurityProfilesOperatorDaemon>? spod,
+        SpodSettingsProvider? spod,
         Informer<SecurityProfileNodeStatus>? statuses,
         INodeFileSystem files,
         NodeOptions node,
@@ -112,11 +115,11 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return ReconcileResult.Done;
         }
 
-        var spodSecurity = _spod?.Get(new ObjectKey(_node.OperatorNamespace, _node.SpodName))?.Spec?.Security;
+        var spod = _spod?.Current ?? SpodSettings.Default;
         SeccompProfileSpec spec;
         try
         {
-            spec = await _bases.ResolveAsync(profile, spodSecurity?.DisableOciArtifactSignatureVerification == true, cancellationToken).ConfigureAwait(false);
+            spec = await _bases.ResolveAsync(profile, spod.OciSignatureVerificationDisabled, cancellationToken).ConfigureAwait(false);
         }
         catch (BaseProfileException ex)
         {
@@ -124,8 +127,11 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return ReconcileResult.After(RetryLater);
         }
 
-        if (AllowedSyscallsPolicy.Check(spec, spodSecurity) is { } refusal)
+        if (AllowedSyscallsPolicy.Check(spec, spod) is { } refusal)
         {
+            // An allow-list that tightens after the profile was installed must take it off the node
+            // (upstream deletes such profiles outright, runtime.md §1.4).
+            _files.Delete(path);
             await FailAsync(profile, "ProfileNotAllowed", refusal, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
