@@ -80,19 +80,15 @@ public sealed class AuditPipelineMetrics
         return new Untrack<T>(this, list, counters);
     }
 
-    private long SumSources(Func<AuditLogSourceCounters, long> read)
-    {
-        lock (_lock)
-        {
-            return _sources.Sum(read);
-        }
-    }
+    private long SumSources(Func<AuditLogSourceCounters, long> read) => Sum(_sources, read);
 
-    private long SumParsers(Func<AuditParserCounters, long> read)
+    private long SumParsers(Func<AuditParserCounters, long> read) => Sum(_parsers, read);
+
+    private long Sum<T>(List<T> tracked, Func<T, long> read)
     {
         lock (_lock)
         {
-            return _parsers.Sum(read);
+            return tracked.Sum(read);
         }
     }
 

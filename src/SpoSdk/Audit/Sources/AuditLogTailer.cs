@@ -20,8 +20,9 @@ namespace SpoSdk.Audit.Sources;
 /// before the copy are then read from the copy (a sibling named <c>&lt;file&gt;*</c> holding the same bytes at the
 /// same place), and reading restarts at offset 0. What the writer adds between logrotate's copy and its truncate is
 /// lost by copytruncate itself and cannot be recovered by any reader.</para>
-/// <para><b>Limits.</b> At most one rename rotation per poll (plus the time a full channel holds the tailer) is
-/// followed without loss: a file that is created and rotated away entirely between two polls is never seen.</para>
+/// <para><b>Limits.</b> At most one rotation per poll (plus the time a full channel holds the tailer) is followed
+/// without loss: a file that is created and renamed away between two polls is never seen, and a file truncated
+/// before any of its content was read leaves nothing to recognise its copy by.</para>
 /// <para>Partial lines wait for their line break in a buffer capped at <see cref="AuditLogSourceOptions.MaxLineBytes"/>;
 /// longer lines are skipped and counted. Polls, and thus all file access, run on one task at a time.</para>
 /// </remarks>
