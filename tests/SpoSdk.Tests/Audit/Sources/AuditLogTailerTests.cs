@@ -309,6 +309,27 @@ public sealed class AuditLogTailerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_poll_that_fails_is_counted_and_retried_at_the_next_interval()
+    {
+        var time = new FakeTimeProvider();
+        Directory.CreateDirectory(LogPath);
+        await using var tailer = NewTailer(configure: null, time);
+        using var stop = new CancellationTokenSource();
+        var run = tailer.RunAsync(stop.Token);
+
+        // A directory where the log should be cannot be opened as a file.
+        await WaitUntilAsync(() => tailer.Counters.ReadErrors == 1, stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+        Directory.Delete(LogPath);
+        File.WriteAllText(LogPath, "after the error\n");
+        time.Advance(TimeSpan.FromMilliseconds(250));
+
+        Assert.Equal(["after the error"], await NextAsync(tailer));
+        Assert.Equal(1, tailer.Counters.ReadErrors);
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Many_rename_rotations_under_a_concurrent_writer_deliver_every_line_once_in_order()
     {
         const int total = 20_000;
