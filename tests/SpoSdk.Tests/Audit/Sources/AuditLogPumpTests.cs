@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SpoSdk.Audit;
 using SpoSdk.Audit.Parsing;
 using SpoSdk.Audit.Sources;
@@ -99,6 +100,33 @@ public sealed class AuditLogPumpTests : IDisposable
 
         Assert.Equal([AuditEventType.Selinux], sink.Events.Select(e => e.Type));
         Assert.Equal(1, pump.SinkErrors);
+    }
+
+    [Fact]
+    public async Task The_pipeline_follows_the_chosen_log_into_the_sink()
+    {
+        var logDirectory = Directory.CreateDirectory(Path.Join(_root.FullName, "var/log/audit"));
+        var log = Path.Join(logDirectory.FullName, "audit.log");
+        File.WriteAllText(log, AuditLines.A4 + "\n");
+        var sink = new CollectingSink();
+        var time = new FakeTimeProvider();
+        var options = new AuditLogSourceOptions { NodeRoot = _root.FullName, StartPosition = AuditLogStartPosition.Beginning };
+        var pipeline = new AuditLogPipeline(options, new AuditLineParser(), sink, time);
+        using var stop = new CancellationTokenSource();
+
+        var run = pipeline.RunAsync(stop.Token);
+        File.AppendAllText(log, AuditLines.A8 + "\n");
+        await WaitUntilAsync(() =>
+        {
+            time.Advance(options.PollInterval);
+            return pipeline.Pump.Events == 2;
+        });
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(AuditLogKind.Auditd, pipeline.Location.Kind);
+        Assert.Equal([AuditEventType.Seccomp, AuditEventType.Selinux], sink.Events.Select(e => e.Type));
+        Assert.True(pipeline.Tailer.Reader.Completion.IsCompleted);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
