@@ -20,9 +20,11 @@ namespace SpoSdk.Audit.Sources;
 /// before the copy are then read from the copy (a sibling named <c>&lt;file&gt;*</c> holding the same bytes at the
 /// same place), and reading restarts at offset 0. What the writer adds between logrotate's copy and its truncate is
 /// lost by copytruncate itself and cannot be recovered by any reader.</para>
-/// <para><b>Limits.</b> At most one rotation per poll (plus the time a full channel holds the tailer) is followed
-/// without loss: a file that is created and renamed away between two polls is never seen, and a file truncated
-/// before any of its content was read leaves nothing to recognise its copy by.</para>
+/// <para><b>Several renames between two polls.</b> With numbered rotation (<c>&lt;file&gt;.1</c>, <c>.2</c>, ...: auditd and
+/// logrotate's default) the files created and rotated away in between are found by number and read whole, oldest first.</para>
+/// <para><b>Limits.</b> Other naming schemes (dates) follow one rename per poll (plus the time a full channel holds
+/// the tailer) without loss; a file that is created and renamed away between two polls is not seen there. A file
+/// truncated before any of its content was read leaves nothing to recognise its copy by.</para>
 /// <para>Partial lines wait for their line break in a buffer capped at <see cref="AuditLogSourceOptions.MaxLineBytes"/>;
 /// longer lines are skipped and counted. Polls, and thus all file access, run on one task at a time.</para>
 /// </remarks>
@@ -30,6 +32,9 @@ public sealed class AuditLogTailer : IAsyncDisposable
 {
     // Enough to tell old content from new: audit lines differ in their serial and time within these bytes.
     private const int TailCheckBytes = 64;
+
+    // auditd's num_logs stops at 999.
+    private const int MaxRotatedFiles = 999;
 
     private readonly AuditLogSourceOptions _options;
     private readonly TimeProvider _time;
@@ -274,19 +279,19 @@ public sealed class AuditLogTailer : IAsyncDisposable
                 continue;
             }
 
-            var offset = _offset;
-            while (true)
-            {
-                var read = RandomAccess.Read(copy, _readBuffer, offset);
-                if (read == 0)
-                {
-                    return;
-                }
+            await ReadToEndAsync(copy, _offset, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+    }
 
-                offset += read;
-                Take(read);
-                await FlushIfFullAsync(cancellationToken).ConfigureAwait(false);
-            }
+    // Reads a file other than the followed one (a copy, a skipped rotation) from offset to its end.
+    private async Task ReadToEndAsync(SafeFileHandle file, long offset, CancellationToken cancellationToken)
+    {
+        while (RandomAccess.Read(file, _readBuffer, offset) is var read and > 0)
+        {
+            offset += read;
+            Take(read);
+            await FlushIfFullAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -317,10 +322,54 @@ public sealed class AuditLogTailer : IAsyncDisposable
         // The writer has moved to the new file and never writes to the old one again: drain it, then switch.
         await DrainAsync(cancellationToken).ConfigureAwait(false);
         EndOfContent();
+        await ReadSkippedRotationsAsync(nextId, cancellationToken).ConfigureAwait(false);
         _file!.Dispose();
         Attach(next, nextId, 0);
         Counters.AddRotation();
         await DrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Numbered rotation (auditd, logrotate's default) shifts <file>.1 → <file>.2 → ... before renaming the live
+    // file to <file>.1. If ours is now <file>.k with k > 1, the files at .k-1 down to .1 were created and rotated
+    // away between two polls: read them whole, oldest first. Numbers only grow, so none is read twice; and only
+    // files written strictly after ours count, so a scheme that numbers the other way never re-reads old files.
+    private async Task ReadSkippedRotationsAsync(FileIdentity next, CancellationToken cancellationToken)
+    {
+        var ourLastWrite = FileIdentity.OfHandle(_file!, Path).ModifiedNanoseconds;
+        var ours = 0;
+        for (var number = 1; number <= MaxRotatedFiles; number++)
+        {
+            var rotated = FileIdentity.OfPath($"{Path}.{number}");
+            if (rotated is null)
+            {
+                return;
+            }
+
+            if (rotated.Value.SameFile(_fileId))
+            {
+                ours = number;
+                break;
+            }
+        }
+
+        for (var number = ours - 1; number >= 1; number--)
+        {
+            using var skipped = TryOpen($"{Path}.{number}");
+            if (skipped is null)
+            {
+                continue;
+            }
+
+            var identity = FileIdentity.OfHandle(skipped, $"{Path}.{number}");
+            if (identity.SameFile(_fileId) || identity.SameFile(next) || identity.ModifiedNanoseconds <= ourLastWrite)
+            {
+                continue;
+            }
+
+            await ReadToEndAsync(skipped, 0, cancellationToken).ConfigureAwait(false);
+            EndOfContent();
+            Counters.AddRotation();
+        }
     }
 
     // The old content is over: a line still waiting for its break never gets one, so it counts as a line.

@@ -142,6 +142,34 @@ public sealed class AuditLogTailerTests : IDisposable
     }
 
     [Fact]
+    public async Task Several_numbered_rotations_between_two_polls_are_read_oldest_first()
+    {
+        File.WriteAllText(LogPath, string.Empty);
+        await using var tailer = NewTailer();
+        await tailer.PollAsync();
+        File.AppendAllText(LogPath, "a1\n");
+        await tailer.PollAsync();
+
+        // Three auditd-style rotations before the next poll: shift the numbered files, rename, create, write.
+        File.AppendAllText(LogPath, "a2\npartial a");
+
+        // Rotations are normally far apart; file times are coarse (a clock tick), so date the old file back.
+        File.SetLastWriteTimeUtc(LogPath, DateTime.UtcNow.AddMinutes(-1));
+        RotateNumbered(LogPath);
+        File.WriteAllText(LogPath, "b1\nb2\n");
+        RotateNumbered(LogPath);
+        File.WriteAllText(LogPath, "c1\n");
+        RotateNumbered(LogPath);
+        File.WriteAllText(LogPath, "d1\n");
+        await tailer.PollAsync();
+        File.AppendAllText(LogPath, "d2\n");
+        await tailer.PollAsync();
+
+        Assert.Equal(["a1", "a2", "partial a", "b1", "b2", "c1", "d1", "d2"], Take(tailer));
+        Assert.Equal(3, tailer.Counters.Rotations);
+    }
+
+    [Fact]
     public async Task Copytruncate_reads_the_unread_lines_from_the_copy_and_then_the_file_from_its_start()
     {
         File.WriteAllText(LogPath, string.Empty);
@@ -473,6 +501,23 @@ public sealed class AuditLogTailerTests : IDisposable
     private static void AppendTo(string path, string text) => File.AppendAllText(path, text);
 
     private static FileStream OpenAppend(string path) => new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+
+    // auditd's rotation: <file>.n → <file>.n+1 for every n, newest last, then <file> → <file>.1.
+    private static void RotateNumbered(string path)
+    {
+        var last = 0;
+        while (File.Exists($"{path}.{last + 1}"))
+        {
+            last++;
+        }
+
+        for (var n = last; n >= 1; n--)
+        {
+            File.Move($"{path}.{n}", $"{path}.{n + 1}");
+        }
+
+        File.Move(path, path + ".1");
+    }
 
     // logrotate's copytruncate: copy the live file, then truncate it in place.
     private static void CopyTruncate(string path)
