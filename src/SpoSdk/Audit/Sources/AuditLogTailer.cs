@@ -21,7 +21,9 @@ namespace SpoSdk.Audit.Sources;
 /// same place), and reading restarts at offset 0. What the writer adds between logrotate's copy and its truncate is
 /// lost by copytruncate itself and cannot be recovered by any reader.</para>
 /// <para><b>Several renames between two polls.</b> With numbered rotation (<c>&lt;file&gt;.1</c>, <c>.2</c>, ...: auditd and
-/// logrotate's default) the files created and rotated away in between are found by number and read whole, oldest first.</para>
+/// logrotate's default) the files created and rotated away in between are found by number and read whole, oldest first;
+/// only files last written strictly after the old one count (file times tick coarsely, so a file finished within the
+/// same tick is not recovered), which keeps schemes that number the other way from re-reading old files.</para>
 /// <para><b>Limits.</b> Other naming schemes (dates) follow one rename per poll (plus the time a full channel holds
 /// the tailer) without loss; a file that is created and renamed away between two polls is not seen there. A file
 /// truncated before any of its content was read leaves nothing to recognise its copy by.</para>
