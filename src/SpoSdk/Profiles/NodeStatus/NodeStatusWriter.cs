@@ -1,7 +1,6 @@
 using k8s;
 using k8s.Models;
 using SpoSdk.Api.Naming;
-using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 
@@ -41,11 +40,19 @@ public sealed class NodeStatusWriter
         (_cache?.Get(KeyFor(kind, profileName)) ?? await _statuses.GetAsync(KeyFor(kind, profileName), cancellationToken).ConfigureAwait(false))?.Status?.Status;
 
     /// <summary>Sets the state on this node, creating the status object when missing; writes nothing when it already holds.</summary>
-    public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, CancellationToken cancellationToken)
+    public Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, CancellationToken cancellationToken) =>
+        SetStateAsync(profile, state, ownedFile: null, cancellationToken);
+
+    /// <summary>
+    /// Sets the state on this node and records the node file the profile owns here (annotation
+    /// <see cref="NodeFileClaims.NodeFileAnnotation"/>; null removes it), so that ownership outlives
+    /// the process; writes nothing when both already hold.
+    /// </summary>
+    public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, string? ownedFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var key = KeyFor(profile.Kind, profile.Metadata.Name);
-        if (_cache?.Get(key) is { } cached && cached.Status?.Status == state && cached.Metadata.Label(SpoLabels.ProfileState) == state.Value)
+        if (_cache?.Get(key) is { } cached && cached.Status?.Status == state && cached.Metadata.Label(SpoLabels.ProfileState) == state.Value && cached.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation) == ownedFile)
         {
             return;
         }
@@ -53,13 +60,19 @@ public sealed class NodeStatusWriter
         var existing = await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            var created = await _statuses.CreateAsync(New(profile, key.Name, state), cancellationToken).ConfigureAwait(false);
+            var fresh = New(profile, key.Name, state);
+            if (ownedFile is not null)
+            {
+                fresh.Metadata.Annotations = new Dictionary<string, string> { [NodeFileClaims.NodeFileAnnotation] = ownedFile };
+            }
+
+            var created = await _statuses.CreateAsync(fresh, cancellationToken).ConfigureAwait(false);
             created.Status = new SecurityProfileNodeStatusStatus { Status = state };
             await _statuses.UpdateStatusAsync(created, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await _statuses.UpdateWithRetryAsync(key, s => SetLabel(s, SpoLabels.ProfileState, state.Value!), cancellationToken).ConfigureAwait(false);
+        await _statuses.UpdateWithRetryAsync(key, s => SetLabel(s, SpoLabels.ProfileState, state.Value!) | SetOwnedFile(s, ownedFile), cancellationToken).ConfigureAwait(false);
         await _statuses.UpdateStatusWithRetryAsync(
             key,
             s =>
@@ -106,6 +119,26 @@ public sealed class NodeStatusWriter
         },
         Spec = new SecurityProfileNodeStatusSpec { NodeName = NodeName },
     };
+
+    private static bool SetOwnedFile(SecurityProfileNodeStatus status, string? ownedFile)
+    {
+        if (status.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation) == ownedFile)
+        {
+            return false;
+        }
+
+        status.Metadata.Annotations ??= new Dictionary<string, string>();
+        if (ownedFile is null)
+        {
+            status.Metadata.Annotations.Remove(NodeFileClaims.NodeFileAnnotation);
+        }
+        else
+        {
+            status.Metadata.Annotations[NodeFileClaims.NodeFileAnnotation] = ownedFile;
+        }
+
+        return true;
+    }
 
     private static bool SetLabel(SecurityProfileNodeStatus status, string key, string value)
     {

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using SpoSdk.Api.Naming;
+using SpoSdk.Node;
+using SpoSdk.Node.Files;
+using SpoSdk.Profiles.NodeStatus;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Informers;
+using SpoSdk.Translators;
+using SpoSdk.Translators.AppArmor;
+
+namespace SpoSdk.Profiles.AppArmor;
+
+/// <summary>
+/// The node side of an AppArmorProfile (runtime.md §3): the abstract translated by
+/// <see cref="AppArmorProfileGenerator"/> (crd2armor, §3.2), written to <c>/etc/apparmor.d/&lt;name&gt;</c>
+/// (mode 0644) and loaded by the node's <see cref="IAppArmorProfileLoader"/> (§3.3).
+/// </summary>
+/// <remarks>
+/// Gate (embedded semantics): calling <c>AddAppArmor()</c> is the host's opt-in, so with no SPOD
+/// object profiles are installed; once a SPOD exists its <c>spec.enableAppArmor</c> rules, and the
+/// CRD default there is false, as upstream. Unlike upstream v1.0.0 (§10.5), disabled and partial
+/// profiles are not loaded: their file is removed, as for the other kinds.
+/// </remarks>
+public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<AppArmorProfile>
+{
+    private readonly IAppArmorProfileLoader _loader;
+
+    /// <summary>Creates the reconciler; see <see cref="NodeFileProfileReconciler{TProfile}"/> for the common parameters.</summary>
+    public AppArmorProfileNodeReconciler(
+        IClusterBackend backend,
+        Informer<AppArmorProfile> profiles,
+        Informer<SecurityProfilesOperatorDaemon>? spod,
+        Informer<SecurityProfileNodeStatus>? statuses,
+        INodeFileSystem files,
+        NodeOptions node,
+        NodeFileClaims claims,
+        IAppArmorProfileLoader loader,
+        IEventRecorder events,
+        ILogger<AppArmorProfileNodeReconciler>? logger = null)
+        : base(backend, profiles, spod, statuses, files, node, claims, events, logger)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        _loader = loader;
+    }
+
+    /// <inheritdoc />
+    protected override string CannotSaveReason => "CannotSaveAppArmorProfile";
+
+    /// <inheritdoc />
+    protected override string SavedReason => "LoadedAppArmorProfile";
+
+    /// <inheritdoc />
+    protected override UnixFileMode FileMode => UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <inheritdoc />
+    protected override bool UninstallBeforeFileRemoval => true;
+
+    /// <inheritdoc />
+    protected override string HostPath(AppArmorProfile profile) => NodePaths.AppArmorProfile(profile.Metadata.Name);
+
+    /// <inheritdoc />
+    protected override ProfileRefusal? Refusal(AppArmorProfile profile, SecurityProfilesOperatorDaemon? spod) =>
+        spod is not null && spod.Spec?.EnableAppArmor != true
+            ? new ProfileRefusal("AppArmorDisabled", "AppArmor support is off: SecurityProfilesOperatorDaemon " + Node.OperatorNamespace + "/" + Node.SpodName + " does not set spec.enableAppArmor=true")
+            : null;
+
+    /// <inheritdoc />
+    protected override bool IsDisabled(AppArmorProfile profile) => profile.Spec?.State == AppArmorProfileSpecState.Disabled;
+
+    /// <inheritdoc />
+    protected override TranslationResult Translate(AppArmorProfile profile, SecurityProfilesOperatorDaemon? spod) => AppArmorProfileGenerator.Generate(profile);
+
+    /// <inheritdoc />
+    protected override Task<NodeInstallResult> InstallAsync(AppArmorProfile profile, string hostPath, CancellationToken cancellationToken) =>
+        _loader.LoadAsync(profile.Metadata.Name, hostPath, cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<NodeInstallResult> UninstallAsync(AppArmorProfile profile, string hostPath, CancellationToken cancellationToken) =>
+        _loader.UnloadAsync(profile.Metadata.Name, hostPath, cancellationToken);
+
+    /// <summary>Writes the aggregated state into an AppArmorProfile's status: state and the Ready condition.</summary>
+    public static bool ApplyStatus(AppArmorProfile profile, AggregatedProfileStatus aggregated)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(aggregated);
+        var status = profile.Status ??= new AppArmorProfileStatus();
+        var condition = status.Conditions?.FirstOrDefault(c => c.Type == "Ready");
+        if (aggregated.Matches(status.Status?.Value, condition?.Status.Value, condition?.Reason))
+        {
+            return false;
+        }
+
+        status.Status = AppArmorProfileState.FromValue(aggregated.State);
+        status.Conditions = (status.Conditions ?? []).Where(c => c.Type != "Ready").Append(new AppArmorProfileCondition
+        {
+            Type = "Ready",
+            Status = AppArmorProfileConditionStatus.FromValue(aggregated.Ready),
+            Reason = aggregated.Reason,
+            Message = string.Empty,
+            LastTransitionTime = aggregated.TransitionTime(condition?.Status.Value, condition?.LastTransitionTime),
+            ObservedGeneration = profile.Metadata.Generation,
+        }).ToList();
+        return true;
+    }
+}
