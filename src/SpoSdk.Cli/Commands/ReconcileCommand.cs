@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
 using SpoSdk.Hosting;
 using SpoSdk.Runtime.Backends;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;

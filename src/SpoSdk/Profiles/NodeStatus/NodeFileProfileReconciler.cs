@@ -1,4 +1,5 @@
 using System.Text;
+using SpoSdk.Api.V1;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;

@@ -1,3 +1,4 @@
+using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Profiles.NodeStatus;
 

@@ -1,3 +1,4 @@
+using SpoSdk.Api.V1;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;

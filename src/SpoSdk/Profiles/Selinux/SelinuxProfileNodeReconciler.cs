@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;

@@ -1,3 +1,4 @@
+using SpoSdk.Api.V1;
 using SpoSdk.Profiles.NodeStatus;
 using SpoSdk.Translators.Selinux;
 
