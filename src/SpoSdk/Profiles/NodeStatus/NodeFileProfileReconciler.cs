@@ -1,10 +1,10 @@
 using System.Text;
-using SpoSdk.Api.V1;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Runtime;
@@ -181,7 +181,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         }
 
         var changed = Files.WriteIfChanged(path, Encoding.UTF8.GetBytes(translation.Text!), FileMode);
-        if (!changed && await _status.GetStateAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) == SecurityProfileNodeState.Installed)
+        if (!changed && await _status.HasStateAsync(profile.Kind, profile.Metadata.Name, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false))
         {
             return ReconcileResult.Done;
         }

@@ -1,7 +1,7 @@
-using SpoSdk.Api.V1;
 using k8s;
 using k8s.Models;
 using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 
@@ -33,12 +33,33 @@ public sealed class NodeStatusWriter
     /// <summary>The node.</summary>
     public string NodeName { get; }
 
-    /// <summary>The status object's key for a profile on this node.</summary>
+    /// <summary>The status object's key for a profile on this node: upstream's <c>&lt;profile&gt;-&lt;node&gt;</c>.</summary>
     public ObjectKey KeyFor(string kind, string profileName) => ObjectKey.Cluster(ProfileNames.NodeStatusName(kind, profileName, NodeName));
 
+    /// <summary>
+    /// The key used when <see cref="KeyFor"/> is taken by a profile of another kind with the same name
+    /// (upstream's names are not kind-qualified, so a SelinuxProfile and a RawSelinuxProfile named
+    /// alike would share one status object): <c>&lt;kind&gt;-&lt;profile&gt;-&lt;node&gt;</c> in lower case.
+    /// </summary>
+    public ObjectKey KindQualifiedKeyFor(string kind, string profileName) =>
+        ObjectKey.Cluster(ProfileNames.NodeStatusName(kind, ProfileNames.ProfileId(kind, profileName).ToLowerInvariant(), NodeName));
+
     /// <summary>The current state on this node, or null when there is no status object.</summary>
-    public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken) =>
-        (_cache?.Get(KeyFor(kind, profileName)) ?? await _statuses.GetAsync(KeyFor(kind, profileName), cancellationToken).ConfigureAwait(false))?.Status?.Status;
+    public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken)
+    {
+        var key = await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false);
+        return (_cache?.Get(key) ?? await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false))?.Status?.Status;
+    }
+
+    /// <summary>
+    /// Whether the state on this node is <paramref name="state"/>. A cache that says otherwise is
+    /// checked against the API, since it may not have seen this node's own last write yet.
+    /// </summary>
+    public async Task<bool> HasStateAsync(string kind, string profileName, SecurityProfileNodeState state, CancellationToken cancellationToken)
+    {
+        var key = await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false);
+        return _cache?.Get(key)?.Status?.Status == state || (await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false))?.Status?.Status == state;
+    }
 
     /// <summary>Sets the state on this node, creating the status object when missing; writes nothing when it already holds.</summary>
     public Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, CancellationToken cancellationToken) =>
@@ -52,7 +73,7 @@ public sealed class NodeStatusWriter
     public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, string? ownedFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        var key = KeyFor(profile.Kind, profile.Metadata.Name);
+        var key = await ResolveKeyAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
         if (_cache?.Get(key) is { } cached && cached.Status?.Status == state && cached.Metadata.Label(SpoLabels.ProfileState) == state.Value && cached.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation) == ownedFile)
         {
             return;
@@ -90,8 +111,25 @@ public sealed class NodeStatusWriter
     }
 
     /// <summary>Deletes this node's status object of a profile.</summary>
-    public Task<bool> DeleteAsync(string kind, string profileName, CancellationToken cancellationToken) =>
-        _statuses.DeleteAsync(KeyFor(kind, profileName), cancellationToken);
+    public async Task<bool> DeleteAsync(string kind, string profileName, CancellationToken cancellationToken) =>
+        await _statuses.DeleteAsync(await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    // The profile's own status object: the kind-qualified one when it exists, else upstream's name
+    // unless a profile of another kind holds it.
+    private async Task<ObjectKey> ResolveKeyAsync(string kind, string profileName, CancellationToken cancellationToken)
+    {
+        var qualified = KindQualifiedKeyFor(kind, profileName);
+        if (await FindAsync(qualified, cancellationToken).ConfigureAwait(false) is { } own && own.Metadata.Label(SpoLabels.ProfileKind) == kind)
+        {
+            return qualified;
+        }
+
+        var plain = KeyFor(kind, profileName);
+        return await FindAsync(plain, cancellationToken).ConfigureAwait(false) is { } existing && existing.Metadata.Label(SpoLabels.ProfileKind) != kind ? qualified : plain;
+    }
+
+    private async Task<SecurityProfileNodeStatus?> FindAsync(ObjectKey key, CancellationToken cancellationToken) =>
+        _cache?.Get(key) ?? await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false);
 
     private SecurityProfileNodeStatus New(IKubernetesObject<V1ObjectMeta> profile, string name, SecurityProfileNodeState state) => new()
     {

@@ -1,7 +1,7 @@
-using SpoSdk.Api.V1;
 using k8s;
 using k8s.Models;
 using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;
@@ -97,9 +97,11 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
         }
 
         var id = ProfileNames.ProfileId(profile.Kind, profile.Metadata.Name);
+        // One status per node is the rule; should a node ever hold two (e.g. left over from a rename), the lower state counts.
         var reported = _statuses.ByIndex(SpoLabels.ProfileId, id)
             .Where(s => s.Status?.Status is not null)
-            .ToDictionary(s => s.Spec.NodeName, s => s.Status!.Status!.Value.Value!, StringComparer.Ordinal);
+            .GroupBy(s => s.Spec.NodeName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => ProfileStates.Aggregate(g.Select(s => s.Status!.Status!.Value.Value!)), StringComparer.Ordinal);
         var expected = _expectedNodes();
         var states = expected.Count == 0
             ? reported.Values.ToList()

@@ -1,8 +1,8 @@
-using SpoSdk.Api.V1;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
