@@ -175,7 +175,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         var runner = new Node.Commands.ProcessCommandRunner();
         if (_settings.Selinux)
         {
-            var installer = SelinuxPolicyInstallers.ForNode(_files, _settings.SelinuxInstaller?.Invoke(_files, runner) ?? new SelinuxdPolicyInstaller(_files));
+            var installer = FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(_files, _settings.SelinuxInstaller?.Invoke(_files, runner) ?? new SelinuxdPolicyInstaller(_files));
             var selinux = AddNodeFileKind<SelinuxProfile>(node, SelinuxStatusAppliers.Apply, (profiles, spod) => new SelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<SelinuxProfileNodeReconciler>()));
             var raw = AddNodeFileKind<RawSelinuxProfile>(node, SelinuxStatusAppliers.Apply, (profiles, spod) => new RawSelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<RawSelinuxProfileNodeReconciler>()));
 
@@ -186,7 +186,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
 
         if (_settings.AppArmor)
         {
-            var loader = AppArmorProfileLoaders.ForNode(_files, new AppArmorParserLoader(runner, _files));
+            var loader = FileOnlyProfileInstaller.ForNode<IAppArmorProfileLoader>(_files, new AppArmorParserLoader(runner, _files));
             AddNodeFileKind<AppArmorProfile>(node, AppArmorProfileNodeReconciler.ApplyStatus, (profiles, spod) => new AppArmorProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, loader, events, _loggers.CreateLogger<AppArmorProfileNodeReconciler>()));
         }
     }

@@ -44,8 +44,8 @@ internal sealed class LsmNodeFixture : IAsyncDisposable
         _spod = Informer<SecurityProfilesOperatorDaemon>();
         var events = new EventRecorder(Backend, "spod", nodeName);
         var claims = new NodeFileClaims(nodeName, _statuses);
-        var selinuxInstaller = installer?.Invoke(Files) ?? new FileSelinuxPolicyInstaller();
-        var appArmorLoader = loader?.Invoke(Files) ?? new FileAppArmorProfileLoader();
+        var selinuxInstaller = installer?.Invoke(Files) ?? new FileOnlyProfileInstaller();
+        var appArmorLoader = loader?.Invoke(Files) ?? new FileOnlyProfileInstaller();
 
         var selinux = Add<SelinuxProfile>((p, s) => new SelinuxProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, selinuxInstaller, events), SelinuxStatusAppliers.Apply);
         var raw = Add<RawSelinuxProfile>((p, s) => new RawSelinuxProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, selinuxInstaller, events), SelinuxStatusAppliers.Apply);
@@ -102,24 +102,7 @@ internal sealed class LsmNodeFixture : IAsyncDisposable
         (await Backend.Resource<Corev1Event>().ListAsync()).Items.Where(e => e.InvolvedObject.Kind == kind && e.InvolvedObject.Name == name && e.Type == "Warning").ToList();
 
     /// <summary>Waits until <paramref name="condition"/> holds and every queue is idle.</summary>
-    public async Task SettleAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            if (Controllers.All(c => c.IsIdle) && await condition())
-            {
-                await Task.Delay(50);
-                if (Controllers.All(c => c.IsIdle) && await condition())
-                {
-                    return;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the node did not settle in time");
-            await Task.Delay(20);
-        }
-    }
+    public Task SettleAsync(Func<Task<bool>> condition) => SeccompNodeFixture.SettleAsync(() => Controllers.All(c => c.IsIdle), condition);
 
     /// <summary>Queues every profile of every controller again, as a periodic resync does.</summary>
     public void Resync()

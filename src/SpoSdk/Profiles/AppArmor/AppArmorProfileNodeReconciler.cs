@@ -25,8 +25,6 @@ namespace SpoSdk.Profiles.AppArmor;
 /// </remarks>
 public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<AppArmorProfile>
 {
-    private readonly IAppArmorProfileLoader _loader;
-
     /// <summary>Creates the reconciler; see <see cref="NodeFileProfileReconciler{TProfile}"/> for the common parameters.</summary>
     public AppArmorProfileNodeReconciler(
         IClusterBackend backend,
@@ -39,10 +37,8 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
         IAppArmorProfileLoader loader,
         IEventRecorder events,
         ILogger<AppArmorProfileNodeReconciler>? logger = null)
-        : base(backend, profiles, spod, statuses, files, node, claims, events, logger)
+        : base(backend, profiles, spod, statuses, files, node, claims, loader, events, logger)
     {
-        ArgumentNullException.ThrowIfNull(loader);
-        _loader = loader;
     }
 
     /// <inheritdoc />
@@ -71,14 +67,6 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
 
     /// <inheritdoc />
     protected override TranslationResult Translate(AppArmorProfile profile, SecurityProfilesOperatorDaemon? spod) => AppArmorProfileGenerator.Generate(profile);
-
-    /// <inheritdoc />
-    protected override Task<NodeInstallResult> InstallAsync(AppArmorProfile profile, string hostPath, CancellationToken cancellationToken) =>
-        _loader.LoadAsync(profile.Metadata.Name, hostPath, cancellationToken);
-
-    /// <inheritdoc />
-    protected override Task<NodeInstallResult> UninstallAsync(AppArmorProfile profile, string hostPath, CancellationToken cancellationToken) =>
-        _loader.UnloadAsync(profile.Metadata.Name, hostPath, cancellationToken);
 
     /// <summary>Writes the aggregated state into an AppArmorProfile's status: state and the Ready condition.</summary>
     public static bool ApplyStatus(AppArmorProfile profile, AggregatedProfileStatus aggregated)

@@ -8,47 +8,25 @@ namespace SpoSdk.Profiles.AppArmor;
 /// <summary>
 /// Makes the kernel load (or unload) the AppArmor profile the node reconciler wrote to
 /// <c>/etc/apparmor.d/&lt;name&gt;</c>: <see cref="AppArmorParserLoader"/> on the host root,
-/// <see cref="FileAppArmorProfileLoader"/> under any other node root (<see cref="AppArmorProfileLoaders.ForNode"/>).
+/// <see cref="FileOnlyProfileInstaller"/> under any other node root (<see cref="FileOnlyProfileInstaller.ForNode"/>).
+/// Removal is called while the file is still there: the parser reads the profile names from it.
 /// </summary>
-public interface IAppArmorProfileLoader
+public interface IAppArmorProfileLoader : INodeProfileInstaller
 {
-    /// <summary>Loads (or replaces) the profiles in the file at <paramref name="hostPath"/>.</summary>
-    Task<NodeInstallResult> LoadAsync(string profileName, string hostPath, CancellationToken cancellationToken);
-
-    /// <summary>Unloads the profiles in the file at <paramref name="hostPath"/> (still present).</summary>
-    Task<NodeInstallResult> UnloadAsync(string profileName, string hostPath, CancellationToken cancellationToken);
 }
 
-/// <summary>For node roots other than <c>/</c>: the file where apparmor_parser would take it is the whole install.</summary>
-public sealed class FileAppArmorProfileLoader : IAppArmorProfileLoader
-{
-    /// <inheritdoc />
-    public Task<NodeInstallResult> LoadAsync(string profileName, string hostPath, CancellationToken cancellationToken) => Task.FromResult(NodeInstallResult.Done);
-
-    /// <inheritdoc />
-    public Task<NodeInstallResult> UnloadAsync(string profileName, string hostPath, CancellationToken cancellationToken) => Task.FromResult(NodeInstallResult.Done);
-}
-
-/// <summary>Chooses the loader for a node.</summary>
-public static class AppArmorProfileLoaders
+/// <summary>Where the kernel says whether it has AppArmor.</summary>
+public static class AppArmorKernel
 {
     /// <summary>The kernel's switch: <c>Y</c> when AppArmor is enabled (runtime.md §3.1).</summary>
-    public const string KernelSwitch = "/sys/module/apparmor/parameters/enabled";
-
-    /// <summary><paramref name="loader"/> on the host root (<c>/</c>); the file-based loader under any other node root.</summary>
-    public static IAppArmorProfileLoader ForNode(INodeFileSystem files, IAppArmorProfileLoader loader)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        ArgumentNullException.ThrowIfNull(loader);
-        return files.Root == "/" ? loader : new FileAppArmorProfileLoader();
-    }
+    public const string Switch = "/sys/module/apparmor/parameters/enabled";
 }
 
 /// <summary>
 /// Loads profiles with <c>apparmor_parser</c> (runtime.md §3.3), each call an argument array through
 /// an <see cref="ICommandRunner"/>: <c>-r -K -- &lt;file&gt;</c> to load or replace (no cache, so a stale cache entry never wins), <c>-R -- &lt;file&gt;</c>
 /// to remove. Complain mode needs no option: the generated profile carries <c>flags=(complain,…)</c>,
-/// as upstream's does. A kernel without AppArmor (<see cref="AppArmorProfileLoaders.KernelSwitch"/>
+/// as upstream's does. A kernel without AppArmor (<see cref="AppArmorKernel.Switch"/>
 /// not <c>Y</c>) is a failure, as upstream's <c>AppArmorNotSupportedOnNode</c>.
 /// </summary>
 public sealed class AppArmorParserLoader : IAppArmorProfileLoader
@@ -71,20 +49,20 @@ public sealed class AppArmorParserLoader : IAppArmorProfileLoader
     }
 
     /// <inheritdoc />
-    public Task<NodeInstallResult> LoadAsync(string profileName, string hostPath, CancellationToken cancellationToken) =>
+    public Task<NodeInstallResult> InstallAsync(string profileName, string hostPath, CancellationToken cancellationToken) =>
         RunAsync(["-r", "-K", "--", LocalPath(hostPath)], "load " + profileName, cancellationToken);
 
     /// <inheritdoc />
-    public Task<NodeInstallResult> UnloadAsync(string profileName, string hostPath, CancellationToken cancellationToken) =>
+    public Task<NodeInstallResult> RemoveAsync(string profileName, string hostPath, CancellationToken cancellationToken) =>
         RunAsync(["-R", "--", LocalPath(hostPath)], "unload " + profileName, cancellationToken);
 
     private string LocalPath(string hostPath) => NodeInstallCommand.LocalPath(_files, hostPath);
 
     private Task<NodeInstallResult> RunAsync(string[] arguments, string what, CancellationToken cancellationToken)
     {
-        if (_files.ReadAllBytes(AppArmorProfileLoaders.KernelSwitch) is not [(byte)'Y', ..])
+        if (_files.ReadAllBytes(AppArmorKernel.Switch) is not [(byte)'Y', ..])
         {
-            return Task.FromResult(NodeInstallResult.Failed("AppArmor is not enabled in the kernel of this node (" + AppArmorProfileLoaders.KernelSwitch + " is not Y)"));
+            return Task.FromResult(NodeInstallResult.Failed("AppArmor is not enabled in the kernel of this node (" + AppArmorKernel.Switch + " is not Y)"));
         }
 
         return NodeInstallCommand.RunAsync(_runner, _parser, "apparmor_parser", arguments, what, cancellationToken);

@@ -41,6 +41,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
     private readonly NodeFileClaims _claims;
     private readonly NodeStatusWriter _status;
     private readonly IEventRecorder _events;
+    private readonly INodeProfileInstaller _installer;
     private readonly ILogger _logger;
 
     /// <summary>Creates the reconciler.</summary>
@@ -51,6 +52,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
     /// <param name="files">The node's files.</param>
     /// <param name="node">This node.</param>
     /// <param name="claims">The node's file ownership, shared with the other kinds' reconcilers.</param>
+    /// <param name="installer">Makes the kernel take the written file.</param>
     /// <param name="events">Where events go.</param>
     /// <param name="logger">The log.</param>
     protected NodeFileProfileReconciler(
@@ -61,9 +63,11 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         INodeFileSystem files,
         NodeOptions node,
         NodeFileClaims claims,
+        INodeProfileInstaller installer,
         IEventRecorder events,
         ILogger? logger)
     {
+        ArgumentNullException.ThrowIfNull(installer);
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(files);
@@ -78,6 +82,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         _claims = claims;
         _status = new NodeStatusWriter(backend, node.NodeName, statuses);
         _events = events;
+        _installer = installer;
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -110,12 +115,6 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
 
     /// <summary>The file's content.</summary>
     protected abstract TranslationResult Translate(TProfile profile, SecurityProfilesOperatorDaemon? spod);
-
-    /// <summary>Makes the kernel take the written file.</summary>
-    protected abstract Task<NodeInstallResult> InstallAsync(TProfile profile, string hostPath, CancellationToken cancellationToken);
-
-    /// <summary>Makes the kernel forget the profile.</summary>
-    protected abstract Task<NodeInstallResult> UninstallAsync(TProfile profile, string hostPath, CancellationToken cancellationToken);
 
     /// <summary>A profile of this kind by name, from the cache.</summary>
     protected TProfile? Find(string name) => _profiles.Get(ObjectKey.Cluster(name));
@@ -186,7 +185,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             return ReconcileResult.Done;
         }
 
-        var installed = await InstallAsync(profile, path, cancellationToken).ConfigureAwait(false);
+        var installed = await _installer.InstallAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
         switch (installed.State)
         {
             case NodeInstallState.Done:
@@ -227,13 +226,13 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
     {
         if (UninstallBeforeFileRemoval)
         {
-            var result = await UninstallAsync(profile, path, cancellationToken).ConfigureAwait(false);
+            var result = await _installer.RemoveAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
             Files.Delete(path);
             return result;
         }
 
         Files.Delete(path);
-        return await UninstallAsync(profile, path, cancellationToken).ConfigureAwait(false);
+        return await _installer.RemoveAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ReconcileResult> DeleteAsync(TProfile profile, CancellationToken cancellationToken)

@@ -22,8 +22,6 @@ namespace SpoSdk.Profiles.Selinux;
 public abstract class SelinuxPolicyNodeReconciler<TProfile> : NodeFileProfileReconciler<TProfile>
     where TProfile : class, IKubernetesObject<V1ObjectMeta>
 {
-    private readonly ISelinuxPolicyInstaller _installer;
-
     /// <summary>Creates the reconciler; see <see cref="NodeFileProfileReconciler{TProfile}"/> for the common parameters.</summary>
     protected SelinuxPolicyNodeReconciler(
         IClusterBackend backend,
@@ -36,10 +34,8 @@ public abstract class SelinuxPolicyNodeReconciler<TProfile> : NodeFileProfileRec
         ISelinuxPolicyInstaller installer,
         IEventRecorder events,
         ILogger? logger)
-        : base(backend, profiles, spod, statuses, files, node, claims, events, logger)
+        : base(backend, profiles, spod, statuses, files, node, claims, installer, events, logger)
     {
-        ArgumentNullException.ThrowIfNull(installer);
-        _installer = installer;
     }
 
     /// <inheritdoc />
@@ -53,12 +49,4 @@ public abstract class SelinuxPolicyNodeReconciler<TProfile> : NodeFileProfileRec
 
     /// <inheritdoc />
     protected override string HostPath(TProfile profile) => NodePaths.SelinuxPolicy(profile.Metadata.Name);
-
-    /// <inheritdoc />
-    protected override Task<NodeInstallResult> InstallAsync(TProfile profile, string hostPath, CancellationToken cancellationToken) =>
-        _installer.InstallAsync(profile.Metadata.Name, hostPath, cancellationToken);
-
-    /// <inheritdoc />
-    protected override Task<NodeInstallResult> UninstallAsync(TProfile profile, string hostPath, CancellationToken cancellationToken) =>
-        _installer.RemoveAsync(profile.Metadata.Name, hostPath, cancellationToken);
 }

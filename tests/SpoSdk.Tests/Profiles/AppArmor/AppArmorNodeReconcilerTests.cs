@@ -75,7 +75,7 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
     public async Task The_parser_loads_replaces_and_removes_with_argument_arrays_and_a_resync_runs_nothing()
     {
         var runner = new RecordingCommandRunner();
-        await using var node = new LsmNodeFixture(loader: files => new AppArmorParserLoader(runner, files, "/usr/sbin/apparmor_parser"), prepareRoot: root => LsmNodeFixture.WriteHostFile(root, AppArmorProfileLoaders.KernelSwitch, "Y\n"));
+        await using var node = new LsmNodeFixture(loader: files => new AppArmorParserLoader(runner, files, "/usr/sbin/apparmor_parser"), prepareRoot: root => LsmNodeFixture.WriteHostFile(root, AppArmorKernel.Switch, "Y\n"));
         var file = node.AppArmorFile("web");
         await node.AppArmor.CreateAsync(Profile("web", AppArmorProfileMode.Enforce));
         await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == AppArmorProfileState.Installed);
@@ -111,7 +111,7 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
         Assert.Contains(await node.WarningsAsync("AppArmorProfile", "nokernel"), e => e.Message == "AppArmor is not enabled in the kernel of this node (/sys/module/apparmor/parameters/enabled is not Y)");
         Assert.Empty(runner.Calls);
 
-        LsmNodeFixture.WriteHostFile(node.Root, AppArmorProfileLoaders.KernelSwitch, "Y\n");
+        LsmNodeFixture.WriteHostFile(node.Root, AppArmorKernel.Switch, "Y\n");
         await node.AppArmor.CreateAsync(Profile("broken", AppArmorProfileMode.Enforce));
         await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("broken")))?.Status?.Status == AppArmorProfileState.Error);
         Assert.Contains(await node.WarningsAsync("AppArmorProfile", "broken"), e => e.Message == "apparmor_parser could not load broken (exit 1): AppArmor parser error at line 7: syntax error");

@@ -118,8 +118,8 @@ public sealed class SelinuxInstallerTests
         try
         {
             var kernel = new SemodulePolicyInstaller(new RecordingCommandRunner(), new LocalNodeFileSystem(root));
-            Assert.IsType<FileSelinuxPolicyInstaller>(SelinuxPolicyInstallers.ForNode(new LocalNodeFileSystem(root), kernel));
-            Assert.Same(kernel, SelinuxPolicyInstallers.ForNode(new HostRoot(), kernel));
+            Assert.IsType<FileOnlyProfileInstaller>(FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(new LocalNodeFileSystem(root), kernel));
+            Assert.Same(kernel, FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(new HostRoot(), kernel));
         }
         finally
         {
