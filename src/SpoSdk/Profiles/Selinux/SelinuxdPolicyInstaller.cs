@@ -53,63 +53,59 @@ public sealed class SelinuxdPolicyInstaller : ISelinuxPolicyInstaller, IDisposab
     }
 
     /// <inheritdoc />
-    public async Task<NodeInstallResult> InstallAsync(string policyName, string hostPath, CancellationToken cancellationToken)
+    public async Task<NodeInstallResult> InstallAsync(string profileName, string hostPath, CancellationToken cancellationToken)
     {
-        if (await NotReadyAsync(cancellationToken).ConfigureAwait(false) is { } notReady)
+        var (waiting, found, status, message) = await AskAsync(profileName, cancellationToken).ConfigureAwait(false);
+        return waiting ?? (found, status) switch
         {
-            return notReady;
-        }
-
-        var (found, status, message) = await PolicyAsync(policyName, cancellationToken).ConfigureAwait(false);
-        return (found, status) switch
-        {
-            (false, _) => NodeInstallResult.InProgress("selinuxd has not picked up policy " + policyName + " yet"),
+            (false, _) => NodeInstallResult.InProgress("selinuxd has not picked up policy " + profileName + " yet"),
             (true, "Installed") => NodeInstallResult.Done,
-            (true, "Failed") => NodeInstallResult.Failed("selinuxd failed to install policy " + policyName + ": " + message),
-            _ => NodeInstallResult.Failed("selinuxd reported policy " + policyName + " as " + (status ?? "(no status)") + ", which is not a status it documents"),
+            (true, "Failed") => NodeInstallResult.Failed("selinuxd failed to install policy " + profileName + ": " + message),
+            _ => NodeInstallResult.Failed("selinuxd reported policy " + profileName + " as " + (status ?? "(no status)") + ", which is not a status it documents"),
         };
     }
 
     /// <inheritdoc />
-    public async Task<NodeInstallResult> RemoveAsync(string policyName, string hostPath, CancellationToken cancellationToken)
+    public async Task<NodeInstallResult> RemoveAsync(string profileName, string hostPath, CancellationToken cancellationToken)
     {
-        if (await NotReadyAsync(cancellationToken).ConfigureAwait(false) is { } notReady)
-        {
-            return notReady;
-        }
-
-        var (found, status, message) = await PolicyAsync(policyName, cancellationToken).ConfigureAwait(false);
-        return (found, status) switch
+        var (waiting, found, status, message) = await AskAsync(profileName, cancellationToken).ConfigureAwait(false);
+        return waiting ?? (found, status) switch
         {
             (false, _) => NodeInstallResult.Done,
-            (true, "Failed") => NodeInstallResult.Failed("selinuxd failed to remove policy " + policyName + ": " + message),
-            _ => NodeInstallResult.InProgress("selinuxd has not removed policy " + policyName + " yet"),
+            (true, "Failed") => NodeInstallResult.Failed("selinuxd failed to remove policy " + profileName + ": " + message),
+            _ => NodeInstallResult.InProgress("selinuxd has not removed policy " + profileName + " yet"),
         };
     }
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 
-    // The kernel check, then selinuxd's readiness; a selinuxd that cannot be reached is not ready yet.
-    private async Task<NodeInstallResult?> NotReadyAsync(CancellationToken cancellationToken)
+    // The kernel check, selinuxd's readiness, then the policy's status; a selinuxd that cannot be
+    // reached (not started yet, restarting) is waited for like one that is not ready.
+    private async Task<(NodeInstallResult? Waiting, bool Found, string? Status, string Message)> AskAsync(string policyName, CancellationToken cancellationToken)
     {
         if (SelinuxPolicyInstallers.KernelSupport(_files) is { } unsupported)
         {
-            return unsupported;
+            return (unsupported, false, null, string.Empty);
         }
 
         try
         {
-            using var response = await _http.GetAsync("ready", cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            using var json = JsonDocument.Parse(body);
-            return response.IsSuccessStatusCode && json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("ready", out var ready) && ready.ValueKind == JsonValueKind.True
-                ? null
-                : NodeInstallResult.InProgress("selinuxd is not ready");
+            using (var response = await _http.GetAsync("ready", cancellationToken).ConfigureAwait(false))
+            {
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+                if (!response.IsSuccessStatusCode || json.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("ready", out var ready) || ready.ValueKind != JsonValueKind.True)
+                {
+                    return (NodeInstallResult.InProgress("selinuxd is not ready"), false, null, string.Empty);
+                }
+            }
+
+            var (found, status, message) = await PolicyAsync(policyName, cancellationToken).ConfigureAwait(false);
+            return (null, found, status, message);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return NodeInstallResult.InProgress("selinuxd cannot be reached: " + ex.Message);
+            return (NodeInstallResult.InProgress("selinuxd cannot be reached: " + ex.Message), false, null, string.Empty);
         }
     }
 
