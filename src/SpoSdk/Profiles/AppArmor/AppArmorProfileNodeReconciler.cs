@@ -74,22 +74,21 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(aggregated);
         var status = profile.Status ??= new AppArmorProfileStatus();
-        var condition = status.Conditions?.FirstOrDefault(c => c.Type == "Ready");
-        if (aggregated.Matches(status.Status?.Value, condition?.Status.Value, condition?.Reason))
+        var generation = profile.Metadata.Generation;
+        if (aggregated.ReplaceReady(status.Status?.Value, status.Conditions, ownFieldsHold: true, c => (c.Type, c.Status.Value, c.Reason, c.LastTransitionTime), (ready, reason, since) => new AppArmorProfileCondition
+        {
+            Type = "Ready",
+            Status = AppArmorProfileConditionStatus.FromValue(ready),
+            Reason = reason,
+            Message = string.Empty,
+            LastTransitionTime = since,
+            ObservedGeneration = generation,
+        }) is not { } conditions)
         {
             return false;
         }
 
-        status.Status = AppArmorProfileState.FromValue(aggregated.State);
-        status.Conditions = (status.Conditions ?? []).Where(c => c.Type != "Ready").Append(new AppArmorProfileCondition
-        {
-            Type = "Ready",
-            Status = AppArmorProfileConditionStatus.FromValue(aggregated.Ready),
-            Reason = aggregated.Reason,
-            Message = string.Empty,
-            LastTransitionTime = aggregated.TransitionTime(condition?.Status.Value, condition?.LastTransitionTime),
-            ObservedGeneration = profile.Metadata.Generation,
-        }).ToList();
+        (status.Status, status.Conditions) = (AppArmorProfileState.FromValue(aggregated.State), conditions);
         return true;
     }
 }

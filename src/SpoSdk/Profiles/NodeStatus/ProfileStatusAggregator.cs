@@ -24,6 +24,29 @@ public sealed record AggregatedProfileStatus(string State, string Ready, string 
 
     /// <summary>The condition's transition time: kept while its status stays the same, otherwise now.</summary>
     public DateTime TransitionTime(string? currentReady, DateTime? currentSince) => currentReady == Ready && currentSince is { } since ? since : Now;
+
+    /// <summary>
+    /// A kind's conditions with its Ready condition replaced by this one, or null when nothing needs
+    /// writing: the state, the Ready condition and the kind's own fields (<paramref name="ownFieldsHold"/>) already hold.
+    /// </summary>
+    /// <typeparam name="TCondition">The kind's condition type.</typeparam>
+    /// <param name="currentState">The profile's <c>status.status</c>.</param>
+    /// <param name="conditions">The profile's conditions.</param>
+    /// <param name="ownFieldsHold">Whether the kind's other status fields (e.g. <c>usage</c>) already hold.</param>
+    /// <param name="read">A condition's type, status, reason and transition time.</param>
+    /// <param name="create">A Ready condition from status, reason and transition time.</param>
+    public List<TCondition>? ReplaceReady<TCondition>(string? currentState, IList<TCondition>? conditions, bool ownFieldsHold, Func<TCondition, (string Type, string? Status, string? Reason, DateTime? Since)> read, Func<string, string, DateTime, TCondition> create)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(create);
+        var current = conditions?.Select(read).FirstOrDefault(c => c.Type == "Ready");
+        if (ownFieldsHold && Matches(currentState, current?.Status, current?.Reason))
+        {
+            return null;
+        }
+
+        return (conditions ?? []).Where(c => read(c).Type != "Ready").Append(create(Ready, Reason, TransitionTime(current?.Status, current?.Since))).ToList();
+    }
 }
 
 /// <summary>Writes an <see cref="AggregatedProfileStatus"/> into one kind's status; false when it already held.</summary>

@@ -41,23 +41,21 @@ public sealed class SeccompProfileStatusAggregator : IReconciler<SeccompProfile>
     {
         var status = profile.Status ??= new SeccompProfileStatus();
         var localhostProfile = aggregated.State == "Installed" ? _paths.SeccompLocalhostProfile(profile.Metadata.Name) : status.LocalhostProfile;
-        var condition = status.Conditions?.FirstOrDefault(c => c.Type == "Ready");
-        if (aggregated.Matches(status.Status?.Value, condition?.Status.Value, condition?.Reason) && status.LocalhostProfile == localhostProfile)
+        var generation = profile.Metadata.Generation;
+        if (aggregated.ReplaceReady(status.Status?.Value, status.Conditions, status.LocalhostProfile == localhostProfile, c => (c.Type, c.Status.Value, c.Reason, c.LastTransitionTime), (ready, reason, since) => new SeccompProfileCondition
+        {
+            Type = "Ready",
+            Status = SeccompProfileConditionStatus.FromValue(ready),
+            Reason = reason,
+            Message = string.Empty,
+            LastTransitionTime = since,
+            ObservedGeneration = generation,
+        }) is not { } conditions)
         {
             return false;
         }
 
-        status.Status = SeccompProfileState.FromValue(aggregated.State);
-        status.LocalhostProfile = localhostProfile;
-        status.Conditions = (status.Conditions ?? []).Where(c => c.Type != "Ready").Append(new SeccompProfileCondition
-        {
-            Type = "Ready",
-            Status = SeccompProfileConditionStatus.FromValue(aggregated.Ready),
-            Reason = aggregated.Reason,
-            Message = string.Empty,
-            LastTransitionTime = aggregated.TransitionTime(condition?.Status.Value, condition?.LastTransitionTime),
-            ObservedGeneration = profile.Metadata.Generation,
-        }).ToList();
+        (status.Status, status.LocalhostProfile, status.Conditions) = (SeccompProfileState.FromValue(aggregated.State), localhostProfile, conditions);
         return true;
     }
 }

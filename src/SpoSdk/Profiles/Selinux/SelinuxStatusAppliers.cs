@@ -18,23 +18,21 @@ public static class SelinuxStatusAppliers
         ArgumentNullException.ThrowIfNull(aggregated);
         var status = profile.Status ??= new SelinuxProfileStatus();
         var usage = aggregated.State == "Installed" ? SelinuxProfileCilTranslator.UsageFor(profile.Metadata.Name) : status.Usage;
-        var condition = status.Conditions?.FirstOrDefault(c => c.Type == "Ready");
-        if (aggregated.Matches(status.Status?.Value, condition?.Status.Value, condition?.Reason) && status.Usage == usage)
+        var generation = profile.Metadata.Generation;
+        if (aggregated.ReplaceReady(status.Status?.Value, status.Conditions, status.Usage == usage, c => (c.Type, c.Status.Value, c.Reason, c.LastTransitionTime), (ready, reason, since) => new SelinuxProfileCondition
+        {
+            Type = "Ready",
+            Status = SelinuxProfileConditionStatus.FromValue(ready),
+            Reason = reason,
+            Message = string.Empty,
+            LastTransitionTime = since,
+            ObservedGeneration = generation,
+        }) is not { } conditions)
         {
             return false;
         }
 
-        status.Status = SelinuxProfileState.FromValue(aggregated.State);
-        status.Usage = usage;
-        status.Conditions = (status.Conditions ?? []).Where(c => c.Type != "Ready").Append(new SelinuxProfileCondition
-        {
-            Type = "Ready",
-            Status = SelinuxProfileConditionStatus.FromValue(aggregated.Ready),
-            Reason = aggregated.Reason,
-            Message = string.Empty,
-            LastTransitionTime = aggregated.TransitionTime(condition?.Status.Value, condition?.LastTransitionTime),
-            ObservedGeneration = profile.Metadata.Generation,
-        }).ToList();
+        (status.Status, status.Usage, status.Conditions) = (SelinuxProfileState.FromValue(aggregated.State), usage, conditions);
         return true;
     }
 
@@ -48,23 +46,21 @@ public static class SelinuxStatusAppliers
         ArgumentNullException.ThrowIfNull(aggregated);
         var status = profile.Status ??= new RawSelinuxProfileStatus();
         var usage = aggregated.State == "Installed" ? RawSelinuxProfileCilTranslator.ProcessType(profile.Metadata.Name) : status.Usage;
-        var condition = status.Conditions?.FirstOrDefault(c => c.Type == "Ready");
-        if (aggregated.Matches(status.Status?.Value, condition?.Status.Value, condition?.Reason) && status.Usage == usage)
+        var generation = profile.Metadata.Generation;
+        if (aggregated.ReplaceReady(status.Status?.Value, status.Conditions, status.Usage == usage, c => (c.Type, c.Status.Value, c.Reason, c.LastTransitionTime), (ready, reason, since) => new RawSelinuxProfileCondition
+        {
+            Type = "Ready",
+            Status = RawSelinuxProfileConditionStatus.FromValue(ready),
+            Reason = reason,
+            Message = string.Empty,
+            LastTransitionTime = since,
+            ObservedGeneration = generation,
+        }) is not { } conditions)
         {
             return false;
         }
 
-        status.Status = RawSelinuxProfileState.FromValue(aggregated.State);
-        status.Usage = usage;
-        status.Conditions = (status.Conditions ?? []).Where(c => c.Type != "Ready").Append(new RawSelinuxProfileCondition
-        {
-            Type = "Ready",
-            Status = RawSelinuxProfileConditionStatus.FromValue(aggregated.Ready),
-            Reason = aggregated.Reason,
-            Message = string.Empty,
-            LastTransitionTime = aggregated.TransitionTime(condition?.Status.Value, condition?.LastTransitionTime),
-            ObservedGeneration = profile.Metadata.Generation,
-        }).ToList();
+        (status.Status, status.Usage, status.Conditions) = (RawSelinuxProfileState.FromValue(aggregated.State), usage, conditions);
         return true;
     }
 }
