@@ -33,9 +33,17 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
         Assert.Contains("node-1-deleted", profile.Metadata.Finalizers);
         Assert.Equal(("True", "Available"), (profile.Status!.Conditions!.Single().Status.Value, profile.Status.Conditions!.Single().Reason));
 
+        await AssertNodeProfilesCompileAsync(node);
+    }
+
+    // One real `apparmor_parser -Q -K` run over every profile file the reconciler wrote.
+    private async Task AssertNodeProfilesCompileAsync(LsmNodeFixture node)
+    {
+        var files = Directory.GetFiles(Path.Combine(node.Root, "etc/apparmor.d")).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(files);
         if (TranslatorTestEnvironment.RequiredTool("apparmor_parser", "apparmor", output, AppArmorPolicyChecker.ParserLocations.ToArray()) is { } parser)
         {
-            var result = await new AppArmorPolicyChecker(new ProcessCommandRunner(), parser).CheckFilesAsync([node.AppArmorFile("nginx-profile"), node.AppArmorFile("nginx-complain")]);
+            var result = await new AppArmorPolicyChecker(new ProcessCommandRunner(), parser).CheckFilesAsync(files);
             Assert.True(result.Succeeded, "apparmor_parser -Q -K rejected the written files: " + result.StandardError);
         }
     }
@@ -54,6 +62,7 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
         await node.SetSpodAsync(new SecurityProfilesOperatorDaemonSpec { EnableAppArmor = true });
         await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("gated")))?.Status?.Status == AppArmorProfileState.Installed);
         Assert.True(File.Exists(node.AppArmorFile("gated")));
+        await AssertNodeProfilesCompileAsync(node);
     }
 
     [Fact]
@@ -92,6 +101,7 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
         node.Resync();
         await node.SettleAsync(() => Task.FromResult(true));
         Assert.Equal(2, runner.Calls.Count);
+        await AssertNodeProfilesCompileAsync(node);
 
         await node.AppArmor.DeleteAsync(ObjectKey.Cluster("web"));
         await node.SettleAsync(async () => await node.AppArmor.GetAsync(ObjectKey.Cluster("web")) is null);
