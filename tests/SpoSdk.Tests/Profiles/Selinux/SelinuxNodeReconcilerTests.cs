@@ -225,6 +225,28 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         await AssertNodePoliciesCompileAsync(node);
     }
 
+    [Fact]
+    public async Task File_ownership_is_recorded_on_the_node_status_and_survives_a_restart()
+    {
+        await using var node = new LsmNodeFixture();
+        await node.Selinux.CreateAsync(Profile("kept"));
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("kept")))?.Status?.Status == SelinuxProfileState.Installed);
+
+        // A new process: no claims in memory, only what the node statuses recorded.
+        await using var statuses = new SpoSdk.Runtime.Informers.Informer<SecurityProfileNodeStatus>(node.Backend.Resource<SecurityProfileNodeStatus>());
+        using var stop = new CancellationTokenSource();
+        statuses.Start(stop.Token);
+        await statuses.WaitForSyncAsync(stop.Token);
+        var claims = new NodeFileClaims("node-1", statuses);
+
+        Assert.Equal("SelinuxProfile/kept", claims.TryClaim("/etc/selinux.d/kept.cil", "RawSelinuxProfile", "kept"));
+        Assert.False(claims.Owns("/etc/selinux.d/kept.cil", "RawSelinuxProfile", "kept"));
+        Assert.True(claims.Owns("/etc/selinux.d/kept.cil", "SelinuxProfile", "kept"));
+        Assert.Null(claims.TryClaim("/etc/selinux.d/kept.cil", "SelinuxProfile", "kept"));
+        Assert.Null(new NodeFileClaims("node-2", statuses).TryClaim("/etc/selinux.d/kept.cil", "RawSelinuxProfile", "kept"));
+        await stop.CancelAsync();
+    }
+
     // secilc is required under CI (the harness fails there); elsewhere a missing one was reported by the harness.
     private Task AssertCompilesAsync(params string[] modules) => _secilc.Secilc is null ? Task.CompletedTask : _secilc.AssertCompilesAsync(modules);
 
