@@ -7,8 +7,10 @@ using SpoSdk.Api.Naming;
 using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
+using SpoSdk.Profiles.AppArmor;
 using SpoSdk.Profiles.NodeStatus;
 using SpoSdk.Profiles.Seccomp;
+using SpoSdk.Profiles.Selinux;
 using SpoSdk.Profiles.Spod;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;
@@ -78,6 +80,11 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         if (_settings.Seccomp)
         {
             AddSeccomp(node);
+        }
+
+        if (_settings.Selinux || _settings.AppArmor)
+        {
+            AddNodeFileProfiles(node);
         }
 
         if (_settings.Manager)
@@ -227,6 +234,57 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         {
             controller.Queue.Add(key);
         }
+    }
+
+    // SELinux and AppArmor share one claim registry, so that no two objects ever write one node file.
+    private void AddNodeFileProfiles(NodeOptions node)
+    {
+        var statuses = _informers.For<SecurityProfileNodeStatus>();
+        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+        var claims = new NodeFileClaims(node.NodeName, statuses);
+        var runner = new Node.Commands.ProcessCommandRunner();
+        if (_settings.Selinux)
+        {
+            var installer = FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(_files, _settings.SelinuxInstaller?.Invoke(_files, runner) ?? new SelinuxdPolicyInstaller(_files));
+            var selinux = AddNodeFileKind<SelinuxProfile>(node, SelinuxStatusAppliers.Apply, (profiles, spod) => new SelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<SelinuxProfileNodeReconciler>()));
+            var raw = AddNodeFileKind<RawSelinuxProfile>(node, SelinuxStatusAppliers.Apply, (profiles, spod) => new RawSelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<RawSelinuxProfileNodeReconciler>()));
+
+            // The two kinds share /etc/selinux.d/<name>.cil: when one lets go of it (its node status goes), the other may take it.
+            selinux?.Watches(statuses, ProfileStatusAggregator<RawSelinuxProfile>.ProfilesOf(RawSelinuxProfile.KubeKind));
+            raw?.Watches(statuses, ProfileStatusAggregator<SelinuxProfile>.ProfilesOf(SelinuxProfile.KubeKind));
+        }
+
+        if (_settings.AppArmor)
+        {
+            var loader = FileOnlyProfileInstaller.ForNode<IAppArmorProfileLoader>(_files, new AppArmorParserLoader(runner, _files));
+            AddNodeFileKind<AppArmorProfile>(node, AppArmorProfileNodeReconciler.ApplyStatus, (profiles, spod) => new AppArmorProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, loader, events, _loggers.CreateLogger<AppArmorProfileNodeReconciler>()));
+        }
+    }
+
+    // One kind's daemon controller (returned, null in manager-only mode) and its manager-side status aggregation.
+    private Controller<T>? AddNodeFileKind<T>(NodeOptions node, ApplyProfileStatus<T> applyStatus, Func<Runtime.Informers.Informer<T>, Runtime.Informers.Informer<SecurityProfilesOperatorDaemon>, IReconciler<T>> reconciler)
+        where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
+    {
+        var profiles = _informers.For<T>();
+        var kind = typeof(T).Name;
+        Controller<T>? daemon = null;
+        if (_settings.Daemon)
+        {
+            var spod = _informers.For<SecurityProfilesOperatorDaemon>(node.OperatorNamespace);
+            daemon = NewController(kind.ToLowerInvariant(), profiles, reconciler(profiles, spod));
+            daemon.Watches(spod, _ => profiles.Keys());
+        }
+
+        if (_settings.Manager)
+        {
+            var statuses = _informers.For<SecurityProfileNodeStatus>();
+            var expected = ExpectedNodes;
+            var aggregator = new ProfileStatusAggregator<T>(_backend, profiles, statuses, () => expected.Current, applyStatus, _time, expected.IsGone);
+            var controller = AfterExpectedNodes(NewController(kind.ToLowerInvariant() + "-nodestatus", profiles, aggregator).Watches(statuses, ProfileStatusAggregator<T>.ProfilesOf(kind)));
+            expected.Changed += (_, _) => EnqueueAll(controller, profiles);
+        }
+
+        return daemon;
     }
 
     private Controller<T> NewController<T>(string name, Runtime.Informers.Informer<T> informer, IReconciler<T> reconciler)

@@ -26,6 +26,12 @@ public sealed class SpoOperatorBuilder
 
     internal bool Seccomp { get; private set; }
 
+    internal bool Selinux { get; private set; }
+
+    internal Func<Node.Files.INodeFileSystem, Node.Commands.ICommandRunner, Profiles.Selinux.ISelinuxPolicyInstaller>? SelinuxInstaller { get; private set; }
+
+    internal bool AppArmor { get; private set; }
+
     internal IReadOnlyList<Oci.Signing.CosignPublicKey>? OciKeys { get; private set; }
 
     internal bool Manager { get; private set; } = true;
@@ -99,6 +105,31 @@ public sealed class SpoOperatorBuilder
     }
 
     /// <summary>
+    /// Installs SelinuxProfiles and RawSelinuxProfiles on the node and aggregates their status. On the
+    /// host root (<c>/</c>) <paramref name="installer"/> installs the written CIL (default: selinuxd,
+    /// <see cref="Profiles.Selinux.SelinuxdPolicyInstaller"/>; or e.g.
+    /// <c>(files, runner) =&gt; new SemodulePolicyInstaller(runner, files)</c>); under any other node root the
+    /// written file is the install. Gated by the SPOD as <see cref="Profiles.Selinux.SelinuxGate"/> says.
+    /// </summary>
+    public SpoOperatorBuilder AddSelinux(Func<Node.Files.INodeFileSystem, Node.Commands.ICommandRunner, Profiles.Selinux.ISelinuxPolicyInstaller>? installer = null)
+    {
+        Selinux = true;
+        SelinuxInstaller = installer;
+        return this;
+    }
+
+    /// <summary>
+    /// Installs AppArmorProfiles on the node (loaded with <c>apparmor_parser</c> on the host root, written
+    /// only under any other node root) and aggregates their status. Gated by the SPOD's
+    /// <c>spec.enableAppArmor</c> once a SPOD exists.
+    /// </summary>
+    public SpoOperatorBuilder AddAppArmor()
+    {
+        AppArmor = true;
+        return this;
+    }
+
+    /// <summary>
     /// Lets SeccompProfiles use <c>oci://</c> base profiles, pulled through the OCI client with a
     /// digest-verified cache, trusted when one of <paramref name="publicKeys"/> verifies their cosign
     /// signature, when pinned by digest, or when the SPOD turns verification off.
@@ -132,9 +163,9 @@ public sealed class SpoOperatorBuilder
             yield return "no backend: call UseInMemoryBackend() or UseBackend(...)";
         }
 
-        if (!Seccomp)
+        if (!Seccomp && !Selinux && !AppArmor)
         {
-            yield return "no component: add at least one, e.g. AddSeccomp()";
+            yield return "no component: add at least one, e.g. AddSeccomp(), AddSelinux() or AddAppArmor()";
         }
 
         if (!MetadataRulesAllowNode(NodeName))

@@ -55,6 +55,87 @@ public sealed class ReconcileCommandTests : IDisposable
         Assert.Equal("SeccompProfile\torphan\tError\tbase profile nowhere does not exist", stdout.Trim());
     }
 
+    private const string Spod = """
+        apiVersion: security-profiles-operator.x-k8s.io/v1
+        kind: SecurityProfilesOperatorDaemon
+        metadata: {name: spod, namespace: security-profiles-operator}
+        spec:
+          enableAppArmor: true
+          selinux: {enableRawSelinuxProfiles: true}
+        """;
+
+    [Fact]
+    public async Task Every_profile_kind_is_installed_and_reported_by_kind_then_name()
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(_dir, "manifests")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(manifests, "spod.yaml"), Spod);
+        await File.WriteAllTextAsync(Path.Combine(manifests, "profiles.yaml"), """
+            apiVersion: security-profiles-operator.x-k8s.io/v1
+            kind: SeccompProfile
+            metadata: {name: sc}
+            spec: {defaultAction: SCMP_ACT_LOG}
+            ---
+            apiVersion: security-profiles-operator.x-k8s.io/v1
+            kind: AppArmorProfile
+            metadata: {name: aa}
+            spec:
+              abstract:
+                filesystem: {readOnlyPaths: [/etc/nginx/**]}
+            ---
+            apiVersion: security-profiles-operator.x-k8s.io/v1
+            kind: SelinuxProfile
+            metadata: {name: se}
+            spec:
+              allow: {var_log_t: {file: [read, open]}}
+            ---
+            apiVersion: security-profiles-operator.x-k8s.io/v1alpha2
+            kind: RawSelinuxProfile
+            metadata: {name: raw}
+            spec:
+              policy: |
+                (type process)
+            """);
+        var root = Path.Combine(_dir, "root");
+
+        var (code, stdout, stderr) = await RunAsync("reconcile", "--manifests", manifests, "--node-root", root);
+
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Equal(
+            [
+                "AppArmorProfile\taa\tInstalled\t/etc/apparmor.d/aa",
+                "RawSelinuxProfile\traw\tInstalled\t/etc/selinux.d/raw.cil",
+                "SeccompProfile\tsc\tInstalled\t/var/lib/kubelet/seccomp/operator/sc.json",
+                "SelinuxProfile\tse\tInstalled\t/etc/selinux.d/se.cil",
+            ],
+            stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("(block se\n(blockinherit container)\n(allow process var_log_t ( file ( open read )))\n)\n", await File.ReadAllTextAsync(Path.Combine(root, "etc/selinux.d/se.cil")));
+        Assert.Equal("(block raw_\n    (type process)\n)", await File.ReadAllTextAsync(Path.Combine(root, "etc/selinux.d/raw.cil")));
+        Assert.Contains("profile aa flags=(enforce,attach_disconnected,mediate_deleted) {", await File.ReadAllTextAsync(Path.Combine(root, "etc/apparmor.d/aa")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a.yaml", "b.yaml", "SelinuxProfile", "RawSelinuxProfile")]
+    [InlineData("b.yaml", "a.yaml", "RawSelinuxProfile", "SelinuxProfile")]
+    public async Task Two_profiles_writing_one_node_file_the_first_in_manifest_order_wins_and_the_later_is_an_error(string selinuxFile, string rawFile, string winner, string loser)
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(_dir, "manifests")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(manifests, "0-spod.yaml"), Spod);
+        await File.WriteAllTextAsync(Path.Combine(manifests, selinuxFile), "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SelinuxProfile\nmetadata: {name: shared}\nspec: {allow: {var_log_t: {file: [read]}}}\n");
+        await File.WriteAllTextAsync(Path.Combine(manifests, rawFile), "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: RawSelinuxProfile\nmetadata: {name: shared}\nspec: {policy: '(type process)'}\n");
+        var root = Path.Combine(_dir, "root");
+
+        for (var run = 0; run < 3; run++)
+        {
+            var (code, stdout, _) = await RunAsync("reconcile", "--manifests", manifests, "--node-root", root);
+
+            Assert.Equal(1, code);
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(l => l.Split('\t')[0]);
+            Assert.Equal(winner + "\tshared\tInstalled\t/etc/selinux.d/shared.cil", lines[winner]);
+            Assert.Equal(loser + "\tshared\tError\t/etc/selinux.d/shared.cil on node local-node already belongs to " + winner + "/shared; " + loser + "/shared was not installed (a node file is never overwritten)", lines[loser]);
+            Assert.StartsWith(winner == "SelinuxProfile" ? "(block shared\n" : "(block shared_\n", await File.ReadAllTextAsync(Path.Combine(root, "etc/selinux.d/shared.cil")), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Unreadable_input_exits_two()
     {

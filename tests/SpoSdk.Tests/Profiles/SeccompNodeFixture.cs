@@ -65,15 +65,18 @@ internal sealed class SeccompNodeFixture : IAsyncDisposable
     public string FileOf(string name) => Path.Combine(Root, "var/lib/kubelet/seccomp/operator", name + ".json");
 
     /// <summary>Waits until <paramref name="condition"/> holds and every queue is idle.</summary>
-    public async Task SettleAsync(Func<Task<bool>> condition)
+    public Task SettleAsync(Func<Task<bool>> condition) => SettleAsync(() => Controllers.All(c => c.Queue.IsIdle), condition);
+
+    /// <summary>Waits (at most 15 s) until <paramref name="condition"/> holds twice, 50 ms apart, while <paramref name="idle"/> says nothing is queued.</summary>
+    internal static async Task SettleAsync(Func<bool> idle, Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (true)
         {
-            if (Controllers.All(c => c.Queue.IsIdle) && await condition())
+            if (idle() && await condition())
             {
                 await Task.Delay(50);
-                if (Controllers.All(c => c.Queue.IsIdle) && await condition())
+                if (idle() && await condition())
                 {
                     return;
                 }

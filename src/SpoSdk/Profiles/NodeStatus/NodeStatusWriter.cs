@@ -33,19 +33,48 @@ public sealed class NodeStatusWriter
     /// <summary>The node.</summary>
     public string NodeName { get; }
 
-    /// <summary>The status object's key for a profile on this node.</summary>
+    /// <summary>The status object's key for a profile on this node: upstream's <c>&lt;profile&gt;-&lt;node&gt;</c>.</summary>
     public ObjectKey KeyFor(string kind, string profileName) => ObjectKey.Cluster(ProfileNames.NodeStatusName(kind, profileName, NodeName));
 
+    /// <summary>
+    /// The key used when <see cref="KeyFor"/> is taken by a profile of another kind with the same name
+    /// (upstream's names are not kind-qualified, so a SelinuxProfile and a RawSelinuxProfile named
+    /// alike would share one status object): <c>&lt;kind&gt;-&lt;profile&gt;-&lt;node&gt;</c> in lower case.
+    /// </summary>
+    public ObjectKey KindQualifiedKeyFor(string kind, string profileName) =>
+        ObjectKey.Cluster(ProfileNames.NodeStatusName(kind, ProfileNames.ProfileId(kind, profileName).ToLowerInvariant(), NodeName));
+
     /// <summary>The current state on this node, or null when there is no status object.</summary>
-    public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken) =>
-        (_cache?.Get(KeyFor(kind, profileName)) ?? await _statuses.GetAsync(KeyFor(kind, profileName), cancellationToken).ConfigureAwait(false))?.Status?.Status;
+    public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken)
+    {
+        var key = await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false);
+        return (_cache?.Get(key) ?? await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false))?.Status?.Status;
+    }
+
+    /// <summary>
+    /// Whether the state on this node is <paramref name="state"/>. A cache that says otherwise is
+    /// checked against the API, since it may not have seen this node's own last write yet.
+    /// </summary>
+    public async Task<bool> HasStateAsync(string kind, string profileName, SecurityProfileNodeState state, CancellationToken cancellationToken)
+    {
+        var key = await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false);
+        return _cache?.Get(key)?.Status?.Status == state || (await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false))?.Status?.Status == state;
+    }
 
     /// <summary>Sets the state on this node, creating the status object when missing; writes nothing when it already holds.</summary>
-    public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, CancellationToken cancellationToken)
+    public Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, CancellationToken cancellationToken) =>
+        SetStateAsync(profile, state, ownedFile: null, cancellationToken);
+
+    /// <summary>
+    /// Sets the state on this node and records the node file the profile owns here (annotation
+    /// <see cref="NodeFileClaims.NodeFileAnnotation"/>; null removes it), so that ownership outlives
+    /// the process; writes nothing when both already hold.
+    /// </summary>
+    public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, string? ownedFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        var key = KeyFor(profile.Kind, profile.Metadata.Name);
-        if (_cache?.Get(key) is { } cached && cached.Status?.Status == state && cached.Metadata.Label(SpoLabels.ProfileState) == state.Value)
+        var key = await ResolveKeyAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
+        if (_cache?.Get(key) is { } cached && cached.Status?.Status == state && cached.Metadata.Label(SpoLabels.ProfileState) == state.Value && cached.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation) == ownedFile)
         {
             return;
         }
@@ -53,13 +82,19 @@ public sealed class NodeStatusWriter
         var existing = await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            var created = await _statuses.CreateAsync(New(profile, key.Name, state), cancellationToken).ConfigureAwait(false);
+            var fresh = New(profile, key.Name, state);
+            if (ownedFile is not null)
+            {
+                fresh.Metadata.Annotations = new Dictionary<string, string> { [NodeFileClaims.NodeFileAnnotation] = ownedFile };
+            }
+
+            var created = await _statuses.CreateAsync(fresh, cancellationToken).ConfigureAwait(false);
             created.Status = new SecurityProfileNodeStatusStatus { Status = state };
             await _statuses.UpdateStatusAsync(created, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await _statuses.UpdateWithRetryAsync(key, s => SetLabel(s, SpoLabels.ProfileState, state.Value!), cancellationToken).ConfigureAwait(false);
+        await _statuses.UpdateWithRetryAsync(key, s => SetLabel(s, SpoLabels.ProfileState, state.Value!) | SetOwnedFile(s, ownedFile), cancellationToken).ConfigureAwait(false);
         await _statuses.UpdateStatusWithRetryAsync(
             key,
             s =>
@@ -76,8 +111,25 @@ public sealed class NodeStatusWriter
     }
 
     /// <summary>Deletes this node's status object of a profile.</summary>
-    public Task<bool> DeleteAsync(string kind, string profileName, CancellationToken cancellationToken) =>
-        _statuses.DeleteAsync(KeyFor(kind, profileName), cancellationToken);
+    public async Task<bool> DeleteAsync(string kind, string profileName, CancellationToken cancellationToken) =>
+        await _statuses.DeleteAsync(await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    // The profile's own status object: the kind-qualified one when it exists, else upstream's name
+    // unless a profile of another kind holds it.
+    private async Task<ObjectKey> ResolveKeyAsync(string kind, string profileName, CancellationToken cancellationToken)
+    {
+        var qualified = KindQualifiedKeyFor(kind, profileName);
+        if (await FindAsync(qualified, cancellationToken).ConfigureAwait(false) is { } own && own.Metadata.Label(SpoLabels.ProfileKind) == kind)
+        {
+            return qualified;
+        }
+
+        var plain = KeyFor(kind, profileName);
+        return await FindAsync(plain, cancellationToken).ConfigureAwait(false) is { } existing && existing.Metadata.Label(SpoLabels.ProfileKind) != kind ? qualified : plain;
+    }
+
+    private async Task<SecurityProfileNodeStatus?> FindAsync(ObjectKey key, CancellationToken cancellationToken) =>
+        _cache?.Get(key) ?? await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false);
 
     private SecurityProfileNodeStatus New(IKubernetesObject<V1ObjectMeta> profile, string name, SecurityProfileNodeState state) => new()
     {
@@ -106,6 +158,26 @@ public sealed class NodeStatusWriter
         },
         Spec = new SecurityProfileNodeStatusSpec { NodeName = NodeName },
     };
+
+    private static bool SetOwnedFile(SecurityProfileNodeStatus status, string? ownedFile)
+    {
+        if (status.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation) == ownedFile)
+        {
+            return false;
+        }
+
+        status.Metadata.Annotations ??= new Dictionary<string, string>();
+        if (ownedFile is null)
+        {
+            status.Metadata.Annotations.Remove(NodeFileClaims.NodeFileAnnotation);
+        }
+        else
+        {
+            status.Metadata.Annotations[NodeFileClaims.NodeFileAnnotation] = ownedFile;
+        }
+
+        return true;
+    }
 
     private static bool SetLabel(SecurityProfileNodeStatus status, string key, string value)
     {

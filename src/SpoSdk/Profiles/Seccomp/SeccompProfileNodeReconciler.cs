@@ -101,7 +101,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return ReconcileResult.Done;
         }
 
-        if (await EnsureOwnedAsync(profile, cancellationToken).ConfigureAwait(false) is not { } owned)
+        if (await NodeFinalizers.EnsureAsync(_client, profile, _node.NodeName, cancellationToken).ConfigureAwait(false) is not { } owned)
         {
             return ReconcileResult.Done;
         }
@@ -150,34 +150,9 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         return ReconcileResult.Done;
     }
 
-    // The node's finalizer and the profile-id label go on before anything is written to the node,
-    // so a deletion always comes back here to clean up.
-    private Task<SeccompProfile?> EnsureOwnedAsync(SeccompProfile profile, CancellationToken cancellationToken)
-    {
-        var finalizer = profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(_node.NodeName);
-        var id = ProfileNames.ProfileId(profile.Kind, profile.Metadata.Name);
-        if (Finalizers.Contains(profile, finalizer) && profile.Metadata.Label(SpoLabels.ProfileId) == id)
-        {
-            return Task.FromResult<SeccompProfile?>(profile);
-        }
-
-        return _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p =>
-        {
-            var changed = Finalizers.Add(p, finalizer);
-            p.Metadata.Labels ??= new Dictionary<string, string>();
-            if (p.Metadata.Label(SpoLabels.ProfileId) != id)
-            {
-                p.Metadata.Labels[SpoLabels.ProfileId] = id;
-                changed = true;
-            }
-
-            return changed;
-        }, cancellationToken);
-    }
-
     private async Task<ReconcileResult> DeleteAsync(SeccompProfile profile, CancellationToken cancellationToken)
     {
-        var finalizer = Finalizers.Contains(profile, SpoFinalizers.PartialProfile) ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(_node.NodeName);
+        var finalizer = NodeFinalizers.ForDeletion(profile, _node.NodeName);
         if (!Finalizers.Contains(profile, finalizer))
         {
             return ReconcileResult.Done;

@@ -76,7 +76,10 @@ public sealed class EventRecorder : IEventRecorder
                 return;
             }
 
-            var name = about.Metadata.Name + "." + _time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture) + Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture);
+            var suffix = "." + _time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture) + Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture);
+
+            // A long object name would make the event's name invalid and the event would be lost: shorten the name part.
+            var name = about.Metadata.Name[..Math.Min(about.Metadata.Name.Length, Api.Schema.MetadataRules.MaxNameLength - suffix.Length)].TrimEnd('.', '-') + suffix;
             await _events.CreateAsync(
                 new Corev1Event
                 {

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
+using SpoSdk.Node;
+using SpoSdk.Node.Files;
+using SpoSdk.Profiles.NodeStatus;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Informers;
+using SpoSdk.Translators;
+using SpoSdk.Translators.AppArmor;
+
+namespace SpoSdk.Profiles.AppArmor;
+
+/// <summary>
+/// The node side of an AppArmorProfile (runtime.md §3): the abstract translated by
+/// <see cref="AppArmorProfileGenerator"/> (crd2armor, §3.2), written to <c>/etc/apparmor.d/&lt;name&gt;</c>
+/// (mode 0644) and loaded by the node's <see cref="IAppArmorProfileLoader"/> (§3.3).
+/// </summary>
+/// <remarks>
+/// Gate (embedded semantics): calling <c>AddAppArmor()</c> is the host's opt-in, so with no SPOD
+/// object profiles are installed; once a SPOD exists its <c>spec.enableAppArmor</c> rules, and the
+/// CRD default there is false, as upstream. Unlike upstream v1.0.0 (§10.5), disabled and partial
+/// profiles are not loaded: their file is removed, as for the other kinds.
+/// </remarks>
+public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<AppArmorProfile>
+{
+    /// <summary>Creates the reconciler; see <see cref="NodeFileProfileReconciler{TProfile}"/> for the common parameters.</summary>
+    public AppArmorProfileNodeReconciler(
+        IClusterBackend backend,
+        Informer<AppArmorProfile> profiles,
+        Informer<SecurityProfilesOperatorDaemon>? spod,
+        Informer<SecurityProfileNodeStatus>? statuses,
+        INodeFileSystem files,
+        NodeOptions node,
+        NodeFileClaims claims,
+        IAppArmorProfileLoader loader,
+        IEventRecorder events,
+        ILogger<AppArmorProfileNodeReconciler>? logger = null)
+        : base(backend, profiles, spod, statuses, files, node, claims, loader, events, logger)
+    {
+    }
+
+    /// <inheritdoc />
+    protected override string CannotSaveReason => "CannotSaveAppArmorProfile";
+
+    /// <inheritdoc />
+    protected override string SavedReason => "LoadedAppArmorProfile";
+
+    /// <inheritdoc />
+    protected override UnixFileMode FileMode => UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <inheritdoc />
+    protected override bool UninstallBeforeFileRemoval => true;
+
+    /// <inheritdoc />
+    protected override string HostPath(AppArmorProfile profile) => NodePaths.AppArmorProfile(profile.Metadata.Name);
+
+    /// <inheritdoc />
+    protected override ProfileRefusal? Refusal(AppArmorProfile profile, SecurityProfilesOperatorDaemon? spod) =>
+        spod is not null && spod.Spec?.EnableAppArmor != true
+            ? new ProfileRefusal("AppArmorDisabled", "AppArmor support is off: SecurityProfilesOperatorDaemon " + Node.OperatorNamespace + "/" + Node.SpodName + " does not set spec.enableAppArmor=true")
+            : null;
+
+    /// <inheritdoc />
+    protected override bool IsDisabled(AppArmorProfile profile) => profile.Spec?.State == AppArmorProfileSpecState.Disabled;
+
+    /// <inheritdoc />
+    protected override TranslationResult Translate(AppArmorProfile profile, SecurityProfilesOperatorDaemon? spod) => AppArmorProfileGenerator.Generate(profile);
+
+    /// <summary>Writes the aggregated state into an AppArmorProfile's status: state and the Ready condition.</summary>
+    public static bool ApplyStatus(AppArmorProfile profile, AggregatedProfileStatus aggregated)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(aggregated);
+        var status = profile.Status ??= new AppArmorProfileStatus();
+        var generation = profile.Metadata.Generation;
+        if (aggregated.ReplaceReady(status.Status?.Value, status.Conditions, ownFieldsHold: true, c => (c.Type, c.Status.Value, c.Reason, c.LastTransitionTime), (ready, reason, since) => new AppArmorProfileCondition
+        {
+            Type = "Ready",
+            Status = AppArmorProfileConditionStatus.FromValue(ready),
+            Reason = reason,
+            Message = string.Empty,
+            LastTransitionTime = since,
+            ObservedGeneration = generation,
+        }) is not { } conditions)
+        {
+            return false;
+        }
+
+        (status.Status, status.Conditions) = (AppArmorProfileState.FromValue(aggregated.State), conditions);
+        return true;
+    }
+}

@@ -1,0 +1,295 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
+using SpoSdk.Node;
+using SpoSdk.Node.Files;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Controllers;
+using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Informers;
+using SpoSdk.Translators;
+
+namespace SpoSdk.Profiles.NodeStatus;
+
+/// <summary>What a node reconciler tells a user who wrote a profile the node will not install.</summary>
+/// <param name="Reason">The event reason.</param>
+/// <param name="Message">The event message: one line naming the object and what to change.</param>
+public sealed record ProfileRefusal(string Reason, string Message);
+
+/// <summary>
+/// The node side shared by the profile kinds that become one file on the node and something the
+/// kernel loads from it (SelinuxProfile, RawSelinuxProfile, AppArmorProfile): this node's finalizer
+/// and status object, the SPOD gate, translation, a claim on the file (<see cref="NodeFileClaims"/>:
+/// a file owned by another object is never overwritten), an atomic write only when the content
+/// changed, then the kind's install step. An unchanged, installed profile costs no write at all.
+/// </summary>
+/// <typeparam name="TProfile">The profile kind.</typeparam>
+public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile>
+    where TProfile : class, IKubernetesObject<V1ObjectMeta>
+{
+    /// <summary>How long to wait before asking again about an install in progress or a missing reference.</summary>
+    protected static readonly TimeSpan RetryLater = TimeSpan.FromSeconds(10);
+
+    private readonly Informer<TProfile> _profiles;
+    private readonly Informer<SecurityProfilesOperatorDaemon>? _spod;
+    private readonly IResourceClient<TProfile> _client;
+    private readonly NodeFileClaims _claims;
+    private readonly NodeStatusWriter _status;
+    private readonly IEventRecorder _events;
+    private readonly INodeProfileInstaller _installer;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the reconciler.</summary>
+    /// <param name="backend">The cluster.</param>
+    /// <param name="profiles">The profiles of this kind.</param>
+    /// <param name="spod">The operator's SPOD (read for the gate and options); null when there is none.</param>
+    /// <param name="statuses">The node statuses, to skip unchanged status writes.</param>
+    /// <param name="files">The node's files.</param>
+    /// <param name="node">This node.</param>
+    /// <param name="claims">The node's file ownership, shared with the other kinds' reconcilers.</param>
+    /// <param name="installer">Makes the kernel take the written file.</param>
+    /// <param name="events">Where events go.</param>
+    /// <param name="logger">The log.</param>
+    protected NodeFileProfileReconciler(
+        IClusterBackend backend,
+        Informer<TProfile> profiles,
+        Informer<SecurityProfilesOperatorDaemon>? spod,
+        Informer<SecurityProfileNodeStatus>? statuses,
+        INodeFileSystem files,
+        NodeOptions node,
+        NodeFileClaims claims,
+        INodeProfileInstaller installer,
+        IEventRecorder events,
+        ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(installer);
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(claims);
+        ArgumentNullException.ThrowIfNull(events);
+        _profiles = profiles;
+        _spod = spod;
+        _client = backend.Resource<TProfile>();
+        Files = files;
+        Node = node;
+        _claims = claims;
+        _status = new NodeStatusWriter(backend, node.NodeName, statuses);
+        _events = events;
+        _installer = installer;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The node's files.</summary>
+    protected INodeFileSystem Files { get; }
+
+    /// <summary>This node.</summary>
+    protected NodeOptions Node { get; }
+
+    /// <summary>The event reason when a profile cannot be translated or saved (e.g. <c>CannotSaveSelinuxPolicy</c>).</summary>
+    protected abstract string CannotSaveReason { get; }
+
+    /// <summary>The event reason when a profile was installed (e.g. <c>SavedSelinuxPolicy</c>).</summary>
+    protected abstract string SavedReason { get; }
+
+    /// <summary>The mode of the file written.</summary>
+    protected abstract UnixFileMode FileMode { get; }
+
+    /// <summary>Whether the kernel must forget the profile before its file goes (AppArmor unloads from the file).</summary>
+    protected virtual bool UninstallBeforeFileRemoval => false;
+
+    /// <summary>The host path of the profile's file; throws <see cref="UnsafeNodePathException"/> for a name that cannot be one.</summary>
+    protected abstract string HostPath(TProfile profile);
+
+    /// <summary>Why this node will not install the profile under the operator's SPOD, or null when it may.</summary>
+    protected abstract ProfileRefusal? Refusal(TProfile profile, SecurityProfilesOperatorDaemon? spod);
+
+    /// <summary>Whether the profile is turned off (<c>spec.state: Disabled</c>).</summary>
+    protected abstract bool IsDisabled(TProfile profile);
+
+    /// <summary>The file's content.</summary>
+    protected abstract TranslationResult Translate(TProfile profile, SecurityProfilesOperatorDaemon? spod);
+
+    /// <summary>A profile of this kind by name, from the cache.</summary>
+    protected TProfile? Find(string name) => _profiles.Get(ObjectKey.Cluster(name));
+
+    /// <inheritdoc />
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var profile = _profiles.Get(key);
+        if (profile is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (profile.Metadata.DeletionTimestamp is not null)
+        {
+            return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+
+        string path;
+        try
+        {
+            path = HostPath(profile);
+        }
+        catch (UnsafeNodePathException ex)
+        {
+            await FailAsync(profile, CannotSaveReason, "$.metadata.name: " + ex.Message, null, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        if (await NodeFinalizers.EnsureAsync(_client, profile, Node.NodeName, cancellationToken).ConfigureAwait(false) is not { } owned)
+        {
+            return ReconcileResult.Done;
+        }
+
+        profile = owned;
+        var spod = _spod?.Get(new ObjectKey(Node.OperatorNamespace, Node.SpodName));
+        if (Refusal(profile, spod) is { } refusal)
+        {
+            await FailAsync(profile, refusal.Reason, refusal.Message, OwnedFile(profile, path), cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        var partial = profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true;
+        if (partial || IsDisabled(profile))
+        {
+            return await TurnOffAsync(profile, path, partial ? SecurityProfileNodeState.Partial : SecurityProfileNodeState.Disabled, cancellationToken).ConfigureAwait(false);
+        }
+
+        var translation = Translate(profile, spod);
+        if (!translation.Succeeded)
+        {
+            await FailAsync(profile, CannotSaveReason, string.Join("; ", translation.Errors), OwnedFile(profile, path), cancellationToken).ConfigureAwait(false);
+
+            // A missing referenced profile may yet be created; everything else needs a change to the profile or the SPOD.
+            return translation.Errors.Any(e => e.Kind == TranslationErrorKind.NotFound) ? ReconcileResult.After(RetryLater) : ReconcileResult.Done;
+        }
+
+        if (_claims.TryClaim(path, profile.Kind, profile.Metadata.Name) is { } other)
+        {
+            var message = path + " on node " + Node.NodeName + " already belongs to " + other + "; " + NodeFileClaims.OwnerName(profile.Kind, profile.Metadata.Name) + " was not installed (a node file is never overwritten)";
+            await FailAsync(profile, "NodeFileConflict", message, null, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        var changed = Files.WriteIfChanged(path, Encoding.UTF8.GetBytes(translation.Text!), FileMode);
+        if (!changed && await _status.HasStateAsync(profile.Kind, profile.Metadata.Name, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false))
+        {
+            return ReconcileResult.Done;
+        }
+
+        var installed = await _installer.InstallAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
+        switch (installed.State)
+        {
+            case NodeInstallState.Done:
+                await _events.RecordAsync(profile, EventKind.Normal, SavedReason, "Successfully saved profile to disk on " + Node.NodeName, cancellationToken).ConfigureAwait(false);
+                await _status.SetStateAsync(profile, SecurityProfileNodeState.Installed, path, cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            case NodeInstallState.InProgress:
+                await _status.SetStateAsync(profile, SecurityProfileNodeState.InProgress, path, cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.After(RetryLater);
+            default:
+                await FailAsync(profile, CannotSaveReason, installed.Message, path, cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.Done;
+        }
+    }
+
+    private string? OwnedFile(TProfile profile, string path) => _claims.Owns(path, profile.Kind, profile.Metadata.Name) ? path : null;
+
+    // Disabled and partial profiles are not in force on the node: their file goes, as for seccomp.
+    private async Task<ReconcileResult> TurnOffAsync(TProfile profile, string path, SecurityProfileNodeState state, CancellationToken cancellationToken)
+    {
+        if (_claims.Owns(path, profile.Kind, profile.Metadata.Name))
+        {
+            var removed = await RemoveFileAsync(profile, path, cancellationToken).ConfigureAwait(false);
+            if (removed.State == NodeInstallState.Failed)
+            {
+                await FailAsync(profile, CannotSaveReason, removed.Message, path, cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            }
+
+            _claims.Release(path, profile.Kind, profile.Metadata.Name);
+        }
+
+        await _status.SetStateAsync(profile, state, null, cancellationToken).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<NodeInstallResult> RemoveFileAsync(TProfile profile, string path, CancellationToken cancellationToken)
+    {
+        if (UninstallBeforeFileRemoval)
+        {
+            var result = await _installer.RemoveAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
+            Files.Delete(path);
+            return result;
+        }
+
+        Files.Delete(path);
+        return await _installer.RemoveAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ReconcileResult> DeleteAsync(TProfile profile, CancellationToken cancellationToken)
+    {
+        var finalizer = NodeFinalizers.ForDeletion(profile, Node.NodeName);
+        if (!Finalizers.Contains(profile, finalizer))
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (await _status.GetStateAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) is { } state && state != SecurityProfileNodeState.Terminating)
+        {
+            await _status.SetStateAsync(profile, SecurityProfileNodeState.Terminating, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Pods still run with it: the policy stays until they are gone.
+        if (Finalizers.Contains(profile, SpoFinalizers.InUseByActivePods))
+        {
+            return ReconcileResult.After(RetryLater);
+        }
+
+        string? path;
+        try
+        {
+            path = HostPath(profile);
+        }
+        catch (UnsafeNodePathException)
+        {
+            path = null; // nothing can have been written for such a name
+        }
+
+        if (path is not null && _claims.Owns(path, profile.Kind, profile.Metadata.Name))
+        {
+            var removed = await RemoveFileAsync(profile, path, cancellationToken).ConfigureAwait(false);
+            if (removed.State == NodeInstallState.InProgress)
+            {
+                return ReconcileResult.After(RetryLater);
+            }
+
+            // As upstream (runtime.md §10.12): a removal the kernel side reports as failed still lets the object go.
+            if (removed.State == NodeInstallState.Failed)
+            {
+                await _events.RecordAsync(profile, EventKind.Warning, CannotSaveReason, removed.Message, cancellationToken).ConfigureAwait(false);
+            }
+
+            _claims.Release(path, profile.Kind, profile.Metadata.Name);
+        }
+
+        await _status.DeleteAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
+        await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => Finalizers.Remove(p, finalizer), cancellationToken).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private async Task FailAsync(TProfile profile, string reason, string message, string? ownedFile, CancellationToken cancellationToken)
+    {
+        _logger.LogWarning("{Kind} {Name} on {Node}: {Reason}: {Message}", profile.Kind, profile.Metadata.Name, Node.NodeName, reason, message);
+        await _events.RecordAsync(profile, EventKind.Warning, reason, message, cancellationToken).ConfigureAwait(false);
+        await _status.SetStateAsync(profile, SecurityProfileNodeState.Error, ownedFile, cancellationToken).ConfigureAwait(false);
+    }
+}

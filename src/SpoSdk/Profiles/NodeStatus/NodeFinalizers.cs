@@ -1,0 +1,56 @@
+using k8s;
+using k8s.Models;
+using SpoSdk.Api.Naming;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+
+namespace SpoSdk.Profiles.NodeStatus;
+
+/// <summary>
+/// A node's hold on a profile (runtime.md §1.5): its finalizer <c>&lt;node&gt;-deleted</c> (the
+/// partial-profile finalizer for partial profiles) and the <c>profile-id</c> label, put on before
+/// anything is written to the node so that a deletion always comes back to clean up.
+/// </summary>
+public static class NodeFinalizers
+{
+    /// <summary>The finalizer this node puts on <paramref name="profile"/>.</summary>
+    public static string For(IKubernetesObject<V1ObjectMeta> profile, string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(nodeName);
+    }
+
+    /// <summary>The finalizer this node removes once it has cleaned up a deleted profile.</summary>
+    public static string ForDeletion(IKubernetesObject<V1ObjectMeta> profile, string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return Finalizers.Contains(profile, SpoFinalizers.PartialProfile) ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(nodeName);
+    }
+
+    /// <summary>Adds the finalizer and the profile-id label unless both are there; returns the current object (null when it is gone).</summary>
+    public static Task<T?> EnsureAsync<T>(IResourceClient<T> client, T profile, string nodeName, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(profile);
+        var finalizer = For(profile, nodeName);
+        var id = ProfileNames.ProfileId(profile.Kind, profile.Metadata.Name);
+        if (Finalizers.Contains(profile, finalizer) && profile.Metadata.Label(SpoLabels.ProfileId) == id)
+        {
+            return Task.FromResult<T?>(profile);
+        }
+
+        return client.UpdateWithRetryAsync(ObjectKey.Of(profile), p =>
+        {
+            var changed = Finalizers.Add(p, finalizer);
+            p.Metadata.Labels ??= new Dictionary<string, string>();
+            if (p.Metadata.Label(SpoLabels.ProfileId) != id)
+            {
+                p.Metadata.Labels[SpoLabels.ProfileId] = id;
+                changed = true;
+            }
+
+            return changed;
+        }, cancellationToken);
+    }
+}

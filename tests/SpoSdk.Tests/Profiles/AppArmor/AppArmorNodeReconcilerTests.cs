@@ -1,0 +1,135 @@
+using k8s.Models;
+using SpoSdk.Api.V1;
+using SpoSdk.Node.Commands;
+using SpoSdk.Profiles.AppArmor;
+using SpoSdk.Runtime;
+using SpoSdk.Tests.Translators;
+using SpoSdk.Translators.AppArmor;
+using Xunit.Abstractions;
+using static SpoSdk.Tests.Translators.AppArmor.AppArmorVectors;
+
+namespace SpoSdk.Tests.Profiles.AppArmor;
+
+/// <summary>
+/// AppArmorProfiles on one node: file-based under a temp node root (every written profile compiled
+/// by the real <c>apparmor_parser -Q -K</c>), and loaded through a recording runner where the node
+/// root plays the host.
+/// </summary>
+public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_profile_is_written_as_crd2armor_renders_it_and_the_real_parser_compiles_the_file()
+    {
+        await using var node = new LsmNodeFixture();
+        await node.AppArmor.CreateAsync(Profile("nginx-profile", AppArmorProfileMode.Enforce));
+        await node.AppArmor.CreateAsync(Profile("nginx-complain", AppArmorProfileMode.Complain));
+
+        await node.SettleAsync(async () => (await node.AppArmor.ListAsync()).Items.All(p => p.Status?.Status == AppArmorProfileState.Installed));
+
+        Assert.Equal(NginxEnforce, await File.ReadAllTextAsync(node.AppArmorFile("nginx-profile")));
+        Assert.Contains("profile nginx-complain flags=(complain,attach_disconnected,mediate_deleted) {", await File.ReadAllTextAsync(node.AppArmorFile("nginx-complain")), StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(node.AppArmorFile("nginx-profile")));
+        var profile = (await node.AppArmor.GetAsync(ObjectKey.Cluster("nginx-profile")))!;
+        Assert.Contains("node-1-deleted", profile.Metadata.Finalizers);
+        Assert.Equal(("True", "Available"), (profile.Status!.Conditions!.Single().Status.Value, profile.Status.Conditions!.Single().Reason));
+
+        await AssertNodeProfilesCompileAsync(node);
+    }
+
+    // One real `apparmor_parser -Q -K` run over every profile file the reconciler wrote.
+    private async Task AssertNodeProfilesCompileAsync(LsmNodeFixture node)
+    {
+        var files = Directory.GetFiles(Path.Combine(node.Root, "etc/apparmor.d")).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(files);
+        if (TranslatorTestEnvironment.RequiredTool("apparmor_parser", "apparmor", output, AppArmorPolicyChecker.ParserLocations.ToArray()) is { } parser)
+        {
+            var result = await new AppArmorPolicyChecker(new ProcessCommandRunner(), parser).CheckFilesAsync(files);
+            Assert.True(result.Succeeded, "apparmor_parser -Q -K rejected the written files: " + result.StandardError);
+        }
+    }
+
+    [Fact]
+    public async Task The_spod_gate_refuses_profiles_until_apparmor_is_enabled()
+    {
+        await using var node = new LsmNodeFixture();
+        await node.SetSpodAsync(new SecurityProfilesOperatorDaemonSpec());
+        await node.AppArmor.CreateAsync(Profile("gated", AppArmorProfileMode.Enforce));
+
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("gated")))?.Status?.Status == AppArmorProfileState.Error);
+        Assert.False(File.Exists(node.AppArmorFile("gated")));
+        Assert.Contains(await node.WarningsAsync("AppArmorProfile", "gated"), e => e.Reason == "AppArmorDisabled" && e.Message == "AppArmor support is off: SecurityProfilesOperatorDaemon security-profiles-operator/spod does not set spec.enableAppArmor=true");
+
+        await node.SetSpodAsync(new SecurityProfilesOperatorDaemonSpec { EnableAppArmor = true });
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("gated")))?.Status?.Status == AppArmorProfileState.Installed);
+        Assert.True(File.Exists(node.AppArmorFile("gated")));
+        await AssertNodeProfilesCompileAsync(node);
+    }
+
+    [Fact]
+    public async Task A_rule_that_could_inject_policy_is_an_error_with_its_json_path_and_nothing_is_written()
+    {
+        await using var node = new LsmNodeFixture();
+        var profile = Profile("injected", AppArmorProfileMode.Enforce);
+        profile.Spec!.Abstract!.Filesystem!.ReadOnlyPaths = ["/etc/nginx/**", "/usr/bin/nginx, /etc/passwd"];
+        await node.AppArmor.CreateAsync(profile);
+
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("injected")))?.Status?.Status == AppArmorProfileState.Error);
+        var warning = Assert.Single(await node.WarningsAsync("AppArmorProfile", "injected"));
+        Assert.Equal("CannotSaveAppArmorProfile", warning.Reason);
+        Assert.StartsWith("$.spec.abstract.filesystem.readOnlyPaths[1]: ", warning.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(node.AppArmorFile("injected")));
+    }
+
+    [Fact]
+    public async Task The_parser_loads_replaces_and_removes_with_argument_arrays_and_a_resync_runs_nothing()
+    {
+        var runner = new RecordingCommandRunner();
+        await using var node = new LsmNodeFixture(loader: files => new AppArmorParserLoader(runner, files, "/usr/sbin/apparmor_parser"), prepareRoot: root => LsmNodeFixture.WriteHostFile(root, AppArmorKernel.Switch, "Y\n"));
+        var file = node.AppArmorFile("web");
+        await node.AppArmor.CreateAsync(Profile("web", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == AppArmorProfileState.Installed);
+        var load = Assert.Single(runner.Calls);
+        Assert.Equal("/usr/sbin/apparmor_parser", load.FileName);
+        Assert.Equal(["-r", "-K", "--", file], load.Arguments);
+        Assert.True(load.FileExisted);
+
+        await node.AppArmor.UpdateWithRetryAsync(ObjectKey.Cluster("web"), p => { p.Spec!.Mode = AppArmorProfileMode.Complain; return true; });
+        await node.SettleAsync(() => Task.FromResult(runner.Calls.Count == 2));
+        Assert.Equal(["-r", "-K", "--", file], runner.Calls[1].Arguments);
+        Assert.Contains("flags=(complain,", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+
+        node.Resync();
+        await node.SettleAsync(() => Task.FromResult(true));
+        Assert.Equal(2, runner.Calls.Count);
+        await AssertNodeProfilesCompileAsync(node);
+
+        await node.AppArmor.DeleteAsync(ObjectKey.Cluster("web"));
+        await node.SettleAsync(async () => await node.AppArmor.GetAsync(ObjectKey.Cluster("web")) is null);
+        var unload = runner.Calls[^1];
+        Assert.Equal(["-R", "--", file], unload.Arguments);
+        Assert.True(unload.FileExisted, "apparmor_parser -R reads the profile names from the file, so it must still be there");
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task On_a_kernel_without_apparmor_or_when_the_parser_fails_the_status_says_why()
+    {
+        var runner = new RecordingCommandRunner { ExitCode = 1, StandardError = "AppArmor parser error at line 7:\nsyntax error" };
+        await using var node = new LsmNodeFixture(loader: files => new AppArmorParserLoader(runner, files, "/usr/sbin/apparmor_parser"));
+        await node.AppArmor.CreateAsync(Profile("nokernel", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("nokernel")))?.Status?.Status == AppArmorProfileState.Error);
+        Assert.Contains(await node.WarningsAsync("AppArmorProfile", "nokernel"), e => e.Message == "AppArmor is not enabled in the kernel of this node (/sys/module/apparmor/parameters/enabled is not Y)");
+        Assert.Empty(runner.Calls);
+
+        LsmNodeFixture.WriteHostFile(node.Root, AppArmorKernel.Switch, "Y\n");
+        await node.AppArmor.CreateAsync(Profile("broken", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("broken")))?.Status?.Status == AppArmorProfileState.Error);
+        Assert.Contains(await node.WarningsAsync("AppArmorProfile", "broken"), e => e.Message == "apparmor_parser could not load broken (exit 1): AppArmor parser error at line 7: syntax error");
+    }
+
+    private static AppArmorProfile Profile(string name, AppArmorProfileMode mode) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new AppArmorProfileSpec { Mode = mode, Abstract = Nginx() },
+    };
+}
