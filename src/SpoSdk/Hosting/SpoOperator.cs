@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Enrichment;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.AppArmor;
@@ -12,6 +14,8 @@ using SpoSdk.Profiles.NodeStatus;
 using SpoSdk.Profiles.Seccomp;
 using SpoSdk.Profiles.Selinux;
 using SpoSdk.Profiles.Spod;
+using SpoSdk.Recording.Logs;
+using SpoSdk.Recording.Recorders;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;
 using SpoSdk.Runtime.Events;
@@ -39,6 +43,9 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _running = new();
     private readonly SpodSettingsProvider _spod;
+    private readonly IMeterFactory _meters;
+    private readonly List<IAsyncDisposable> _owned = new();
+    private readonly List<Func<CancellationToken, Task>> _runners = new();
     private ExpectedNodes? _expectedNodes;
 
     /// <summary>Creates the operator; the host starts it.</summary>
@@ -53,6 +60,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         _files = files;
         _time = time;
         _loggers = loggers ?? NullLoggerFactory.Instance;
+        _meters = meters;
         var meter = meters.Create("SpoSdk");
         _controllerMetrics = new ControllerMetrics(meter);
         _queueMetrics = new WorkQueueMetrics(meter);
@@ -87,12 +95,22 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             AddNodeFileProfiles(node);
         }
 
+        if (_settings.LogEnricher is not null || _settings.Recording)
+        {
+            AddAuditAndRecording(node);
+        }
+
         if (_settings.Manager)
         {
             AddSpodStatus();
         }
 
         _informers.StartAll(_stop.Token);
+        foreach (var runner in _runners)
+        {
+            _running.Add(runner(_stop.Token));
+        }
+
         foreach (var controller in _controllers)
         {
             _running.Add(controller.RunAsync(_stop.Token));
@@ -165,6 +183,11 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             controller.Dispose();
         }
 
+        foreach (var owned in _owned)
+        {
+            await owned.DisposeAsync().ConfigureAwait(false);
+        }
+
         _stop.Dispose();
     }
 
@@ -186,6 +209,62 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => expected.Current, new NodePaths(node.KubeletDirectory), _time, expected.IsGone);
             var controller = AfterExpectedNodes(NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf));
             expected.Changed += (_, _) => EnqueueAll(controller, profiles);
+        }
+    }
+
+    // Daemon: the node's pods (one informer for the enricher's pod lookups and the recording collector),
+    // the log enricher feeding the log recorder. Manager: ProfileRecording bookkeeping and merges.
+    private void AddAuditAndRecording(NodeOptions node)
+    {
+        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+        var recordings = _settings.Recording ? _informers.For<ProfileRecording>() : null;
+        LogRecorder? recorder = null;
+        ProfileRecorderRegistry? registry = null;
+        if (recordings is not null)
+        {
+            recorder = _settings.Daemon ? new LogRecorder(new InformerActiveRecordings(recordings), logger: _loggers.CreateLogger<LogRecorder>()) : null;
+            registry = new ProfileRecorderRegistry(recorder is null ? [] : [recorder]);
+        }
+
+        RecordingCollector? collector = null;
+        if (_settings.Daemon && _settings.LogEnricher is { } options)
+        {
+            var podOptions = new PodContainerDirectoryOptions { NodeName = node.NodeName, EnableMemoryOptimization = options.MemoryOptimization };
+            var pods = PodContainerDirectory.CreatePodInformer(_backend, podOptions, _time, _loggers.CreateLogger<Runtime.Informers.Informer<V1Pod>>());
+            var directory = new PodContainerDirectory(pods, podOptions, _time);
+            _owned.Add(pods);
+            _runners.Add(token =>
+            {
+                pods.Start(token);
+                return Task.CompletedTask;
+            });
+
+            if (registry is not null)
+            {
+                collector = new RecordingCollector(_backend, pods, recordings!, registry, events, _loggers.CreateLogger<RecordingCollector>());
+                NewController("recorder", pods, collector);
+            }
+
+            var processes = new ProcessContainerResolver(new ProcFs(options.ProcRoot), time: _time);
+            IReadOnlyList<IEnrichedAuditSink> recorderSinks = recorder is null ? [] : [new LogRecorderAuditSink(recorder)];
+            var runner = new LogEnricherRunner(options, _settings.NodeRoot, node.NodeName, _spod, processes, directory, recorderSinks, new SpodMetrics(_meters), new AuditPipelineMetrics(_meters), _time, _loggers);
+            _runners.Add(async token =>
+            {
+                try
+                {
+                    await runner.RunAsync(token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    directory.Dispose();
+                }
+            });
+        }
+
+        if (_settings.Manager && recordings is not null)
+        {
+            var reconciler = new ProfileRecordingReconciler(_backend, recordings, registry!, events, node.NodeName, collector, _loggers.CreateLogger<ProfileRecordingReconciler>());
+            NewController("recording", recordings, reconciler);
         }
     }
 

@@ -34,6 +34,10 @@ public sealed class SpoOperatorBuilder
 
     internal IReadOnlyList<Oci.Signing.CosignPublicKey>? OciKeys { get; private set; }
 
+    internal LogEnricherOptions? LogEnricher { get; private set; }
+
+    internal bool Recording { get; private set; }
+
     internal bool Manager { get; private set; } = true;
 
     internal bool Daemon { get; private set; } = true;
@@ -130,6 +134,33 @@ public sealed class SpoOperatorBuilder
     }
 
     /// <summary>
+    /// Runs the log enricher on the node (daemon role) while the SPOD enables it: follows the audit log
+    /// under the node root, attributes each seccomp, SELinux and AppArmor event to its process, container
+    /// and pod, and writes upstream's enriched lines, JSON records (SPOD <c>enableJsonEnricher</c>) and the
+    /// audit metrics. With <see cref="AddRecording"/> it also feeds the log recorder.
+    /// </summary>
+    public SpoOperatorBuilder AddLogEnricher(Action<LogEnricherOptions>? configure = null)
+    {
+        var options = new LogEnricherOptions();
+        configure?.Invoke(options);
+        options.Source.Validate();
+        LogEnricher = options;
+        return this;
+    }
+
+    /// <summary>
+    /// Records profiles from workloads: the ProfileRecording bookkeeping and merge on deletion (manager
+    /// role) and, on the node, the log recorder fed by <see cref="AddLogEnricher"/> with the collector
+    /// that turns what it gathered into profiles when a recorded pod ends. Bpf recordings are reported as
+    /// unavailable: no eBPF recorder is registered.
+    /// </summary>
+    public SpoOperatorBuilder AddRecording()
+    {
+        Recording = true;
+        return this;
+    }
+
+    /// <summary>
     /// Lets SeccompProfiles use <c>oci://</c> base profiles, pulled through the OCI client with a
     /// digest-verified cache, trusted when one of <paramref name="publicKeys"/> verifies their cosign
     /// signature, when pinned by digest, or when the SPOD turns verification off.
@@ -163,9 +194,14 @@ public sealed class SpoOperatorBuilder
             yield return "no backend: call UseInMemoryBackend() or UseBackend(...)";
         }
 
-        if (!Seccomp && !Selinux && !AppArmor)
+        if (!Seccomp && !Selinux && !AppArmor && LogEnricher is null && !Recording)
         {
             yield return "no component: add at least one, e.g. AddSeccomp(), AddSelinux() or AddAppArmor()";
+        }
+
+        if (Recording && Daemon && LogEnricher is null)
+        {
+            yield return "AddRecording() on a node needs AddLogEnricher(): the log recorder is fed by the enricher";
         }
 
         if (!MetadataRulesAllowNode(NodeName))

@@ -110,7 +110,8 @@ public sealed class PodContainerDirectoryTests(ApiServerFixture apiServer) : ICl
         await using var fixture = await DirectoryFixture.StartAsync(backend, new PodContainerDirectoryOptions { NodeName = node });
         await Pods.RunAsync(backend, Pods.Pod(_ns, "elsewhere", node + "-other"), ("app", IdOther));
         var mine = await Pods.RunAsync(backend, Pods.Pod(_ns, "here", node), ("app", IdApp));
-        await Pods.EventuallyAsync(() => fixture.Synced(mine), "this node's pod");
+        // The directory learns from the informer's handlers, just after the informer's store: wait for the directory.
+        await Pods.EventuallyAsync(() => fixture.Synced(mine) && fixture.Directory.TryGet(IdApp, out _), "this node's pod");
 
         Assert.True(fixture.Directory.TryGet(IdApp, out var here));
         Assert.Equal((node, "here"), (here.NodeName, here.PodName));
@@ -125,7 +126,7 @@ public sealed class PodContainerDirectoryTests(ApiServerFixture apiServer) : ICl
         await using var fixture = await DirectoryFixture.StartAsync(backend, new PodContainerDirectoryOptions { NodeName = node, EnableMemoryOptimization = true });
         await Pods.RunAsync(backend, Pods.Pod(_ns, "plain", node), ("app", IdOther));
         var recorded = await Pods.RunAsync(backend, Pods.Pod(_ns, "recorded", node, labels: labelled), ("app", IdApp));
-        await Pods.EventuallyAsync(() => fixture.Synced(recorded), "the labelled pod");
+        await Pods.EventuallyAsync(() => fixture.Synced(recorded) && fixture.Directory.TryGet(IdApp, out _), "the labelled pod");
 
         Assert.True(fixture.Directory.TryGet(IdApp, out _));
         Assert.False(fixture.Directory.TryGet(IdOther, out _));

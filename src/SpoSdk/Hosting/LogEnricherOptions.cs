@@ -1,0 +1,44 @@
+using SpoSdk.Audit.Enrichment;
+using SpoSdk.Audit.Sources;
+
+namespace SpoSdk.Hosting;
+
+/// <summary>
+/// Settings of the daemon's log enricher (<see cref="SpoOperatorBuilder.AddLogEnricher"/>): audit log →
+/// parser → process and container resolution → enriched lines, JSON records, metrics and the log recorder.
+/// </summary>
+public sealed class LogEnricherOptions
+{
+    /// <summary>
+    /// The audit log to follow. Its host paths (<c>/var/log/audit/audit.log</c>, else
+    /// <c>/var/log/syslog</c>) are taken under the operator's node root; <see cref="AuditLogSourceOptions.NodeRoot"/>
+    /// is set from it.
+    /// </summary>
+    public AuditLogSourceOptions Source { get; } = new();
+
+    /// <summary>Backlog and sweep settings; the filters come from the SPOD's <c>spec.enricher.logEnricherFilters</c>.</summary>
+    public AuditEnricherOptions Enricher { get; set; } = new();
+
+    /// <summary>The process file system to resolve pids in: <c>/proc</c> on a node.</summary>
+    public string ProcRoot { get; set; } = ProcFs.DefaultRoot;
+
+    /// <summary>Where enriched lines go; null: the log, category <c>SpoSdk.LogEnricher</c>.</summary>
+    public TextWriter? EnrichedLines { get; set; }
+
+    /// <summary>Where JSON enricher records go when the SPOD enables them; null: the log, category <c>SpoSdk.JsonEnricher</c>.</summary>
+    public TextWriter? JsonRecords { get; set; }
+
+    /// <summary>
+    /// Run whatever the SPOD says (for a host without a SPOD that still wants enriched lines). By default
+    /// the enricher runs while the SPOD's <c>spec.enricher.enableLogEnricher</c> or <c>enableJsonEnricher</c>
+    /// is true, as upstream's DaemonSet does.
+    /// </summary>
+    public bool IgnoreSpod { get; set; }
+
+    /// <summary>
+    /// Watch only pods labelled <c>spo.x-k8s.io/enable-recording</c> (SPOD <c>enableMemoryOptimization</c>,
+    /// upstream #1385). Fixed for the operator's lifetime, as upstream's daemon reads it at start; a SPOD that
+    /// says otherwise is logged.
+    /// </summary>
+    public bool MemoryOptimization { get; set; }
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SpoSdk.Admission.Recording;
+using SpoSdk.Api.V1;
+using SpoSdk.Audit.Sources;
+using SpoSdk.Hosting;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Tests.Audit.Enrichment;
+using Xunit.Abstractions;
+
+namespace SpoSdk.Tests.Hosting;
+
+/// <summary>
+/// The log enricher and the log recorder as a host wires them with one builder call: an audit log under
+/// the node root, a /proc laid out on disk, a pod on the in-memory cluster, and the profile that comes out.
+/// </summary>
+public sealed class LogEnricherHostingTests : IAsyncLifetime
+{
+    private const string Node = "node-1";
+    private const string Namespace = "team";
+    private const int Pid = 72503;
+    private static readonly string ContainerId = string.Concat(Enumerable.Repeat("ab12", 16));
+
+    private const string OperatorInstancesNamespace = "security-profiles-operator";
+
+    private readonly FakeProc _proc = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("spo-enricher-").FullName;
+    private readonly StringWriter _lines = new();
+    private readonly TextWriter _syncLines;
+    private readonly IClusterBackend _backend = Pods.NewBackend();
+    private ServiceProvider? _provider;
+    private SpoOperator? _operator;
+
+    private readonly ITestOutputHelper _output;
+
+    public LogEnricherHostingTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _syncLines = TextWriter.Synchronized(_lines);
+    }
+
+    private string AuditLog => Path.Combine(_root, "var/log/audit/audit.log");
+
+    public Task InitializeAsync()
+    {
+        _proc.SetBootTime(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        _proc.SetProcess(Pid, start: 100, FakeProc.ContainerdCgroup(ContainerId), comm: "sh");
+        Directory.CreateDirectory(Path.GetDirectoryName(AuditLog)!);
+        File.WriteAllText(AuditLog, string.Empty);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_operator is not null)
+        {
+            await _operator.StopAsync(CancellationToken.None);
+        }
+
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+
+        _proc.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Audit_lines_of_a_recorded_pod_become_enriched_lines_and_a_profile_when_the_pod_ends()
+    {
+        await CreateSpodAsync(enableLogEnricher: true);
+        await _backend.Resource<ProfileRecording>().CreateAsync(new ProfileRecording
+        {
+            Metadata = new V1ObjectMeta { Name = "rec", NamespaceProperty = Namespace },
+            Spec = new ProfileRecordingSpec
+            {
+                Kind = ProfileRecordingProfileKind.SeccompProfile,
+                Recorder = ProfileRecordingRecorder.Logs,
+                PodSelector = new ProfileRecordingLabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } },
+            },
+        });
+        var token = RecordingAnnotations.Token("rec", "app", "x7k2p", 1_700_000_000);
+        var pod = await Pods.RunAsync(_backend, Pods.Pod(Namespace, "web", Node, annotations: new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "app"] = token }), ("app", ContainerId));
+
+        await StartAsync();
+        // read (0), write (1) and read again, with noise in between: one line each, the set {read, write}.
+        await File.AppendAllTextAsync(AuditLog, SeccompLine(0, serial: 1) + "an unrelated line\n" + SeccompLine(1, serial: 2) + SeccompLine(0, serial: 3));
+
+        try
+        {
+            await Pods.EventuallyAsync(() => Lines().Count(l => l.Contains(" pod=\"web\"", StringComparison.Ordinal)) == 3, "three enriched lines");
+        }
+        catch
+        {
+            // Stopping logs the session's counters into the test output, which says where the events went.
+            await _operator!.StopAsync(CancellationToken.None);
+            _operator = null;
+            throw;
+        }
+        var first = Lines().First(l => l.Contains(" pod=\"web\"", StringComparison.Ordinal));
+        Assert.EndsWith("\"audit\" logger=\"log-enricher\" timestamp=\"1744780616.598:1\" type=\"seccomp\" node=\"node-1\" namespace=\"team\" pod=\"web\" container=\"app\" executable=\"/bin/dash\" pid=72503 syscallID=0 syscallName=\"read\"", first, StringComparison.Ordinal);
+
+        await _backend.Resource<V1Pod>().UpdateStatusWithRetryAsync(ObjectKey.Of(pod), p =>
+        {
+            p.Status.Phase = "Succeeded";
+            return true;
+        });
+
+        SeccompProfile? recorded = null;
+        await Pods.EventuallyAsync(
+            () => (recorded = _backend.Resource<SeccompProfile>().ListAsync(null).GetAwaiter().GetResult().Items.SingleOrDefault(p => p.Metadata.Name.StartsWith("rec-app", StringComparison.Ordinal))) is not null,
+            "the recorded profile");
+        var rule = Assert.Single(recorded!.Spec.Syscalls!);
+        Assert.Equal(["read", "write"], rule.Names);
+        Assert.Equal(SeccompAction.ScmpActAllow, rule.Action);
+    }
+
+    [Fact]
+    public async Task The_enricher_follows_the_spod_switch()
+    {
+        await CreateSpodAsync(enableLogEnricher: false);
+        await Pods.RunAsync(_backend, Pods.Pod(Namespace, "web", Node), ("app", ContainerId));
+        await StartAsync();
+
+        await File.AppendAllTextAsync(AuditLog, SeccompLine(0, serial: 1));
+        await Task.Delay(300);
+        Assert.Empty(Lines());
+
+        // Switched on, it starts on the log (from its beginning, as configured) and enriches what is there.
+        await _backend.Resource<SecurityProfilesOperatorDaemon>().UpdateWithRetryAsync(new ObjectKey(OperatorInstancesNamespace, "spod"), s =>
+        {
+            s.Spec!.Enricher!.EnableLogEnricher = true;
+            return true;
+        });
+        await Pods.EventuallyAsync(() => Lines().Any(l => l.Contains(" syscallName=\"read\"", StringComparison.Ordinal)), "the enriched line after the switch");
+    }
+
+    private static string SeccompLine(int syscall, int serial) =>
+        "type=SECCOMP msg=audit(1744780616.598:" + serial.ToString(CultureInfo.InvariantCulture) + "): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=system_u:system_r:container_t:s0:c83,c152 pid="
+        + Pid.ToString(CultureInfo.InvariantCulture) + " comm=\"sh\" exe=\"/bin/dash\" sig=0 arch=c000003e syscall=" + syscall.ToString(CultureInfo.InvariantCulture) + " compat=0 ip=0x7fe2ff5017be code=0x7ffc0000\n";
+
+    private Task CreateSpodAsync(bool enableLogEnricher) => _backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
+    {
+        Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = OperatorInstancesNamespace },
+        Spec = new SecurityProfilesOperatorDaemonSpec { Enricher = new SecurityProfilesOperatorDaemonEnricher { EnableLogEnricher = enableLogEnricher } },
+    });
+
+    private async Task StartAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(new TestOutputLoggerProvider(_output)).SetMinimumLevel(LogLevel.Debug));
+        services.AddSecurityProfilesOperator(spo => spo
+            .UseBackend(_ => _backend)
+            .WithNodeName(Node)
+            .WithNodeRoot(_root)
+            .AddSeccomp()
+            .AddLogEnricher(o =>
+            {
+                o.ProcRoot = _proc.Root;
+                o.EnrichedLines = _syncLines;
+                o.Source.StartPosition = AuditLogStartPosition.Beginning;
+                o.Source.PollInterval = TimeSpan.FromMilliseconds(20);
+            })
+            .AddRecording());
+        _provider = services.BuildServiceProvider();
+        _operator = _provider.GetRequiredService<SpoOperator>();
+        await _operator.StartAsync(CancellationToken.None);
+    }
+
+    private List<string> Lines()
+    {
+        // The synchronized writer locks itself for each write.
+        lock (_syncLines)
+        {
+            return _lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        }
+    }
+}
