@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SpoSdk.Api.Naming;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
 using SpoSdk.Hosting;
@@ -20,7 +21,11 @@ builder.Services.AddSecurityProfilesOperator(spo => spo
     .UseInMemoryBackend()
     .WithNodeName("local-node")
     .WithNodeRoot(nodeRoot)
-    .AddSeccomp());
+    .AddSeccomp()
+    .AddSelinux()
+    .AddAppArmor()
+    .AddLogEnricher()
+    .AddRecording());
 
 using var host = builder.Build();
 var spo = host.Services.GetRequiredService<SpoOperator>();
@@ -41,20 +46,27 @@ foreach (var file in Directory.EnumerateFiles(manifests, "*.yaml").Order(StringC
 
 await host.StartAsync();
 await spo.WaitForIdleAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None);
-Console.WriteLine($"{"KIND",-16} {"NAME",-24} {"STATUS",-10} LOCALHOST PROFILE (under {nodeRoot})");
-foreach (var profile in (await spo.Backend.Resource<SeccompProfile>().ListAsync()).Items)
+var paths = new NodePaths();
+var rows = new List<(string Kind, string Name, string? Status, string NodeFile)>();
+rows.AddRange((await spo.Backend.Resource<SeccompProfile>().ListAsync()).Items.Select(p => (p.Kind, p.Metadata.Name, p.Status?.Status?.Value, paths.SeccompProfile(p.Metadata.Name))));
+rows.AddRange((await spo.Backend.Resource<SelinuxProfile>().ListAsync()).Items.Select(p => (p.Kind, p.Metadata.Name, p.Status?.Status?.Value, NodePaths.SelinuxPolicy(p.Metadata.Name))));
+rows.AddRange((await spo.Backend.Resource<RawSelinuxProfile>().ListAsync()).Items.Select(p => (p.Kind, p.Metadata.Name, p.Status?.Status?.Value, NodePaths.SelinuxPolicy(p.Metadata.Name))));
+rows.AddRange((await spo.Backend.Resource<AppArmorProfile>().ListAsync()).Items.Select(p => (p.Kind, p.Metadata.Name, p.Status?.Status?.Value, NodePaths.AppArmorProfile(p.Metadata.Name))));
+Console.WriteLine($"{"KIND",-16} {"NAME",-24} {"STATUS",-12} NODE FILE (under {nodeRoot})");
+foreach (var row in rows)
 {
-    Console.WriteLine($"{profile.Kind,-16} {profile.Metadata.Name,-24} {profile.Status?.Status?.Value,-10} {profile.Status?.LocalhostProfile}");
+    Console.WriteLine($"{row.Kind,-16} {row.Name,-24} {row.Status,-12} {row.NodeFile}");
 }
 
 if (once)
 {
     await host.StopAsync();
-    return;
+    return rows.Any(r => r.Status == "Error") ? 1 : 0;
 }
 
 Console.WriteLine("Operator running; press Ctrl+C to stop.");
 await host.WaitForShutdownAsync();
+return 0;
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
