@@ -103,6 +103,115 @@ public sealed class FastPathTests
         Assert.Equal("Sëcret", ParseOne(line.Replace("comm=\"sh\"", "comm=\"Sëcret\"", StringComparison.Ordinal)).Comm.ToString());
     }
 
+    [Theory]
+    [InlineData("type=SECCOMP msg=audit(1.2:3): pid=1 syscall=2", 1326)]
+    [InlineData("x type=1326 audit(1.2:3): pid=1 syscall=2", 1326)]
+    [InlineData("type=SECCOMP  msg=audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData("x\\ttype=SECCOMP msg=audit(1.2:3): pid=1 syscall=2", 1326)]
+    [InlineData("x\\0type=1326 audit(1.2:3): pid=1 syscall=2", 1326)]
+    [InlineData("xtype=SECCOMP msg=audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData("type=\\ttype=SECCOMP msg=audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData("type=SYSCALL type=SECCOMP msg=audit(1.2:3): pid=1 syscall=2", 1326)]
+    [InlineData("type=SECCOMP\\tmsg=audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData("type= audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData("type=SYSCALL msg=audit(1.2:3): type=SECCOMP msg=audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData("type=APPARMOR_DENIED_AND_A_TOKEN_LONGER_THAN_32 msg=audit(1.2:3): apparmor=\"D\" operation=\"o\" pid=1", 0)]
+    [InlineData("type=APPARMOR_XXXXXXXXXXXXXXXXXXXXXXX msg=audit(1.2:3): apparmor=\"D\" operation=\"o\" pid=1", 1500)]
+    [InlineData("type=AVCaudit( msg=audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData(" msg=audit(1.2:3): pid=1 syscall=2", 0)]
+    public void A_header_read_back_from_its_audit_marker_is_the_one_the_forward_search_finds(string line, int recordType)
+    {
+        // Tabs and NULs are written as backslash escapes above so that the test names stay printable.
+        line = line.Replace("\\t", "\t", StringComparison.Ordinal).Replace("\\0", "\0", StringComparison.Ordinal);
+        var alone = _parser.Parse(Encoding.UTF8.GetBytes(line), out var expected);
+
+        var events = ParseBlock("noise\n" + line + "\nnoise");
+
+        Assert.Equal(recordType, alone == AuditParseResult.Event ? expected.RecordType : 0);
+        Assert.Equal(alone == AuditParseResult.Event ? [expected] : [], events);
+    }
+
+    [Fact]
+    public void Random_header_shapes_give_the_same_events_in_a_block_as_alone()
+    {
+        // Header pieces glued at random: the read back from the marker must never pick another header than the search.
+        string[] pieces = ["type=", "SECCOMP", "AVC", "1326", "SYSCALL", " ", "  ", "\t", "\0", "msg=", "audit(", "x", "1.2:3", "):", " pid=1 syscall=2"];
+        var random = new Random(4471);
+        for (var round = 0; round < 3000; round++)
+        {
+            var text = new StringBuilder();
+            for (var i = random.Next(1, 14); i > 0; i--)
+            {
+                text.Append(pieces[random.Next(pieces.Length)]);
+            }
+
+            var line = text.ToString();
+            var alone = _parser.Parse(Encoding.UTF8.GetBytes(line), out var expected);
+            var events = ParseBlock("n\n" + line + "\n");
+            Assert.True(alone == AuditParseResult.Event ? events.SequenceEqual([expected]) : events.Count == 0, line);
+        }
+    }
+
+    [Fact]
+    public void Numbers_are_read_exactly_at_every_length_up_to_their_limits()
+    {
+        // Up to nine digits take the path without per-digit overflow checks; ten and more the checked one.
+        foreach (var pid in new[] { "0", "7", "123456789", "999999999", "1000000000", "2147483647", "0002147483647" })
+        {
+            var e = ParseOne("type=SECCOMP msg=audit(1.2:3): pid=" + pid + " uid=" + pid + " syscall=1");
+            Assert.Equal(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), e.Pid);
+            Assert.Equal(uint.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), e.Uid);
+        }
+
+        Assert.Equal(AuditParseResult.Rejected, _parser.Parse("type=SECCOMP msg=audit(1.2:3): pid=2147483648 syscall=1"u8, out _));
+        Assert.Null(ParseOne("type=SECCOMP msg=audit(1.2:3): pid=1 uid=4294967296 syscall=1").Uid);
+        Assert.Equal(4294967295u, ParseOne("type=SECCOMP msg=audit(1.2:3): pid=1 uid=4294967295 syscall=1").Uid);
+        Assert.Equal(AuditParseResult.Rejected, _parser.Parse("type=SECCOMP msg=audit(1.2:3): pid=12x syscall=1"u8, out _));
+    }
+
+    [Fact]
+    public void Every_key_is_recognised_and_near_misses_are_not()
+    {
+        // The keys are looked up by a perfect hash; a key one byte off (in content or length) must miss it.
+        var line = "type=AVC msg=audit(1.2:3): avc:  denied  { read } for pid=7 uid=8 gid=9 arch=c000003e syscall=1 exe=\"/e\" comm=\"c\" "
+            + "scontext=s:s tcontext=t:t tclass=file name=\"n\"";
+        var e = ParseOne(line);
+        Assert.Equal((7, 8u, 9u, AuditArch.X86_64, "/e", "c", "s:s", "t:t", "file", "n"), (e.Pid, e.Uid!.Value, e.Gid!.Value, e.Arch, e.Executable.ToString(), e.Comm.ToString(), e.Scontext.ToString(), e.Tcontext.ToString(), e.Tclass.ToString(), e.Name.ToString()));
+        var apparmor = ParseOne("type=AVC msg=audit(1.2:3): apparmor=\"D\" operation=\"o\" profile=\"p\" pid=1");
+        Assert.Equal(("D", "o", "p"), (apparmor.Apparmor.ToString(), apparmor.Operation.ToString(), apparmor.Profile.ToString()));
+
+        string[] keys = ["pid", "uid", "gid", "arch", "syscall", "exe", "comm", "scontext", "tcontext", "tclass", "apparmor", "profile", "name"];
+        foreach (var key in keys)
+        {
+            foreach (var near in new[] { key[..^1], key + "s", "x" + key, key[..^1] + (char)(key[^1] ^ 0x20), key[..^1] + (char)(key[^1] + 1) })
+            {
+                var probe = ParseOne("type=AVC msg=audit(1.2:3): avc:  denied  { read } for pid=7 " + near + "=9 scontext=s tcontext=t tclass=f");
+                Assert.Equal(ParseOne("type=AVC msg=audit(1.2:3): avc:  denied  { read } for pid=7 scontext=s tcontext=t tclass=f"), probe);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_last_field_is_copied_exactly_at_every_length()
+    {
+        // The last field has no room after it for a whole-vector copy; each length takes one of the three copy paths.
+        for (var length = 0; length < 100; length++)
+        {
+            var text = string.Concat(Enumerable.Range(0, length).Select(i => (char)('a' + (i % 26))));
+            var apparmor = ParseOne("type=AVC msg=audit(1.2:3): apparmor=\"D\" operation=\"o\" pid=1 comm=\"c\" x=" + text);
+            Assert.Equal("x=" + text, apparmor.ExtraInfo.ToString());
+            Assert.Equal("c", apparmor.Comm.ToString());
+
+            var selinux = ParseOne("type=AVC msg=audit(1.2:3): avc:  denied  { read } for pid=7 scontext=s tcontext=t tclass=f name=\"" + text + "\"");
+            Assert.Equal(text, selinux.Name.ToString());
+            Assert.Equal("f", selinux.Tclass.ToString());
+
+            var seccomp = ParseOne("type=SECCOMP msg=audit(1.2:3): pid=1 syscall=2 exe=\"/" + text + "\" comm=\"" + text + "\"");
+            Assert.Equal(text, seccomp.Comm.ToString());
+            Assert.Equal("/" + text, seccomp.Executable.ToString());
+        }
+    }
+
     private AuditEvent ParseOne(string line)
     {
         Assert.Equal(AuditParseResult.Event, _parser.Parse(Encoding.UTF8.GetBytes(line), out var e));

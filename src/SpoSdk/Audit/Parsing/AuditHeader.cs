@@ -89,6 +89,38 @@ internal readonly ref struct AuditHeader
         return false;
     }
 
+    /// <summary>
+    /// As <see cref="TryFind(ReadOnlySpan{byte}, int, out AuditHeader)"/> when <paramref name="markerAt"/> is the first
+    /// <see cref="AuditMarker"/> in the line. The usual header ends right at it (<c>type=T msg=audit(</c> with
+    /// single spaces), so its <c>type=</c> is found by stepping back over the type token instead of searching. No
+    /// earlier header can exist: one starting before that space-preceded <c>type=</c> would end at a space at or before
+    /// it, so its marker would come before the first one. Any other shape takes the search.
+    /// </summary>
+    public static bool TryFindBeforeMarker(ReadOnlySpan<byte> line, int from, int markerAt, out AuditHeader header)
+    {
+        var tokenEnd = markerAt >= 5 && line[(markerAt - 5)..markerAt].SequenceEqual(" msg="u8) ? markerAt - 5
+            : markerAt >= 1 && line[markerAt - 1] == (byte)' ' ? markerAt - 1
+            : -1;
+        if (tokenEnd > 0)
+        {
+            var limit = Math.Max(0, tokenEnd - MaxTypeTokenLength - 5);
+            var at = tokenEnd - 1;
+            while (at >= limit && line[at] != (byte)' ')
+            {
+                at--;
+            }
+
+            // at is the space before "type=", or one before the line start.
+            at++;
+            if ((at == 0 || line[at - 1] == (byte)' ') && line[at..].StartsWith("type="u8) && TryRead(line, at, out header))
+            {
+                return true;
+            }
+        }
+
+        return TryFind(line, from, out header);
+    }
+
     private static bool TryRead(ReadOnlySpan<byte> line, int at, out AuditHeader header)
     {
         header = default;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -47,7 +48,7 @@ public sealed class AuditLineParser
     public AuditParserCounters Counters { get; } = new();
 
     /// <summary>Parses one UTF-8 line (without its line break).</summary>
-    public AuditParseResult Parse(ReadOnlySpan<byte> line, out AuditEvent auditEvent) => Parse(line, 0, out auditEvent);
+    public AuditParseResult Parse(ReadOnlySpan<byte> line, out AuditEvent auditEvent) => Parse(line, 0, -1, out auditEvent);
 
     /// <summary>
     /// Parses a block of whole UTF-8 lines (each ending in <c>\n</c>; a last line without one counts as whole) and
@@ -77,7 +78,7 @@ public sealed class AuditLineParser
             var lineLength = lines[hit..].IndexOf((byte)'\n');
             var lineEnd = lineLength < 0 ? lines.Length : hit + lineLength;
             var searchFrom = Math.Max(0, hit - lineStart - AuditHeader.MaxTypeToAuditMarker);
-            if (Parse(lines[lineStart..lineEnd], searchFrom, out var auditEvent) == AuditParseResult.Event)
+            if (Parse(lines[lineStart..lineEnd], searchFrom, hit - lineStart, out var auditEvent) == AuditParseResult.Event)
             {
                 events++;
                 sink.OnEvent(auditEvent);
@@ -89,7 +90,11 @@ public sealed class AuditLineParser
         return events;
     }
 
-    private AuditParseResult Parse(ReadOnlySpan<byte> line, int searchFrom, out AuditEvent auditEvent)
+    /// <param name="line">The line.</param>
+    /// <param name="searchFrom">No well-formed header starts before this.</param>
+    /// <param name="markerAt">The first <see cref="AuditHeader.AuditMarker"/> in the line, or -1 when not known.</param>
+    /// <param name="auditEvent">The event.</param>
+    private AuditParseResult Parse(ReadOnlySpan<byte> line, int searchFrom, int markerAt, out AuditEvent auditEvent)
     {
         auditEvent = default;
         if (line.Length > _maxLineBytes)
@@ -98,7 +103,9 @@ public sealed class AuditLineParser
             return AuditParseResult.Oversized;
         }
 
-        if (!AuditHeader.TryFind(line, searchFrom, out var header))
+        var found = markerAt >= 0 ? AuditHeader.TryFindBeforeMarker(line, searchFrom, markerAt, out var header)
+            : AuditHeader.TryFind(line, searchFrom, out header);
+        if (!found)
         {
             return AuditParseResult.NotAudit;
         }
@@ -407,14 +414,11 @@ public sealed class AuditLineParser
             var hexUsed = 0;
             ranges = default;
             var total = 0;
-            for (var f = 0; f < AuditEvent.TextFieldCount; f++)
+            var present = PresentFields(ref sources);
+            for (var rest = present; rest != 0; rest &= rest - 1)
             {
+                var f = BitOperations.TrailingZeroCount(rest);
                 ref var source = ref sources[f];
-                if (source.Kind == PayloadSourceKind.Absent)
-                {
-                    continue;
-                }
-
                 if (source.Kind == PayloadSourceKind.Hex)
                 {
                     var count = KernelHex.Decode(line.Slice(source.Start, source.Length), hex[hexUsed..]);
@@ -437,18 +441,13 @@ public sealed class AuditLineParser
                 total += chars;
             }
 
-            var state = new PayloadState(line, hex, ref sources, ascii);
+            var state = new PayloadState(line, hex, ref sources, present, ascii);
             return string.Create(total, state, static (span, state) =>
             {
                 var offset = 0;
-                for (var f = 0; f < AuditEvent.TextFieldCount; f++)
+                for (var rest = state.Present; rest != 0; rest &= rest - 1)
                 {
-                    var source = state.Sources[f];
-                    if (source.Kind == PayloadSourceKind.Absent)
-                    {
-                        continue;
-                    }
-
+                    var source = state.Sources[BitOperations.TrailingZeroCount(rest)];
                     int written;
                     if (state.Ascii)
                     {
@@ -484,49 +483,88 @@ public sealed class AuditLineParser
 
     /// <summary>
     /// Widens <paramref name="length"/> known-ASCII bytes of the line at <paramref name="start"/> into the string at
-    /// <paramref name="offset"/>, a vector at a time (32 bytes where the CPU has 256-bit vectors, else 16). Values are
-    /// short, so a short one is widened as a whole vector too when the line and the string have room: the extra chars
-    /// land where the next field is written afterwards.
+    /// <paramref name="offset"/>, a vector at a time (32 bytes where the CPU has 256-bit vectors, else 16). A value at
+    /// least one vector long is widened exactly: its last block overlaps the one before rather than running past it.
+    /// Values are mostly short, so a shorter one is widened as a whole vector when the line and the string have room:
+    /// the extra chars land where the next field is written afterwards. Only a short last field has no such room.
     /// </summary>
     private static void Widen(ReadOnlySpan<byte> line, int start, int length, Span<char> payload, int offset)
     {
+        var bytes = line.Slice(start, length);
+        var chars = payload.Slice(offset, length);
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            WidenScalar(bytes, chars);
+            return;
+        }
+
         // A JIT-time constant, so only one of the two block widenings below is compiled.
         var width = Vector256.IsHardwareAccelerated ? Vector256<byte>.Count : Vector128<byte>.Count;
-        if (Vector128.IsHardwareAccelerated && start + width <= line.Length && offset + width <= payload.Length)
+        ref var source = ref MemoryMarshal.GetReference(bytes);
+        ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars));
+        if (length >= width || (start + width <= line.Length && offset + width <= payload.Length))
         {
-            ref var source = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start);
-            ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(payload.Slice(offset, Math.Max(length, width))));
             var i = 0;
             do
             {
                 // The last block overlaps the previous one rather than reading past the field.
                 i = i + width > length && length >= width ? length - width : i;
-                if (width == Vector256<byte>.Count)
-                {
-                    var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)i));
-                    lower.StoreUnsafe(ref target, (nuint)i);
-                    upper.StoreUnsafe(ref target, (nuint)(i + (width / 2)));
-                }
-                else
-                {
-                    var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
-                    lower.StoreUnsafe(ref target, (nuint)i);
-                    upper.StoreUnsafe(ref target, (nuint)(i + (width / 2)));
-                }
-
+                WidenBlock(ref source, ref target, i, width);
                 i += width;
             }
             while (i < length);
-
-            return;
         }
+        else if (width > Vector128<byte>.Count && (length >= Vector128<byte>.Count
+            || (start + Vector128<byte>.Count <= line.Length && offset + Vector128<byte>.Count <= payload.Length)))
+        {
+            // Shorter than a wide vector with no room after it: one or two overlapping narrow blocks.
+            WidenBlock(ref source, ref target, 0, Vector128<byte>.Count);
+            if (length > Vector128<byte>.Count)
+            {
+                WidenBlock(ref source, ref target, length - Vector128<byte>.Count, Vector128<byte>.Count);
+            }
+        }
+        else
+        {
+            WidenScalar(bytes, chars);
+        }
+    }
 
-        var bytes = line.Slice(start, length);
-        var chars = payload.Slice(offset, length);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WidenBlock(ref byte source, ref ushort target, int at, int width)
+    {
+        if (width == Vector256<byte>.Count)
+        {
+            var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)at));
+            lower.StoreUnsafe(ref target, (nuint)at);
+            upper.StoreUnsafe(ref target, (nuint)(at + (width / 2)));
+        }
+        else
+        {
+            var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)at));
+            lower.StoreUnsafe(ref target, (nuint)at);
+            upper.StoreUnsafe(ref target, (nuint)(at + (width / 2)));
+        }
+    }
+
+    private static void WidenScalar(ReadOnlySpan<byte> bytes, Span<char> chars)
+    {
         for (var k = 0; k < bytes.Length; k++)
         {
             chars[k] = (char)bytes[k];
         }
+    }
+
+    /// <summary>Bit <c>f</c> set for every field <c>f</c> with a source.</summary>
+    private static uint PresentFields(ref PayloadSources sources)
+    {
+        var present = 0u;
+        for (var f = 0; f < AuditEvent.TextFieldCount; f++)
+        {
+            present |= sources[f].Kind != PayloadSourceKind.Absent ? 1u << f : 0;
+        }
+
+        return present;
     }
 
     /// <summary>Points a text field at its slot; returns the bytes its hex decoding will need.</summary>
@@ -583,11 +621,14 @@ public sealed class AuditLineParser
     /// Everything the string's content is copied from, handed to <see cref="string.Create{TState}"/>; the sources
     /// by reference, as the state is copied on the way.
     /// </summary>
-    private readonly ref struct PayloadState(ReadOnlySpan<byte> line, ReadOnlySpan<byte> hex, ref PayloadSources sources, bool ascii)
+    private readonly ref struct PayloadState(ReadOnlySpan<byte> line, ReadOnlySpan<byte> hex, ref PayloadSources sources, uint present, bool ascii)
     {
         public readonly ReadOnlySpan<byte> Line = line;
         public readonly ReadOnlySpan<byte> Hex = hex;
         public readonly ref readonly PayloadSources Sources = ref sources;
+
+        /// <summary>Bit <c>f</c> set when field <c>f</c> has a source: the loops visit only those.</summary>
+        public readonly uint Present = present;
         public readonly bool Ascii = ascii;
     }
 }

@@ -13,6 +13,29 @@ internal static class Digits
         }
 
         ulong result = 0;
+        if (digits.Length <= 9)
+        {
+            // Nine digits cannot overflow, so the per-digit overflow test is left to one compare at the end.
+            foreach (var b in digits)
+            {
+                var d = (uint)(b - '0');
+                if (d > 9)
+                {
+                    return false;
+                }
+
+                result = (result * 10) + d;
+            }
+
+            if (result > max)
+            {
+                return false;
+            }
+
+            value = result;
+            return true;
+        }
+
         foreach (var b in digits)
         {
             var d = (uint)(b - '0');
