@@ -62,12 +62,22 @@ public interface IResourceClient<T>
 /// <summary>Options of a list call.</summary>
 /// <param name="LabelSelector">A label selector in Kubernetes syntax (<c>a=b,c!=d,e</c>).</param>
 /// <param name="FieldSelector">A field selector; backends support at least <c>metadata.name</c>, <c>metadata.namespace</c> and <c>spec.nodeName</c> for pods.</param>
-public sealed record ListOptions(string? LabelSelector = null, string? FieldSelector = null);
+/// <param name="Limit">
+/// At most this many objects: the list is then one page, and <see cref="ResourceList{T}.Continue"/> reads
+/// the next. Null (or with neither this nor <paramref name="Continue"/>): every object at once.
+/// </param>
+/// <param name="Continue">The <see cref="ResourceList{T}.Continue"/> token of the previous page; <see cref="ResourceGoneException"/> when it expired (list again).</param>
+public sealed record ListOptions(string? LabelSelector = null, string? FieldSelector = null, int? Limit = null, string? Continue = null)
+{
+    /// <summary>Whether this asks for one page rather than the whole list.</summary>
+    public bool IsPaged => Limit is > 0 || !string.IsNullOrEmpty(Continue);
+}
 
 /// <summary>A list of objects and the resourceVersion to watch from.</summary>
 /// <param name="Items">The objects.</param>
-/// <param name="ResourceVersion">The version of the collection at the time of the list.</param>
-public sealed record ResourceList<T>(IReadOnlyList<T> Items, string ResourceVersion);
+/// <param name="ResourceVersion">The version of the collection at the time of the list (for later pages: of the first page).</param>
+/// <param name="Continue">The token that reads the next page; null on the last page.</param>
+public sealed record ResourceList<T>(IReadOnlyList<T> Items, string ResourceVersion, string? Continue = null);
 
 /// <summary>What a watch reports.</summary>
 public enum WatchEventType

@@ -131,6 +131,16 @@ public sealed class ResourceInvalidException : ResourceException
     public IReadOnlyList<(string Field, string Message)> Causes { get; }
 }
 
+/// <summary>400: the request itself is malformed (a bad selector, an unknown continue token).</summary>
+public sealed class ResourceBadRequestException(ResourceStatus status) : ResourceException(status)
+{
+    /// <summary>Creates the exception.</summary>
+    public ResourceBadRequestException(string message)
+        : this(new ResourceStatus(400, "BadRequest", message, []))
+    {
+    }
+}
+
 /// <summary>401: the request carried no valid credentials.</summary>
 public sealed class ResourceUnauthorizedException(ResourceStatus status) : ResourceException(status);
 

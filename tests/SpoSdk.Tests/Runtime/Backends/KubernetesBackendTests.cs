@@ -78,7 +78,7 @@ public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFix
     [Fact]
     public async Task Api_errors_without_a_specific_type_keep_their_code_and_reason()
     {
-        var error = await Assert.ThrowsAsync<KubernetesApiException>(() => fixture.Backend.Resource<V1Pod>().ListAsync(null, new ListOptions("a in b")));
+        var error = await Assert.ThrowsAsync<ResourceBadRequestException>(() => fixture.Backend.Resource<V1Pod>().ListAsync(null, new ListOptions("a in b")));
         Assert.Equal((400, "BadRequest"), (error.Code, error.Reason));
 
         // Custom resources refuse unconditional updates, as a real API server does.
@@ -185,6 +185,7 @@ public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFix
     }
 
     [Theory]
+    [InlineData(400, "BadRequest", typeof(ResourceBadRequestException))]
     [InlineData(401, "Unauthorized", typeof(ResourceUnauthorizedException))]
     [InlineData(403, "Forbidden", typeof(ResourceForbiddenException))]
     [InlineData(404, "NotFound", typeof(ResourceNotFoundException))]

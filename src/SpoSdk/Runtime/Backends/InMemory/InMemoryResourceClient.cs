@@ -32,8 +32,8 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     public Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
     {
         var selector = ParseSelector(options);
-        var (items, version) = _store.List(_kind, @namespace, selector);
-        return Task.FromResult(new ResourceList<T>(items.Select(FromStore).ToList(), version));
+        var page = _store.ListPage(_kind, @namespace, selector, options?.Limit is > 0 and var limit ? limit : 0, options?.Continue);
+        return Task.FromResult(new ResourceList<T>(page.Items.Select(FromStore).ToList(), page.ResourceVersion, page.Continue));
     }
 
     public Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default) =>

@@ -106,6 +106,7 @@ internal sealed class KubernetesApiConnection
     // Every answer becomes a typed exception; what has no type of its own keeps its code and reason.
     private static ResourceException Map(ResourceStatus status) => status.Code switch
     {
+        400 => new ResourceBadRequestException(status),
         401 => new ResourceUnauthorizedException(status),
         403 => new ResourceForbiddenException(status),
         404 => new ResourceNotFoundException(status),

@@ -1,8 +1,7 @@
 namespace SpoSdk.Runtime.Backends.Kubernetes;
 
 /// <summary>
-/// An API server error with no more specific <see cref="ResourceException"/>: 400 BadRequest,
-/// 405, 413, 415, an unexpected 500 InternalError and the like. <see cref="ResourceException.Reason"/>
+/// An API server error with no more specific <see cref="ResourceException"/>: 405, 413, 415, an unexpected 500 InternalError and the like. <see cref="ResourceException.Reason"/>
 /// is the Status reason the server gave (or the HTTP reason phrase when the body was no Status).
 /// </summary>
 public sealed class KubernetesApiException : ResourceException

@@ -62,6 +62,12 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (options is { IsPaged: true })
+        {
+            // The caller pages: one request, its continue token handed back, an expired one reported (410).
+            return await ListPageAsync(@namespace, options, options.Limit ?? 0, options.Continue, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await ListPagesAsync(@namespace, options, _options.PageSize, cancellationToken).ConfigureAwait(false);
@@ -212,21 +218,28 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         string resourceVersion;
         do
         {
-            var query = new StringBuilder();
-            Append(query, "labelSelector", options?.LabelSelector);
-            Append(query, "fieldSelector", FieldSelector(options, @namespace));
-            Append(query, "limit", pageSize > 0 ? pageSize.ToString(CultureInfo.InvariantCulture) : null);
-            Append(query, "continue", continueToken);
-            using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
-            var page = await response.Content.ReadFromJsonAsync<ListPage>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException("the list response is empty");
-            items.AddRange((page.Items ?? []).Select(Complete));
-            resourceVersion = page.Metadata?.ResourceVersion ?? string.Empty;
-            continueToken = page.Metadata?.Continue;
+            var page = await ListPageAsync(@namespace, options, pageSize, continueToken, cancellationToken).ConfigureAwait(false);
+            items.AddRange(page.Items);
+            resourceVersion = page.ResourceVersion;
+            continueToken = page.Continue;
         }
         while (!string.IsNullOrEmpty(continueToken));
 
         return new ResourceList<T>(items, resourceVersion);
+    }
+
+    private async Task<ResourceList<T>> ListPageAsync(string? @namespace, ListOptions? options, int limit, string? continueToken, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder();
+        Append(query, "labelSelector", options?.LabelSelector);
+        Append(query, "fieldSelector", FieldSelector(options, @namespace));
+        Append(query, "limit", limit > 0 ? limit.ToString(CultureInfo.InvariantCulture) : null);
+        Append(query, "continue", continueToken);
+        using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
+        var page = await response.Content.ReadFromJsonAsync<ListPage>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException("the list response is empty");
+        var next = page.Metadata?.Continue;
+        return new ResourceList<T>((page.Items ?? []).Select(Complete).ToList(), page.Metadata?.ResourceVersion ?? string.Empty, string.IsNullOrEmpty(next) ? null : next);
     }
 
     private static void Append(StringBuilder query, string name, string? value)
