@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using SpoSdk.Api.Conversion;
@@ -103,6 +104,37 @@ public abstract class TypedClientContract
         Assert.Equal(names, all.ToArray());
         var bad = await Assert.ThrowsAsync<ResourceBadRequestException>(() => profiles.ListAsync(new ListOptions(selector, Continue: "not-a-token")));
         Assert.Equal(400, bad.Status.Code);
+    }
+
+    [Fact]
+    public async Task Merge_and_JSON_patches_apply_to_the_latest_version()
+    {
+        var profiles = Clients.SeccompProfiles;
+        var created = await profiles.CreateAsync(Profile("patched"));
+
+        var merged = await profiles.PatchAsync(Name("patched"), ResourcePatch.Merge(new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["team"] = "a" } },
+            ["spec"] = new JsonObject { ["defaultAction"] = "SCMP_ACT_LOG" },
+        }));
+        Assert.Equal("a", merged.Metadata.Labels["team"]);
+        Assert.Equal(SeccompAction.ScmpActLog, merged.Spec.DefaultAction);
+        Assert.Equal(2, merged.Metadata.Generation);
+
+        var jsonPatched = await profiles.PatchAsync(Name("patched"), ResourcePatch.Json(new JsonArray(
+            new JsonObject { ["op"] = "test", ["path"] = "/metadata/labels/team", ["value"] = "a" },
+            new JsonObject { ["op"] = "replace", ["path"] = "/metadata/labels/team", ["value"] = "b" })));
+        Assert.Equal("b", jsonPatched.Metadata.Labels["team"]);
+
+        var failedTest = ResourcePatch.Json(new JsonArray(new JsonObject { ["op"] = "test", ["path"] = "/metadata/labels/team", ["value"] = "a" }));
+        Assert.Equal(422, (await Assert.ThrowsAsync<ResourceInvalidException>(() => profiles.PatchAsync(Name("patched"), failedTest))).Code);
+        var stale = ResourcePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = created.Metadata.ResourceVersion, ["labels"] = new JsonObject { ["team"] = "c" } } });
+        await Assert.ThrowsAsync<ResourceConflictException>(() => profiles.PatchAsync(Name("patched"), stale));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => profiles.PatchAsync(Name("nobody"), ResourcePatch.Merge(new JsonObject())));
+
+        var binding = await Clients.ProfileBindings.CreateAsync(Binding("patched", Ns));
+        var rebound = await Clients.ProfileBindings.PatchAsync(Ns, "patched", ResourcePatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["image"] = "nginx" } }));
+        Assert.Equal(("nginx", binding.Metadata.Uid), (rebound.Spec.Image, rebound.Metadata.Uid));
     }
 
     [Fact]

@@ -35,6 +35,14 @@ public interface IResourceClient<T>
     Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Patches the object on the server's latest version (a JSON merge patch or a JSON patch, not a
+    /// strategic one: custom resources take none). A patch carrying <c>metadata.resourceVersion</c> is a
+    /// precondition (<see cref="ResourceConflictException"/>); a failing <c>test</c> op is <see cref="ResourceInvalidException"/>.
+    /// </summary>
+    Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException(GetType().Name + " cannot patch");
+
+    /// <summary>
     /// Deletes the object: at once when it has no finalizers, otherwise by setting its
     /// deletionTimestamp (the last finalizer's removal then deletes it). False when it did not exist.
     /// </summary>
@@ -57,6 +65,31 @@ public interface IResourceClient<T>
         string.IsNullOrWhiteSpace(selector?.LabelSelector) && string.IsNullOrWhiteSpace(selector?.FieldSelector)
             ? WatchAsync(@namespace, resourceVersion, cancellationToken)
             : throw new NotSupportedException(GetType().Name + " cannot watch with a selector");
+}
+
+/// <summary>How a patch body is read.</summary>
+public enum ResourcePatchType
+{
+    /// <summary>JSON merge patch (RFC 7386, <c>application/merge-patch+json</c>): objects merge, null removes.</summary>
+    Merge,
+
+    /// <summary>JSON patch (RFC 6902, <c>application/json-patch+json</c>): a list of operations.</summary>
+    Json,
+}
+
+/// <summary>A patch to send.</summary>
+/// <param name="Type">How <paramref name="Body"/> is read.</param>
+/// <param name="Body">The patch: an object for a merge patch, an array of operations for a JSON patch.</param>
+public sealed record ResourcePatch(ResourcePatchType Type, System.Text.Json.Nodes.JsonNode Body)
+{
+    /// <summary>A JSON merge patch.</summary>
+    public static ResourcePatch Merge(System.Text.Json.Nodes.JsonNode body) => new(ResourcePatchType.Merge, body);
+
+    /// <summary>A JSON patch.</summary>
+    public static ResourcePatch Json(System.Text.Json.Nodes.JsonNode body) => new(ResourcePatchType.Json, body);
+
+    /// <summary>The HTTP content type of this patch.</summary>
+    public string MediaType => Type == ResourcePatchType.Json ? "application/json-patch+json" : "application/merge-patch+json";
 }
 
 /// <summary>Options of a list call.</summary>

@@ -38,7 +38,7 @@ internal sealed class KubernetesApiConnection
     /// Sends a request and returns the successful response with its body unread (the caller
     /// disposes it); throws the mapped <see cref="ResourceException"/> otherwise.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, byte[]? jsonBody, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, byte[]? jsonBody, CancellationToken cancellationToken, string contentType = "application/json")
     {
         using var request = new HttpRequestMessage(method, new Uri(_baseAddress + pathAndQuery, UriKind.Absolute))
         {
@@ -49,7 +49,7 @@ internal sealed class KubernetesApiConnection
         if (jsonBody is not null)
         {
             request.Content = new ByteArrayContent(jsonBody);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         }
 
         // What the client's own SendRequestRaw does: credentials (bearer token, exec plugin,

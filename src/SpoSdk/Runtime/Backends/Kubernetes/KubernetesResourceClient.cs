@@ -102,6 +102,19 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        if (!IsAddressable(key))
+        {
+            throw new ResourceNotFoundException(Type.Kind + " \"" + key + "\" not found");
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(patch.Body, SpoJsonOptions.Lenient);
+        using var response = await _api.SendAsync(HttpMethod.Patch, ObjectPath(key.Namespace, key.Name), body, cancellationToken, patch.MediaType).ConfigureAwait(false);
+        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default)
     {
         if (!IsAddressable(key))
