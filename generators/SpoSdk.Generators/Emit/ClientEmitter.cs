@@ -15,6 +15,7 @@ internal static class ClientEmitter
     private const string Backends = "global::SpoSdk.Runtime.Backends";
     private const string Task = "global::System.Threading.Tasks.Task";
     private const string Token = "global::System.Threading.CancellationToken cancellationToken = default";
+    private const string DeleteSummary = "Deletes the object (finalizers hold it until removed) with <paramref name=\"options\"/> (propagation, uid and resourceVersion preconditions); false when it did not exist.";
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"SpoSdk.Generators\", \"1.0.0\")]";
 
     /// <summary>The namespace of a version's clients: the client root plus the version (<c>SpoSdk.Clients.V1</c>).</summary>
@@ -179,7 +180,7 @@ internal static class ClientEmitter
             members.Add(new("Every object matching <paramref name=\"options\"/> in one namespace (null: all), read page by page (<c>Limit</c> objects a page).", items + " ListPagesAsync(string? @namespace, " + options + ", " + Token + ")", paging + ".ListPagesAsync(_resource, @namespace, options, cancellationToken)"));
             members.Add(new("The changes after <paramref name=\"resourceVersion\"/> in one namespace (null: all), resuming after a disconnect; <see cref=\"" + Backends + ".ResourceGoneException\"/> when that version is too old (list again).", events + " WatchAsync(string? @namespace, string resourceVersion, " + options + ", " + Token + ")", "_resource.WatchAsync(@namespace, resourceVersion, options, cancellationToken)"));
             members.Add(new("Patches the object (JSON merge patch or JSON patch) on its latest version; a <c>metadata.resourceVersion</c> in the patch is a precondition.", Task + "<" + model + "> PatchAsync(string @namespace, string name, " + Backends + ".ResourcePatch patch, " + Token + ")", "_resource.PatchAsync(new global::SpoSdk.Runtime.ObjectKey(@namespace, name), patch, cancellationToken)"));
-            members.Add(new("Deletes the object (finalizers hold it until removed); false when it did not exist.", Task + "<bool> DeleteAsync(string @namespace, string name, " + Token + ")", "_resource.DeleteAsync(new global::SpoSdk.Runtime.ObjectKey(@namespace, name), cancellationToken)"));
+            members.Add(new(DeleteSummary, Task + "<bool> DeleteAsync(string @namespace, string name, " + Backends + ".DeleteOptions? options = null, " + Token + ")", "_resource.DeleteAsync(new global::SpoSdk.Runtime.ObjectKey(@namespace, name), options, cancellationToken)"));
         }
         else
         {
@@ -188,7 +189,7 @@ internal static class ClientEmitter
             members.Add(new("Every object matching <paramref name=\"options\"/>, read page by page (<c>Limit</c> objects a page).", items + " ListPagesAsync(" + options + ", " + Token + ")", paging + ".ListPagesAsync(_resource, null, options, cancellationToken)"));
             members.Add(new("The changes after <paramref name=\"resourceVersion\"/>, resuming after a disconnect; <see cref=\"" + Backends + ".ResourceGoneException\"/> when that version is too old (list again).", events + " WatchAsync(string resourceVersion, " + options + ", " + Token + ")", "_resource.WatchAsync(null, resourceVersion, options, cancellationToken)"));
             members.Add(new("Patches the object (JSON merge patch or JSON patch) on its latest version; a <c>metadata.resourceVersion</c> in the patch is a precondition.", Task + "<" + model + "> PatchAsync(string name, " + Backends + ".ResourcePatch patch, " + Token + ")", "_resource.PatchAsync(global::SpoSdk.Runtime.ObjectKey.Cluster(name), patch, cancellationToken)"));
-            members.Add(new("Deletes the object (finalizers hold it until removed); false when it did not exist.", Task + "<bool> DeleteAsync(string name, " + Token + ")", "_resource.DeleteAsync(global::SpoSdk.Runtime.ObjectKey.Cluster(name), cancellationToken)"));
+            members.Add(new(DeleteSummary, Task + "<bool> DeleteAsync(string name, " + Backends + ".DeleteOptions? options = null, " + Token + ")", "_resource.DeleteAsync(global::SpoSdk.Runtime.ObjectKey.Cluster(name), options, cancellationToken)"));
         }
 
         members.Add(new("Creates the object; <see cref=\"" + Backends + ".ResourceAlreadyExistsException\"/> when the name is taken.", Task + "<" + model + "> CreateAsync(" + model + " obj, " + Token + ")", "_resource.CreateAsync(obj, cancellationToken)"));

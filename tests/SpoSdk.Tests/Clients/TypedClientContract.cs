@@ -138,6 +138,26 @@ public abstract class TypedClientContract
     }
 
     [Fact]
+    public async Task Deletes_honour_uid_and_resourceVersion_preconditions()
+    {
+        var profiles = Clients.SeccompProfiles;
+        var created = await profiles.CreateAsync(Profile("guarded"));
+        var updated = await profiles.PatchAsync(Name("guarded"), ResourcePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["v"] = "2" } } }));
+
+        var stale = await Assert.ThrowsAsync<ResourceConflictException>(() => profiles.DeleteAsync(Name("guarded"), new DeleteOptions(PreconditionResourceVersion: created.Metadata.ResourceVersion)));
+        Assert.Contains("Precondition failed", stale.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ResourceConflictException>(() => profiles.DeleteAsync(Name("guarded"), new DeleteOptions(PreconditionUid: "not-" + created.Metadata.Uid)));
+        Assert.NotNull(await profiles.GetAsync(Name("guarded")));
+
+        Assert.True(await profiles.DeleteAsync(Name("guarded"), new DeleteOptions(DeletePropagation.Foreground, created.Metadata.Uid, updated.Metadata.ResourceVersion)));
+        Assert.Null(await profiles.GetAsync(Name("guarded")));
+        Assert.False(await profiles.DeleteAsync(Name("guarded"), new DeleteOptions(DeletePropagation.Orphan)));
+
+        await Clients.ProfileBindings.CreateAsync(Binding("guarded", Ns));
+        Assert.True(await Clients.ProfileBindings.DeleteAsync(Ns, "guarded", new DeleteOptions(DeletePropagation.Background)));
+    }
+
+    [Fact]
     public async Task A_watch_reports_changes_after_a_list()
     {
         var profiles = Clients.SeccompProfiles;

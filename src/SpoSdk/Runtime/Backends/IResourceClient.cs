@@ -49,6 +49,16 @@ public interface IResourceClient<T>
     Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// As <see cref="DeleteAsync(ObjectKey, CancellationToken)"/>, with a propagation policy and preconditions:
+    /// an object whose uid or resourceVersion is not the expected one is left alone (<see cref="ResourceConflictException"/>).
+    /// A client that cannot honour the options throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    Task<bool> DeleteAsync(ObjectKey key, DeleteOptions? options, CancellationToken cancellationToken = default) =>
+        options is null || options == DeleteOptions.Default
+            ? DeleteAsync(key, cancellationToken)
+            : throw new NotSupportedException(GetType().Name + " cannot delete with options");
+
+    /// <summary>
     /// The changes after <paramref name="resourceVersion"/>, until cancelled. Throws
     /// <see cref="ResourceGoneException"/> when that version is too old to resume from (list again).
     /// </summary>
@@ -65,6 +75,29 @@ public interface IResourceClient<T>
         string.IsNullOrWhiteSpace(selector?.LabelSelector) && string.IsNullOrWhiteSpace(selector?.FieldSelector)
             ? WatchAsync(@namespace, resourceVersion, cancellationToken)
             : throw new NotSupportedException(GetType().Name + " cannot watch with a selector");
+}
+
+/// <summary>What happens to an object's dependents (objects whose ownerReferences name it) when it is deleted.</summary>
+public enum DeletePropagation
+{
+    /// <summary>The object goes now; the garbage collector deletes dependents afterwards (the default).</summary>
+    Background,
+
+    /// <summary>The object stays (with a deletionTimestamp) until its blocking dependents are gone.</summary>
+    Foreground,
+
+    /// <summary>The object goes; dependents stay, their owner reference removed.</summary>
+    Orphan,
+}
+
+/// <summary>Options of a delete.</summary>
+/// <param name="PropagationPolicy">What happens to dependents; null for <see cref="DeletePropagation.Background"/>.</param>
+/// <param name="PreconditionUid">Delete only the object with this uid (not a newer one of the same name).</param>
+/// <param name="PreconditionResourceVersion">Delete only if the object is still at this resourceVersion.</param>
+public sealed record DeleteOptions(DeletePropagation? PropagationPolicy = null, string? PreconditionUid = null, string? PreconditionResourceVersion = null)
+{
+    /// <summary>No preconditions, background propagation.</summary>
+    public static DeleteOptions Default { get; } = new();
 }
 
 /// <summary>How a patch body is read.</summary>

@@ -173,7 +173,14 @@ public sealed class InMemoryObjectStore
     /// Deletes an object, or marks it with a deletionTimestamp while finalizers remain. Returns the
     /// object's last state, or null when it did not exist.
     /// </summary>
-    public JsonObject? Delete(StoreKind kind, ObjectKey key)
+    public JsonObject? Delete(StoreKind kind, ObjectKey key) => Delete(kind, key, null, null);
+
+    /// <summary>
+    /// As <see cref="Delete(StoreKind, ObjectKey)"/>, only when the stored object has uid
+    /// <paramref name="expectedUid"/> and resourceVersion <paramref name="expectedResourceVersion"/>
+    /// (null: any); otherwise <see cref="ResourceConflictException"/> and nothing changes.
+    /// </summary>
+    public JsonObject? Delete(StoreKind kind, ObjectKey key, string? expectedUid, string? expectedResourceVersion)
     {
         lock (_gate)
         {
@@ -184,6 +191,8 @@ public sealed class InMemoryObjectStore
 
             var json = Copy(stored.Json);
             var metadata = Metadata(json);
+            Precondition(kind, key, "UID", expectedUid, metadata["uid"]?.GetValue<string>());
+            Precondition(kind, key, "ResourceVersion", expectedResourceVersion, metadata["resourceVersion"]?.GetValue<string>());
             if (metadata["finalizers"] is JsonArray { Count: > 0 })
             {
                 if (metadata["deletionTimestamp"] is not null)
@@ -196,6 +205,14 @@ public sealed class InMemoryObjectStore
             }
 
             return Remove(kind, key, json);
+        }
+    }
+
+    private static void Precondition(StoreKind kind, ObjectKey key, string what, string? expected, string? actual)
+    {
+        if (!string.IsNullOrEmpty(expected) && expected != actual)
+        {
+            throw new ResourceConflictException("Operation cannot be fulfilled on " + kind.Plural + " \"" + key.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual);
         }
     }
 

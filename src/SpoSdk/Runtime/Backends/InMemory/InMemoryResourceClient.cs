@@ -91,6 +91,10 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
         Task.FromResult(_store.Delete(_kind, key) is not null);
 
+    // No garbage collector runs here and nothing owns SPO objects, so every propagation policy deletes alike.
+    public Task<bool> DeleteAsync(ObjectKey key, DeleteOptions? options, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_store.Delete(_kind, key, options?.PreconditionUid, options?.PreconditionResourceVersion) is not null);
+
     public IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) =>
         WatchAsync(@namespace, resourceVersion, null, cancellationToken);
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
@@ -19,9 +20,6 @@ namespace SpoSdk.Runtime.Backends.Kubernetes;
 internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    // Background is the API server's default for most kinds; sent explicitly, as kubectl does.
-    private static readonly byte[] DeleteBody = "{\"propagationPolicy\":\"Background\"}"u8.ToArray();
-
     // Short enough to notice a dead connection, long enough not to break a slow server's stream.
     private static readonly TimeSpan WatchGrace = TimeSpan.FromSeconds(30);
 
@@ -115,7 +113,10 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
+        DeleteAsync(key, null, cancellationToken);
+
+    public async Task<bool> DeleteAsync(ObjectKey key, DeleteOptions? options, CancellationToken cancellationToken = default)
     {
         if (!IsAddressable(key))
         {
@@ -124,7 +125,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
         try
         {
-            using var response = await _api.SendAsync(HttpMethod.Delete, ObjectPath(key.Namespace, key.Name), DeleteBody, cancellationToken).ConfigureAwait(false);
+            using var response = await _api.SendAsync(HttpMethod.Delete, ObjectPath(key.Namespace, key.Name), DeleteBody(options), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ResourceNotFoundException)
@@ -302,6 +303,34 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
             : _groupVersionPath + "/namespaces/" + Uri.EscapeDataString(@namespace) + "/" + Type.Plural;
 
     private string ObjectPath(string? @namespace, string name) => CollectionPath(Type.IsNamespaced ? @namespace : null) + "/" + Uri.EscapeDataString(name);
+
+    // Background is the API server's default for most kinds; sent explicitly, as kubectl does.
+    private static byte[] DeleteBody(DeleteOptions? options)
+    {
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "DeleteOptions",
+            ["propagationPolicy"] = (options?.PropagationPolicy ?? DeletePropagation.Background).ToString(),
+        };
+        if (options is { PreconditionUid: not null } or { PreconditionResourceVersion: not null })
+        {
+            var preconditions = new JsonObject();
+            if (options.PreconditionUid is { } uid)
+            {
+                preconditions["uid"] = uid;
+            }
+
+            if (options.PreconditionResourceVersion is { } version)
+            {
+                preconditions["resourceVersion"] = version;
+            }
+
+            body["preconditions"] = preconditions;
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(body, SpoJsonOptions.Lenient);
+    }
 
     private byte[] Serialize(T obj)
     {
