@@ -178,6 +178,25 @@ public abstract class TypedClientContract
     }
 
     [Fact]
+    public async Task A_watch_from_a_version_older_than_the_history_reports_410_Gone()
+    {
+        var profiles = Clients.SeccompProfiles;
+        var from = (await profiles.ListAsync()).ResourceVersion;
+        for (var i = 0; i <= ResourceClientContract.WatchHistory; i++)
+        {
+            await profiles.CreateAsync(Profile("churn" + i));
+        }
+
+        var gone = await Assert.ThrowsAsync<ResourceGoneException>(async () =>
+        {
+            await foreach (var unused in profiles.WatchAsync(from))
+            {
+            }
+        });
+        Assert.Equal(410, gone.Status.Code);
+    }
+
+    [Fact]
     public async Task Failures_are_typed_and_carry_the_status()
     {
         await Clients.SeccompProfiles.CreateAsync(Profile("dup"));
