@@ -41,6 +41,8 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
 
     private const string DefaultNamespace = "SpoSdk.Api";
 
+    private const string DefaultClientNamespace = "SpoSdk.Clients";
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -54,6 +56,14 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
                 options.GlobalOptions.TryGetValue("build_property.SpoSdkModelNamespace", out var ns) && !string.IsNullOrWhiteSpace(ns) ? ns
                 : options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var root) && !string.IsNullOrWhiteSpace(root) ? root
                 : DefaultNamespace);
+
+        // Clients mode (SpoSdkGeneratorOutput=Clients, set by the SpoSdk runtime): the same CRDs give the
+        // typed clients over the runtime's backends, the models staying in the assembly that generated them.
+        var clientNamespace = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) =>
+                !options.GlobalOptions.TryGetValue("build_property.SpoSdkGeneratorOutput", out var output) || !string.Equals(output, "Clients", StringComparison.OrdinalIgnoreCase) ? null
+                : options.GlobalOptions.TryGetValue("build_property.SpoSdkClientNamespace", out var ns) && !string.IsNullOrWhiteSpace(ns) ? ns
+                : DefaultClientNamespace);
 
         var typeNames = files
             .Select(static (file, _) => file.TypeNames)
@@ -81,7 +91,7 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (all, _) => all.ToEquatableArray());
 
-        context.RegisterSourceOutput(plans.Combine(paths), static (spc, input) => EmitFile(spc, input.Left, input.Right));
+        context.RegisterSourceOutput(plans.Combine(paths).Combine(clientNamespace), static (spc, input) => EmitFile(spc, input.Left.Left, input.Left.Right, input.Right));
 
         var entries = plans
             .Select(static (plan, _) => plan.Kinds
@@ -90,7 +100,7 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.KindEntries)
             .Collect();
 
-        context.RegisterSourceOutput(entries.Combine(rootNamespace), static (spc, input) => EmitCatalog(spc, input.Left, input.Right));
+        context.RegisterSourceOutput(entries.Combine(rootNamespace).Combine(clientNamespace), static (spc, input) => EmitCatalog(spc, input.Left.Left, input.Left.Right, input.Right));
     }
 
     /// <summary>
@@ -122,8 +132,15 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
     private static bool IsYaml(string path) =>
         path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
-    private static void EmitFile(SourceProductionContext context, FilePlan plan, EquatableArray<string> allPaths)
+    private static void EmitFile(SourceProductionContext context, FilePlan plan, EquatableArray<string> allPaths, string? clientNamespace)
     {
+        if (clientNamespace is not null)
+        {
+            // The models' assembly reports the CRD diagnostics; here they would be reported twice.
+            EmitClients(context, plan, allPaths, clientNamespace);
+            return;
+        }
+
         foreach (var diagnostic in plan.Diagnostics)
         {
             context.ReportDiagnostic(SpoDiagnostics.ToDiagnostic(diagnostic));
@@ -140,11 +157,30 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
         }
     }
 
-    private static void EmitCatalog(SourceProductionContext context, ImmutableArray<EquatableArray<KindEntry>> perFile, string rootNamespace)
+    private static void EmitClients(SourceProductionContext context, FilePlan plan, EquatableArray<string> allPaths, string clientNamespace)
+    {
+        var fileName = Path.GetFileName(plan.FilePath);
+        foreach (var kind in plan.Kinds)
+        {
+            foreach (var version in kind.Versions)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                context.AddSource(HintPrefix(plan.FilePath, allPaths) + "." + kind.Kind + "Client." + Identifiers.VersionNamespace(version.Version) + ".g.cs", SourceText.From(ClientEmitter.Emit(kind, version, clientNamespace, fileName), System.Text.Encoding.UTF8));
+            }
+        }
+    }
+
+    private static void EmitCatalog(SourceProductionContext context, ImmutableArray<EquatableArray<KindEntry>> perFile, string rootNamespace, string? clientNamespace)
     {
         var entries = perFile.SelectMany(e => e).ToImmutableArray();
         if (entries.IsEmpty)
         {
+            return;
+        }
+
+        if (clientNamespace is not null)
+        {
+            context.AddSource("SpoClients.g.cs", SourceText.From(ClientEmitter.EmitClientSet(clientNamespace, entries.GroupBy(e => (e.Namespace, e.Kind)).Select(g => g.First()).ToImmutableArray()), System.Text.Encoding.UTF8));
             return;
         }
 

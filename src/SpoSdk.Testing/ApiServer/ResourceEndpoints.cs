@@ -176,29 +176,12 @@ internal sealed class ResourceEndpoints
             throw ApiError.BadRequest("limit must be a non-negative integer");
         }
 
-        var (items, resourceVersion) = _store.List(target.Resource.StoreKind, target.Namespace, selector);
-        IEnumerable<JsonObject> page = items;
-        if (ContinueToken.Decode(query["continue"]) is { } resume)
+        var page = _store.ListPage(target.Resource.StoreKind, target.Namespace, selector, limit, query["continue"]);
+        var metadata = new JsonObject { ["resourceVersion"] = page.ResourceVersion };
+        if (page.Continue is not null)
         {
-            // Later pages report the first page's version: a watch from it then replays whatever
-            // changed while the pages were read, so nothing is missed.
-            resourceVersion = resume.ResourceVersion;
-            page = page.Where(item => ContinueToken.Compare(ContinueToken.KeyOf(item), resume.After) > 0);
-        }
-
-        var remaining = page.ToList();
-        string? next = null;
-        if (limit > 0 && remaining.Count > limit)
-        {
-            remaining = remaining[..limit];
-            next = ContinueToken.Encode(resourceVersion, ContinueToken.KeyOf(remaining[^1]));
-        }
-
-        var metadata = new JsonObject { ["resourceVersion"] = resourceVersion };
-        if (next is not null)
-        {
-            metadata["continue"] = next;
-            metadata["remainingItemCount"] = page.Count() - remaining.Count;
+            metadata["continue"] = page.Continue;
+            metadata["remainingItemCount"] = page.RemainingItemCount;
         }
 
         var list = new JsonObject
@@ -206,7 +189,7 @@ internal sealed class ResourceEndpoints
             ["apiVersion"] = target.Resource.Type.ApiVersion,
             ["kind"] = target.Resource.Type.Kind + "List",
             ["metadata"] = metadata,
-            ["items"] = new JsonArray(remaining.Select(item => (JsonNode)Present(item, target)).ToArray()),
+            ["items"] = new JsonArray(page.Items.Select(item => (JsonNode)Present(item, target)).ToArray()),
         };
         await WriteJsonAsync(context.Response, 200, list, context.RequestAborted).ConfigureAwait(false);
     }

@@ -29,6 +29,7 @@ public static class SpoServiceCollectionExtensions
         services.AddSingleton(settings);
         services.AddSingleton(settings.Backend!);
         services.AddSingleton<InformerFactory>();
+        Clients.SpoClientsServiceCollectionExtensions.AddSpoClients(services);
         services.AddSingleton<INodeFileSystem>(_ => new LocalNodeFileSystem(settings.NodeRoot));
         if (settings.OciKeys is { } keys)
         {

@@ -60,9 +60,14 @@ internal static class GeneratorHarness
         CSharpCompilation.Create("Golden.Tests", trees, References, CompilationOptions);
 
     /// <summary>Creates a driver for the generator, with incremental step tracking on.</summary>
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> additionalTexts, string? rootNamespace = GoldenNamespace, bool trackSteps = true)
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> additionalTexts, string? rootNamespace = GoldenNamespace, bool trackSteps = true, IReadOnlyDictionary<string, string>? buildProperties = null)
     {
         var globalOptions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in buildProperties ?? new Dictionary<string, string>())
+        {
+            globalOptions["build_property." + name] = value;
+        }
+
         if (rootNamespace is not null)
         {
             globalOptions["build_property.RootNamespace"] = rootNamespace;
@@ -77,10 +82,10 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator once on a fresh driver and returns the updated compilation with everything it reported.</summary>
-    public static GeneratorRun Run(IEnumerable<AdditionalText> additionalTexts, CSharpCompilation? compilation = null, string? rootNamespace = GoldenNamespace)
+    public static GeneratorRun Run(IEnumerable<AdditionalText> additionalTexts, CSharpCompilation? compilation = null, string? rootNamespace = GoldenNamespace, IReadOnlyDictionary<string, string>? buildProperties = null)
     {
         compilation ??= CreateCompilation();
-        var driver = CreateDriver(additionalTexts, rootNamespace)
+        var driver = CreateDriver(additionalTexts, rootNamespace, buildProperties: buildProperties)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         return new GeneratorRun(driver, driver.GetRunResult(), output, diagnostics);
     }

@@ -35,10 +35,28 @@ public interface IResourceClient<T>
     Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Patches the object on the server's latest version (a JSON merge patch or a JSON patch, not a
+    /// strategic one: custom resources take none). A patch carrying <c>metadata.resourceVersion</c> is a
+    /// precondition (<see cref="ResourceConflictException"/>); a failing <c>test</c> op is <see cref="ResourceInvalidException"/>.
+    /// </summary>
+    Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException(GetType().Name + " cannot patch");
+
+    /// <summary>
     /// Deletes the object: at once when it has no finalizers, otherwise by setting its
     /// deletionTimestamp (the last finalizer's removal then deletes it). False when it did not exist.
     /// </summary>
     Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="DeleteAsync(ObjectKey, CancellationToken)"/>, with a propagation policy and preconditions:
+    /// an object whose uid or resourceVersion is not the expected one is left alone (<see cref="ResourceConflictException"/>).
+    /// A client that cannot honour the options throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    Task<bool> DeleteAsync(ObjectKey key, DeleteOptions? options, CancellationToken cancellationToken = default) =>
+        options is null || options == DeleteOptions.Default
+            ? DeleteAsync(key, cancellationToken)
+            : throw new NotSupportedException(GetType().Name + " cannot delete with options");
 
     /// <summary>
     /// The changes after <paramref name="resourceVersion"/>, until cancelled. Throws
@@ -59,15 +77,73 @@ public interface IResourceClient<T>
             : throw new NotSupportedException(GetType().Name + " cannot watch with a selector");
 }
 
+/// <summary>What happens to an object's dependents (objects whose ownerReferences name it) when it is deleted.</summary>
+public enum DeletePropagation
+{
+    /// <summary>The object goes now; the garbage collector deletes dependents afterwards (the default).</summary>
+    Background,
+
+    /// <summary>The object stays (with a deletionTimestamp) until its blocking dependents are gone.</summary>
+    Foreground,
+
+    /// <summary>The object goes; dependents stay, their owner reference removed.</summary>
+    Orphan,
+}
+
+/// <summary>Options of a delete.</summary>
+/// <param name="PropagationPolicy">What happens to dependents; null for <see cref="DeletePropagation.Background"/>.</param>
+/// <param name="PreconditionUid">Delete only the object with this uid (not a newer one of the same name).</param>
+/// <param name="PreconditionResourceVersion">Delete only if the object is still at this resourceVersion.</param>
+public sealed record DeleteOptions(DeletePropagation? PropagationPolicy = null, string? PreconditionUid = null, string? PreconditionResourceVersion = null)
+{
+    /// <summary>No preconditions, background propagation.</summary>
+    public static DeleteOptions Default { get; } = new();
+}
+
+/// <summary>How a patch body is read.</summary>
+public enum ResourcePatchType
+{
+    /// <summary>JSON merge patch (RFC 7386, <c>application/merge-patch+json</c>): objects merge, null removes.</summary>
+    Merge,
+
+    /// <summary>JSON patch (RFC 6902, <c>application/json-patch+json</c>): a list of operations.</summary>
+    Json,
+}
+
+/// <summary>A patch to send.</summary>
+/// <param name="Type">How <paramref name="Body"/> is read.</param>
+/// <param name="Body">The patch: an object for a merge patch, an array of operations for a JSON patch.</param>
+public sealed record ResourcePatch(ResourcePatchType Type, System.Text.Json.Nodes.JsonNode Body)
+{
+    /// <summary>A JSON merge patch.</summary>
+    public static ResourcePatch Merge(System.Text.Json.Nodes.JsonNode body) => new(ResourcePatchType.Merge, body);
+
+    /// <summary>A JSON patch.</summary>
+    public static ResourcePatch Json(System.Text.Json.Nodes.JsonNode body) => new(ResourcePatchType.Json, body);
+
+    /// <summary>The HTTP content type of this patch.</summary>
+    public string MediaType => Type == ResourcePatchType.Json ? "application/json-patch+json" : "application/merge-patch+json";
+}
+
 /// <summary>Options of a list call.</summary>
 /// <param name="LabelSelector">A label selector in Kubernetes syntax (<c>a=b,c!=d,e</c>).</param>
 /// <param name="FieldSelector">A field selector; backends support at least <c>metadata.name</c>, <c>metadata.namespace</c> and <c>spec.nodeName</c> for pods.</param>
-public sealed record ListOptions(string? LabelSelector = null, string? FieldSelector = null);
+/// <param name="Limit">
+/// At most this many objects: the list is then one page, and <see cref="ResourceList{T}.Continue"/> reads
+/// the next. Null (or with neither this nor <paramref name="Continue"/>): every object at once.
+/// </param>
+/// <param name="Continue">The <see cref="ResourceList{T}.Continue"/> token of the previous page; <see cref="ResourceGoneException"/> when it expired (list again).</param>
+public sealed record ListOptions(string? LabelSelector = null, string? FieldSelector = null, int? Limit = null, string? Continue = null)
+{
+    /// <summary>Whether this asks for one page rather than the whole list.</summary>
+    public bool IsPaged => Limit is > 0 || !string.IsNullOrEmpty(Continue);
+}
 
 /// <summary>A list of objects and the resourceVersion to watch from.</summary>
 /// <param name="Items">The objects.</param>
-/// <param name="ResourceVersion">The version of the collection at the time of the list.</param>
-public sealed record ResourceList<T>(IReadOnlyList<T> Items, string ResourceVersion);
+/// <param name="ResourceVersion">The version of the collection at the time of the list (for later pages: of the first page).</param>
+/// <param name="Continue">The token that reads the next page; null on the last page.</param>
+public sealed record ResourceList<T>(IReadOnlyList<T> Items, string ResourceVersion, string? Continue = null);
 
 /// <summary>What a watch reports.</summary>
 public enum WatchEventType

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SpoSdk.Testing.ApiServer;
+using SpoSdk.Runtime.Backends;
 
 namespace SpoSdk.Tests.Runtime.Backends;
 
@@ -44,5 +44,5 @@ public sealed class JsonPatchesTests
     [InlineData("{}", "[{\"op\":\"add\",\"path\":\"/a\"}]", 400)]
     [InlineData("{}", "{\"op\":\"add\"}", 400)]
     public void Json_patch_errors_say_whose_fault_they_are(string document, string patch, int code) =>
-        Assert.Equal(code, Assert.Throws<ApiError>(() => JsonPatches.JsonPatch(JsonNode.Parse(document), JsonNode.Parse(patch))).Code);
+        Assert.Equal(code, Assert.ThrowsAny<ResourceException>(() => JsonPatches.JsonPatch(JsonNode.Parse(document), JsonNode.Parse(patch))).Code);
 }

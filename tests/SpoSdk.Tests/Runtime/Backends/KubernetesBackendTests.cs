@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,11 @@ using SpoSdk.Tests.AspNetCore;
 
 namespace SpoSdk.Tests.Runtime.Backends;
 
-/// <summary>What the Kubernetes backend does beyond the contract: reconnecting watches, paging, error mapping, configuration.</summary>
+/// <summary>
+/// What the Kubernetes backend does beyond the contract: reconnecting watches, paging, configuration, and
+/// error mapping: every API failure reaches the caller as a typed <see cref="ResourceException"/> carrying
+/// the server's Status, from the test API server's own answers and from a server answering a chosen Status.
+/// </summary>
 public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFixture<ApiServerFixture>
 {
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
@@ -73,7 +78,7 @@ public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFix
     [Fact]
     public async Task Api_errors_without_a_specific_type_keep_their_code_and_reason()
     {
-        var error = await Assert.ThrowsAsync<KubernetesApiException>(() => fixture.Backend.Resource<V1Pod>().ListAsync(null, new ListOptions("a in b")));
+        var error = await Assert.ThrowsAsync<ResourceBadRequestException>(() => fixture.Backend.Resource<V1Pod>().ListAsync(null, new ListOptions("a in b")));
         Assert.Equal((400, "BadRequest"), (error.Code, error.Reason));
 
         // Custom resources refuse unconditional updates, as a real API server does.
@@ -93,7 +98,7 @@ public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFix
             await context.Response.WriteAsync("<html>upstream down</html>");
         }));
         using var backend = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = proxy.Address.AbsoluteUri });
-        var error = await Assert.ThrowsAsync<KubernetesApiException>(() => backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster("x")));
+        var error = await Assert.ThrowsAsync<ResourceRetriableException>(() => backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster("x")));
         Assert.Equal(503, error.Code);
         Assert.Contains("upstream down", error.Message, StringComparison.Ordinal);
     }
@@ -148,6 +153,128 @@ public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFix
         // The stream ends, the reconnect finds nobody listening: a transport error, not an API error.
         var error = await Assert.ThrowsAnyAsync<Exception>(() => watch.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(error is HttpRequestException or IOException, error.ToString());
+    }
+
+    [Fact]
+    public async Task The_test_servers_404_409_and_422_carry_its_status()
+    {
+        var client = fixture.Backend.Resource<SeccompProfile>();
+        var created = await client.CreateAsync(Profile("errors"));
+
+        var exists = await Assert.ThrowsAsync<ResourceAlreadyExistsException>(() => client.CreateAsync(Profile("errors")));
+        Assert.Equal((409, "AlreadyExists"), (exists.Status.Code, exists.Status.Reason));
+        Assert.Contains(Name("errors"), exists.Status.Message, StringComparison.Ordinal);
+
+        var stale = created;
+        await client.UpdateAsync(Clone(created, "first"));
+        var conflict = await Assert.ThrowsAsync<ResourceConflictException>(() => client.UpdateAsync(Clone(stale, "second")));
+        Assert.Equal((409, "Conflict"), (conflict.Code, conflict.Reason));
+
+        var missing = Profile("missing");
+        missing.Metadata.ResourceVersion = "1";
+        var notFound = await Assert.ThrowsAsync<ResourceNotFoundException>(() => client.UpdateAsync(missing));
+        Assert.Equal((404, "NotFound"), (notFound.Code, notFound.Reason));
+
+        var bad = Profile("bad");
+        bad.Spec.DefaultAction = SeccompAction.FromValue("SCMP_ACT_NOPE");
+        var invalid = await Assert.ThrowsAnyAsync<ResourceException>(() => client.CreateAsync(bad));
+        Assert.IsType<ResourceInvalidException>(invalid);
+        Assert.Equal(422, invalid.Code);
+        Assert.Contains(invalid.Status.Causes, c => c.Field == "spec.defaultAction" && c.Reason.Length > 0);
+
+    }
+
+    [Theory]
+    [InlineData(400, "BadRequest", typeof(ResourceBadRequestException))]
+    [InlineData(401, "Unauthorized", typeof(ResourceUnauthorizedException))]
+    [InlineData(403, "Forbidden", typeof(ResourceForbiddenException))]
+    [InlineData(404, "NotFound", typeof(ResourceNotFoundException))]
+    [InlineData(409, "AlreadyExists", typeof(ResourceAlreadyExistsException))]
+    [InlineData(409, "Conflict", typeof(ResourceConflictException))]
+    [InlineData(410, "Expired", typeof(ResourceGoneException))]
+    [InlineData(422, "Invalid", typeof(ResourceInvalidException))]
+    [InlineData(429, "TooManyRequests", typeof(ResourceRetriableException))]
+    [InlineData(500, "ServerTimeout", typeof(ResourceRetriableException))]
+    [InlineData(504, "Timeout", typeof(ResourceRetriableException))]
+    [InlineData(500, "InternalError", typeof(KubernetesApiException))]
+    [InlineData(405, "MethodNotAllowed", typeof(KubernetesApiException))]
+    public async Task Every_status_becomes_its_typed_exception_with_the_servers_status(int code, string reason, Type expected)
+    {
+        await using var server = await StatusServerAsync(code, reason);
+        using var backend = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = server.Address.AbsoluteUri });
+
+        // A create, not a get: a get maps 404 to null, and every write path shares the mapping.
+        var error = await Assert.ThrowsAnyAsync<ResourceException>(() => backend.Resource<SeccompProfile>().CreateAsync(Profile("x")));
+        Assert.IsType(expected, error);
+        Assert.Equal(new ResourceStatus(code, reason, "the server says " + reason, error.Status.Causes, 7), error.Status);
+        Assert.Equal(new ResourceStatusCause("spec.defaultAction", "not allowed here", "FieldValueForbidden"), Assert.Single(error.Status.Causes));
+        if (error is ResourceRetriableException retriable)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(7), retriable.RetryAfter);
+        }
+    }
+
+    [Fact]
+    public async Task Errors_on_a_watch_stream_and_on_lists_are_typed_too()
+    {
+        await using var server = await StatusServerAsync(403, "Forbidden");
+        using var backend = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = server.Address.AbsoluteUri });
+        var client = backend.Resource<SeccompProfile>();
+
+        await Assert.ThrowsAsync<ResourceForbiddenException>(() => client.ListAsync());
+        await Assert.ThrowsAsync<ResourceForbiddenException>(() => client.DeleteAsync(ObjectKey.Cluster("x")));
+        await Assert.ThrowsAsync<ResourceForbiddenException>(async () =>
+        {
+            await foreach (var unused in client.WatchAsync(null, "1"))
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public async Task A_retry_after_header_is_kept_when_the_body_gives_none()
+    {
+        await using var server = await LoopbackServer.StartAsync(_ => { }, app => app.Run(async context =>
+        {
+            context.Response.StatusCode = 429;
+            context.Response.Headers.RetryAfter = "3";
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"slow down","reason":"TooManyRequests","code":429}""");
+        }));
+        using var backend = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = server.Address.AbsoluteUri });
+
+        var error = await Assert.ThrowsAsync<ResourceRetriableException>(() => backend.Resource<SeccompProfile>().ListAsync());
+        Assert.Equal(TimeSpan.FromSeconds(3), error.RetryAfter);
+        Assert.Equal("slow down", error.Message);
+    }
+
+    private static Task<LoopbackServer> StatusServerAsync(int code, string reason) =>
+        LoopbackServer.StartAsync(_ => { }, app => app.Run(async context =>
+        {
+            var status = new JsonObject
+            {
+                ["kind"] = "Status",
+                ["apiVersion"] = "v1",
+                ["status"] = "Failure",
+                ["message"] = "the server says " + reason,
+                ["reason"] = reason,
+                ["code"] = code,
+                ["details"] = new JsonObject
+                {
+                    ["retryAfterSeconds"] = 7,
+                    ["causes"] = new JsonArray(new JsonObject { ["reason"] = "FieldValueForbidden", ["message"] = "not allowed here", ["field"] = "spec.defaultAction" }),
+                },
+            };
+            context.Response.StatusCode = code;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(status.ToJsonString());
+        }));
+
+    private static SeccompProfile Clone(SeccompProfile profile, string note)
+    {
+        var copy = new SeccompProfile { Metadata = new V1ObjectMeta { Name = profile.Metadata.Name, ResourceVersion = profile.Metadata.ResourceVersion }, Spec = profile.Spec };
+        copy.Metadata.Annotations = new Dictionary<string, string> { ["note"] = note };
+        return copy;
     }
 
     private List<string> WatchRequests() =>

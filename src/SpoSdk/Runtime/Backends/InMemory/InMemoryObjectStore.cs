@@ -83,6 +83,28 @@ public sealed class InMemoryObjectStore
         }
     }
 
+    /// <summary>
+    /// One page of <see cref="List"/>: at most <paramref name="limit"/> objects (0: all) after the position
+    /// <paramref name="continueToken"/> names, and the token of the next page. Later pages report the first
+    /// page's version, so a watch from it replays whatever changed while the pages were read.
+    /// A token this store did not issue is <see cref="ResourceBadRequestException"/>.
+    /// </summary>
+    public StoreListPage ListPage(StoreKind kind, string? @namespace, Selector selector, int limit, string? continueToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var resume = ContinueToken.Decode(continueToken);
+        var (items, resourceVersion) = List(kind, @namespace, selector);
+        var after = resume is null ? items : items.Where(item => ContinueToken.Compare(ContinueToken.KeyOf(item), resume.After) > 0).ToList();
+        if (limit == 0 || after.Count <= limit)
+        {
+            return new StoreListPage(after, resume?.ResourceVersion ?? resourceVersion, null, 0);
+        }
+
+        var version = resume?.ResourceVersion ?? resourceVersion;
+        var page = after.Take(limit).ToList();
+        return new StoreListPage(page, version, ContinueToken.Encode(version, ContinueToken.KeyOf(page[^1])), after.Count - limit);
+    }
+
     /// <summary>Stores a new object; fills uid, creationTimestamp, resourceVersion and generation.</summary>
     public JsonObject Create(StoreKind kind, JsonObject obj)
     {
@@ -151,7 +173,14 @@ public sealed class InMemoryObjectStore
     /// Deletes an object, or marks it with a deletionTimestamp while finalizers remain. Returns the
     /// object's last state, or null when it did not exist.
     /// </summary>
-    public JsonObject? Delete(StoreKind kind, ObjectKey key)
+    public JsonObject? Delete(StoreKind kind, ObjectKey key) => Delete(kind, key, null, null);
+
+    /// <summary>
+    /// As <see cref="Delete(StoreKind, ObjectKey)"/>, only when the stored object has uid
+    /// <paramref name="expectedUid"/> and resourceVersion <paramref name="expectedResourceVersion"/>
+    /// (null: any); otherwise <see cref="ResourceConflictException"/> and nothing changes.
+    /// </summary>
+    public JsonObject? Delete(StoreKind kind, ObjectKey key, string? expectedUid, string? expectedResourceVersion)
     {
         lock (_gate)
         {
@@ -162,6 +191,8 @@ public sealed class InMemoryObjectStore
 
             var json = Copy(stored.Json);
             var metadata = Metadata(json);
+            Precondition(kind, key, "UID", expectedUid, metadata["uid"]?.GetValue<string>());
+            Precondition(kind, key, "ResourceVersion", expectedResourceVersion, metadata["resourceVersion"]?.GetValue<string>());
             if (metadata["finalizers"] is JsonArray { Count: > 0 })
             {
                 if (metadata["deletionTimestamp"] is not null)
@@ -174,6 +205,14 @@ public sealed class InMemoryObjectStore
             }
 
             return Remove(kind, key, json);
+        }
+    }
+
+    private static void Precondition(StoreKind kind, ObjectKey key, string what, string? expected, string? actual)
+    {
+        if (!string.IsNullOrEmpty(expected) && expected != actual)
+        {
+            throw new ResourceConflictException("Operation cannot be fulfilled on " + kind.Plural + " \"" + key.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual);
         }
     }
 
@@ -543,3 +582,10 @@ public sealed class StoreWatch : IDisposable
         new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) } },
         version);
 }
+
+/// <summary>One page of a list.</summary>
+/// <param name="Items">Copies of the objects, sorted by namespace and name.</param>
+/// <param name="ResourceVersion">The version of the first page.</param>
+/// <param name="Continue">The token of the next page; null on the last one.</param>
+/// <param name="RemainingItemCount">How many objects later pages hold.</param>
+public sealed record StoreListPage(IReadOnlyList<JsonObject> Items, string ResourceVersion, string? Continue, int RemainingItemCount);

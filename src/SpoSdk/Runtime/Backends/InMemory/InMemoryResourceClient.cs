@@ -12,6 +12,9 @@ namespace SpoSdk.Runtime.Backends.InMemory;
 internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
+    // How often a patch is re-applied to a newer object before the conflict reaches the caller.
+    private const int PatchAttempts = 5;
+
     private readonly InMemoryObjectStore _store;
     private readonly ObjectAdmission _admission;
     private readonly StoreKind _kind;
@@ -32,8 +35,8 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     public Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
     {
         var selector = ParseSelector(options);
-        var (items, version) = _store.List(_kind, @namespace, selector);
-        return Task.FromResult(new ResourceList<T>(items.Select(FromStore).ToList(), version));
+        var page = _store.ListPage(_kind, @namespace, selector, options?.Limit is > 0 and var limit ? limit : 0, options?.Continue);
+        return Task.FromResult(new ResourceList<T>(page.Items.Select(FromStore).ToList(), page.ResourceVersion, page.Continue));
     }
 
     public Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default) =>
@@ -45,8 +48,52 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     public Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default) =>
         Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), statusOnly: _kind.HasStatusSubresource)));
 
+    public Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        for (var attempt = 1; ; attempt++)
+        {
+            // Patched in the caller's version, as the API server patches the version it was asked for.
+            var current = _store.Get(_kind, key) ?? throw new ResourceNotFoundException(Type.Kind + " \"" + key + "\" not found");
+            var presented = _admission.Present(current, Type.ApiVersion);
+            var currentVersion = presented["metadata"]?["resourceVersion"]?.GetValue<string>();
+            var patched = (patch.Type == ResourcePatchType.Json ? JsonPatches.JsonPatch(presented, patch.Body) : JsonPatches.MergePatch(presented, patch.Body)) as JsonObject
+                ?? throw new ResourceBadRequestException("the patch did not give an object");
+            if (patched["metadata"] is not JsonObject metadata)
+            {
+                throw new ResourceInvalidException(Type.Kind + " \"" + key + "\" is invalid", [("metadata", "Required value")]);
+            }
+
+            var requested = metadata["resourceVersion"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(requested))
+            {
+                metadata["resourceVersion"] = currentVersion;
+            }
+            else if (requested != currentVersion)
+            {
+                // The patch carried a resourceVersion: a precondition, as on the API server.
+                throw new ResourceConflictException("Operation cannot be fulfilled on " + Type.Plural + " \"" + key.Name + "\": the object has been modified; please apply your changes to the latest version and try again");
+            }
+
+            patched["apiVersion"] = Type.ApiVersion;
+            patched["kind"] = Type.Kind;
+            try
+            {
+                return Task.FromResult(FromStore(_store.Update(_kind, _admission.Admit(patched))));
+            }
+            catch (ResourceConflictException) when (attempt < PatchAttempts && string.IsNullOrEmpty(requested))
+            {
+                // Someone wrote in between: patch the newer object, as the API server's update loop does.
+            }
+        }
+    }
+
     public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
         Task.FromResult(_store.Delete(_kind, key) is not null);
+
+    // No garbage collector runs here and nothing owns SPO objects, so every propagation policy deletes alike.
+    public Task<bool> DeleteAsync(ObjectKey key, DeleteOptions? options, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_store.Delete(_kind, key, options?.PreconditionUid, options?.PreconditionResourceVersion) is not null);
 
     public IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) =>
         WatchAsync(@namespace, resourceVersion, null, cancellationToken);

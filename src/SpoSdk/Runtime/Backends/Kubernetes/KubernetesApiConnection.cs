@@ -38,7 +38,7 @@ internal sealed class KubernetesApiConnection
     /// Sends a request and returns the successful response with its body unread (the caller
     /// disposes it); throws the mapped <see cref="ResourceException"/> otherwise.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, byte[]? jsonBody, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, byte[]? jsonBody, CancellationToken cancellationToken, string contentType = "application/json")
     {
         using var request = new HttpRequestMessage(method, new Uri(_baseAddress + pathAndQuery, UriKind.Absolute))
         {
@@ -49,7 +49,7 @@ internal sealed class KubernetesApiConnection
         if (jsonBody is not null)
         {
             request.Content = new ByteArrayContent(jsonBody);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         }
 
         // What the client's own SendRequestRaw does: credentials (bearer token, exec plugin,
@@ -72,50 +72,65 @@ internal sealed class KubernetesApiConnection
     }
 
     /// <summary>The exception for a Kubernetes Status object (from an error body or a watch ERROR event).</summary>
-    public static ResourceException FromStatus(JsonElement status, int fallbackCode, string fallbackReason)
+    public static ResourceException FromStatus(JsonElement status, int fallbackCode, string fallbackReason, int? retryAfterSeconds = null)
     {
         if (status.ValueKind != JsonValueKind.Object)
         {
-            return Map(fallbackCode, fallbackReason, fallbackReason, []);
+            return Map(new ResourceStatus(fallbackCode, fallbackReason, fallbackReason, [], retryAfterSeconds));
         }
 
         var code = status.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) && n > 0 ? n : fallbackCode;
         var reason = StringOf(status, "reason") is { Length: > 0 } r ? r : fallbackReason;
         var message = StringOf(status, "message") is { Length: > 0 } m ? m : reason;
-        var causes = new List<(string, string)>();
-        if (status.TryGetProperty("details", out var details) && details.ValueKind == JsonValueKind.Object
-            && details.TryGetProperty("causes", out var list) && list.ValueKind == JsonValueKind.Array)
+        var causes = new List<ResourceStatusCause>();
+        if (status.TryGetProperty("details", out var details) && details.ValueKind == JsonValueKind.Object)
         {
-            foreach (var cause in list.EnumerateArray())
+            if (details.TryGetProperty("causes", out var list) && list.ValueKind == JsonValueKind.Array)
             {
-                causes.Add((StringOf(cause, "field") ?? string.Empty, StringOf(cause, "message") ?? string.Empty));
+                foreach (var cause in list.EnumerateArray())
+                {
+                    causes.Add(new ResourceStatusCause(StringOf(cause, "field") ?? string.Empty, StringOf(cause, "message") ?? string.Empty, StringOf(cause, "reason") ?? string.Empty));
+                }
+            }
+
+            // The body's hint wins over the header: it is what the server's own code decided.
+            if (details.TryGetProperty("retryAfterSeconds", out var retry) && retry.TryGetInt32(out var seconds) && seconds > 0)
+            {
+                retryAfterSeconds = seconds;
             }
         }
 
-        return Map(code, reason, message, causes);
+        return Map(new ResourceStatus(code, reason, message, causes, retryAfterSeconds));
     }
 
-    private static ResourceException Map(int code, string reason, string message, IReadOnlyList<(string Field, string Message)> causes) => code switch
+    // Every answer becomes a typed exception; what has no type of its own keeps its code and reason.
+    private static ResourceException Map(ResourceStatus status) => status.Code switch
     {
-        404 => new ResourceNotFoundException(message),
-        409 when reason == "AlreadyExists" => new ResourceAlreadyExistsException(message),
-        409 => new ResourceConflictException(message),
-        410 => new ResourceGoneException(message),
-        422 => new ResourceInvalidException(message, causes),
-        _ => new KubernetesApiException(code, reason, message),
+        400 => new ResourceBadRequestException(status),
+        401 => new ResourceUnauthorizedException(status),
+        403 => new ResourceForbiddenException(status),
+        404 => new ResourceNotFoundException(status),
+        409 when status.Reason == "AlreadyExists" => new ResourceAlreadyExistsException(status),
+        409 => new ResourceConflictException(status),
+        410 => new ResourceGoneException(status),
+        422 => new ResourceInvalidException(status),
+        429 or 503 or 504 => new ResourceRetriableException(status),
+        500 when status.Reason == "ServerTimeout" => new ResourceRetriableException(status),
+        _ => new KubernetesApiException(status),
     };
 
     private async Task<ResourceException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var code = (int)response.StatusCode;
         var fallbackReason = response.ReasonPhrase ?? response.StatusCode.ToString();
+        int? retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? (int)Math.Ceiling(delta.TotalSeconds) : null;
         var body = await ReadBoundedAsync(response.Content, _maxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
         try
         {
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind == JsonValueKind.Object && StringOf(document.RootElement, "kind") == "Status")
             {
-                return FromStatus(document.RootElement, code, fallbackReason);
+                return FromStatus(document.RootElement, code, fallbackReason, retryAfter);
             }
         }
         catch (JsonException)
@@ -124,7 +139,7 @@ internal sealed class KubernetesApiConnection
         }
 
         var text = Encoding.UTF8.GetString(body).Trim();
-        return Map(code, fallbackReason, text.Length == 0 ? fallbackReason : text[..Math.Min(text.Length, 512)], []);
+        return Map(new ResourceStatus(code, fallbackReason, text.Length == 0 ? fallbackReason : text[..Math.Min(text.Length, 512)], [], retryAfter));
     }
 
     private static async Task<byte[]> ReadBoundedAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
@@ -19,9 +20,6 @@ namespace SpoSdk.Runtime.Backends.Kubernetes;
 internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    // Background is the API server's default for most kinds; sent explicitly, as kubectl does.
-    private static readonly byte[] DeleteBody = "{\"propagationPolicy\":\"Background\"}"u8.ToArray();
-
     // Short enough to notice a dead connection, long enough not to break a slow server's stream.
     private static readonly TimeSpan WatchGrace = TimeSpan.FromSeconds(30);
 
@@ -62,6 +60,12 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (options is { IsPaged: true })
+        {
+            // The caller pages: one request, its continue token handed back, an expired one reported (410).
+            return await ListPageAsync(@namespace, options, options.Limit ?? 0, options.Continue, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await ListPagesAsync(@namespace, options, _options.PageSize, cancellationToken).ConfigureAwait(false);
@@ -96,7 +100,23 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default)
+    public async Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        if (!IsAddressable(key))
+        {
+            throw new ResourceNotFoundException(Type.Kind + " \"" + key + "\" not found");
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(patch.Body, SpoJsonOptions.Lenient);
+        using var response = await _api.SendAsync(HttpMethod.Patch, ObjectPath(key.Namespace, key.Name), body, cancellationToken, patch.MediaType).ConfigureAwait(false);
+        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
+        DeleteAsync(key, null, cancellationToken);
+
+    public async Task<bool> DeleteAsync(ObjectKey key, DeleteOptions? options, CancellationToken cancellationToken = default)
     {
         if (!IsAddressable(key))
         {
@@ -105,7 +125,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
         try
         {
-            using var response = await _api.SendAsync(HttpMethod.Delete, ObjectPath(key.Namespace, key.Name), DeleteBody, cancellationToken).ConfigureAwait(false);
+            using var response = await _api.SendAsync(HttpMethod.Delete, ObjectPath(key.Namespace, key.Name), DeleteBody(options), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ResourceNotFoundException)
@@ -212,21 +232,28 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         string resourceVersion;
         do
         {
-            var query = new StringBuilder();
-            Append(query, "labelSelector", options?.LabelSelector);
-            Append(query, "fieldSelector", FieldSelector(options, @namespace));
-            Append(query, "limit", pageSize > 0 ? pageSize.ToString(CultureInfo.InvariantCulture) : null);
-            Append(query, "continue", continueToken);
-            using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
-            var page = await response.Content.ReadFromJsonAsync<ListPage>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException("the list response is empty");
-            items.AddRange((page.Items ?? []).Select(Complete));
-            resourceVersion = page.Metadata?.ResourceVersion ?? string.Empty;
-            continueToken = page.Metadata?.Continue;
+            var page = await ListPageAsync(@namespace, options, pageSize, continueToken, cancellationToken).ConfigureAwait(false);
+            items.AddRange(page.Items);
+            resourceVersion = page.ResourceVersion;
+            continueToken = page.Continue;
         }
         while (!string.IsNullOrEmpty(continueToken));
 
         return new ResourceList<T>(items, resourceVersion);
+    }
+
+    private async Task<ResourceList<T>> ListPageAsync(string? @namespace, ListOptions? options, int limit, string? continueToken, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder();
+        Append(query, "labelSelector", options?.LabelSelector);
+        Append(query, "fieldSelector", FieldSelector(options, @namespace));
+        Append(query, "limit", limit > 0 ? limit.ToString(CultureInfo.InvariantCulture) : null);
+        Append(query, "continue", continueToken);
+        using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
+        var page = await response.Content.ReadFromJsonAsync<ListPage>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException("the list response is empty");
+        var next = page.Metadata?.Continue;
+        return new ResourceList<T>((page.Items ?? []).Select(Complete).ToList(), page.Metadata?.ResourceVersion ?? string.Empty, string.IsNullOrEmpty(next) ? null : next);
     }
 
     private static void Append(StringBuilder query, string name, string? value)
@@ -276,6 +303,34 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
             : _groupVersionPath + "/namespaces/" + Uri.EscapeDataString(@namespace) + "/" + Type.Plural;
 
     private string ObjectPath(string? @namespace, string name) => CollectionPath(Type.IsNamespaced ? @namespace : null) + "/" + Uri.EscapeDataString(name);
+
+    // Background is the API server's default for most kinds; sent explicitly, as kubectl does.
+    private static byte[] DeleteBody(DeleteOptions? options)
+    {
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "DeleteOptions",
+            ["propagationPolicy"] = (options?.PropagationPolicy ?? DeletePropagation.Background).ToString(),
+        };
+        if (options is { PreconditionUid: not null } or { PreconditionResourceVersion: not null })
+        {
+            var preconditions = new JsonObject();
+            if (options.PreconditionUid is { } uid)
+            {
+                preconditions["uid"] = uid;
+            }
+
+            if (options.PreconditionResourceVersion is { } version)
+            {
+                preconditions["resourceVersion"] = version;
+            }
+
+            body["preconditions"] = preconditions;
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(body, SpoJsonOptions.Lenient);
+    }
 
     private byte[] Serialize(T obj)
     {

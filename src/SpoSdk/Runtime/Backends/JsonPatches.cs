@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SpoSdk.Testing.ApiServer;
+namespace SpoSdk.Runtime.Backends;
 
 /// <summary>JSON merge patch (RFC 7386) and JSON patch (RFC 6902) on JSON trees.</summary>
-internal static class JsonPatches
+public static class JsonPatches
 {
     /// <summary>Applies a merge patch: objects merge key by key, null removes a key, anything else replaces.</summary>
     public static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
@@ -39,14 +39,14 @@ internal static class JsonPatches
 
     /// <summary>
     /// Applies a JSON patch document (an array of operations) to <paramref name="document"/> and
-    /// returns the result. Throws <see cref="ApiError"/> 422 when an operation cannot apply (a failed
+    /// returns the result. Throws <see cref="ResourceInvalidException"/> (422) when an operation cannot apply (a failed
     /// test, a missing path) and 400 when the patch itself is malformed.
     /// </summary>
     public static JsonNode? JsonPatch(JsonNode? document, JsonNode? patch)
     {
         if (patch is not JsonArray operations)
         {
-            throw ApiError.BadRequest("a JSON patch must be an array of operations");
+            throw new ResourceBadRequestException("a JSON patch must be an array of operations");
         }
 
         var root = document;
@@ -54,7 +54,7 @@ internal static class JsonPatches
         {
             if (operations[i] is not JsonObject operation || Text(operation, "op") is not { } op || Text(operation, "path") is not { } path)
             {
-                throw ApiError.BadRequest("JSON patch operation " + i + " needs string \"op\" and \"path\"");
+                throw new ResourceBadRequestException("JSON patch operation " + i + " needs string \"op\" and \"path\"");
             }
 
             root = op switch
@@ -65,7 +65,7 @@ internal static class JsonPatches
                 "move" => Move(root, From(operation, i), Pointer(path)),
                 "copy" => Add(root, Pointer(path), Get(root, From(operation, i))?.DeepClone()),
                 "test" => Test(root, Pointer(path), Value(operation, i)),
-                _ => throw ApiError.BadRequest("unknown JSON patch operation \"" + op + "\""),
+                _ => throw new ResourceBadRequestException("unknown JSON patch operation \"" + op + "\""),
             };
         }
 
@@ -161,17 +161,17 @@ internal static class JsonPatches
     // RFC 6901: "" is the whole document; "/a/b~1c" is ["a", "b/c"].
     private static string[] Pointer(string pointer) =>
         pointer.Length == 0 ? []
-        : pointer[0] != '/' ? throw ApiError.BadRequest("JSON pointer \"" + pointer + "\" must start with /")
+        : pointer[0] != '/' ? throw new ResourceBadRequestException("JSON pointer \"" + pointer + "\" must start with /")
         : pointer[1..].Split('/').Select(s => s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
 
     private static string[] From(JsonObject operation, int i) =>
-        Text(operation, "from") is { } from ? Pointer(from) : throw ApiError.BadRequest("JSON patch operation " + i + " needs \"from\"");
+        Text(operation, "from") is { } from ? Pointer(from) : throw new ResourceBadRequestException("JSON patch operation " + i + " needs \"from\"");
 
     private static JsonNode? Value(JsonObject operation, int i) =>
-        operation.TryGetPropertyValue("value", out var value) ? value?.DeepClone() : throw ApiError.BadRequest("JSON patch operation " + i + " needs \"value\"");
+        operation.TryGetPropertyValue("value", out var value) ? value?.DeepClone() : throw new ResourceBadRequestException("JSON patch operation " + i + " needs \"value\"");
 
     private static string? Text(JsonObject obj, string name) =>
         obj[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
-    private static ApiError Unprocessable(string message) => new(422, "Invalid", "the server rejected our request due to an error in our request: " + message);
+    private static ResourceInvalidException Unprocessable(string message) => new(new ResourceStatus(422, "Invalid", "the server rejected our request due to an error in our request: " + message, []));
 }

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SpoSdk.Testing.ApiServer;
+namespace SpoSdk.Runtime.Backends.InMemory;
 
 /// <summary>
 /// The opaque <c>continue</c> value of a paged list: the first page's resourceVersion and the last
@@ -18,7 +18,7 @@ internal static class ContinueToken
             ["name"] = after.Name,
         }));
 
-    /// <summary>The position a token names, or null for no token; 400 for a token this server did not issue.</summary>
+    /// <summary>The position a token names, or null for no token; 400 for a token this store did not issue.</summary>
     public static Position? Decode(string? token)
     {
         if (string.IsNullOrEmpty(token))
@@ -39,7 +39,7 @@ internal static class ContinueToken
             // Falls through to the error below.
         }
 
-        throw ApiError.BadRequest("continue key is not valid");
+        throw new ResourceBadRequestException("continue key is not valid");
     }
 
     public static (string Namespace, string Name) KeyOf(JsonObject item) =>
