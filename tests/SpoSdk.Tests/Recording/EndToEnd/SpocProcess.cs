@@ -18,7 +18,10 @@ public static class SpocProcess
 {
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "spoc.dll");
 
-    public static async Task<SpocResult> RunAsync(params string[] args)
+    public static Task<SpocResult> RunAsync(params string[] args) => RunDllAsync(DllPath, args);
+
+    /// <summary>Runs another program built beside this test assembly (e.g. a sample) the same way.</summary>
+    public static async Task<SpocResult> RunDllAsync(string dllPath, params string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -27,7 +30,7 @@ public static class SpocProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(DllPath);
+        info.ArgumentList.Add(dllPath);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -45,7 +48,7 @@ public static class SpocProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("spoc " + string.Join(' ', args) + " did not finish in 60 s");
+            throw new TimeoutException(Path.GetFileNameWithoutExtension(dllPath) + " " + string.Join(' ', args) + " did not finish in 60 s");
         }
 
         return new SpocResult(process.ExitCode, await stdout, await stderr);
