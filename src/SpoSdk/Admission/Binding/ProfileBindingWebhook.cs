@@ -115,34 +115,10 @@ public sealed class ProfileBindingWebhook : IAdmissionHandler
     public async ValueTask<AdmissionResponse> HandleAsync(AdmissionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Kind.Kind.Length > 0 && request.Kind.Kind != "Pod")
+        var (screened, bindings) = await PodWebhookSupport.ScreenAsync(request, _ => AdmissionResponse.Allow(UpdateMessage), _options, SpoLabels.EnableBinding, _lookups, _lookups.ListProfileBindingsAsync, "profile bindings", UnchangedMessage, cancellationToken).ConfigureAwait(false);
+        if (screened is not null)
         {
-            return AdmissionResponse.Allow("not a pod");
-        }
-
-        switch (request.Operation)
-        {
-            case AdmissionOperation.Update:
-                return AdmissionResponse.Allow(UpdateMessage);
-            case AdmissionOperation.Connect:
-                return AdmissionResponse.Allow(UnchangedMessage);
-            case AdmissionOperation.Unknown:
-                return AdmissionResponse.Errored(400, "unsupported operation " + request.OperationName);
-        }
-
-        if (_options.RequireNamespaceLabel && !await PodWebhookSupport.NamespaceOptedInAsync(_lookups, request.Namespace, SpoLabels.EnableBinding, cancellationToken).ConfigureAwait(false))
-        {
-            return AdmissionResponse.Allow(UnchangedMessage);
-        }
-
-        IReadOnlyList<ProfileBinding> bindings;
-        try
-        {
-            bindings = await _lookups.ListProfileBindingsAsync(request.Namespace, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return AdmissionResponse.Errored(500, "could not list profile bindings: " + ex.Message);
+            return screened;
         }
 
         return request.Operation == AdmissionOperation.Delete

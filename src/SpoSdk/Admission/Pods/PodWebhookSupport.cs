@@ -9,6 +9,53 @@ namespace SpoSdk.Admission.Pods;
 /// <summary>Pieces the binding and recording webhooks share.</summary>
 internal static class PodWebhookSupport
 {
+    /// <summary>
+    /// The steps the binding and recording webhooks share before their own work: non-pods and CONNECT
+    /// pass unchanged, UPDATE goes to <paramref name="update"/>, an unknown operation is a 400, a
+    /// namespace without the opt-in label passes (when asked to check it), and the namespace's owners
+    /// (bindings or recordings) are listed. Returns either the final response or those owners.
+    /// </summary>
+    public static async ValueTask<(AdmissionResponse? Response, IReadOnlyList<TOwner> Owners)> ScreenAsync<TOwner>(
+        AdmissionRequest request,
+        Func<AdmissionRequest, AdmissionResponse> update,
+        PodWebhookOptions options,
+        string optInLabel,
+        IAdmissionLookups lookups,
+        Func<string, CancellationToken, ValueTask<IReadOnlyList<TOwner>>> listOwners,
+        string ownersName,
+        string unchangedMessage,
+        CancellationToken cancellationToken)
+    {
+        if (request.Kind.Kind.Length > 0 && request.Kind.Kind != "Pod")
+        {
+            return (AdmissionResponse.Allow("not a pod"), []);
+        }
+
+        switch (request.Operation)
+        {
+            case AdmissionOperation.Update:
+                return (update(request), []);
+            case AdmissionOperation.Connect:
+                return (AdmissionResponse.Allow(unchangedMessage), []);
+            case AdmissionOperation.Unknown:
+                return (AdmissionResponse.Errored(400, "unsupported operation " + request.OperationName), []);
+        }
+
+        if (options.RequireNamespaceLabel && !await NamespaceOptedInAsync(lookups, request.Namespace, optInLabel, cancellationToken).ConfigureAwait(false))
+        {
+            return (AdmissionResponse.Allow(unchangedMessage), []);
+        }
+
+        try
+        {
+            return (null, await listOwners(request.Namespace, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return (AdmissionResponse.Errored(500, "could not list " + ownersName + ": " + ex.Message), []);
+        }
+    }
+
     /// <summary>Whether the namespace carries <paramref name="label"/> (any value), as the webhook's namespaceSelector asks.</summary>
     public static async ValueTask<bool> NamespaceOptedInAsync(IAdmissionLookups lookups, string @namespace, string label, CancellationToken cancellationToken)
     {

@@ -95,34 +95,10 @@ public sealed class ProfileRecordingWebhook : IAdmissionHandler
     public async ValueTask<AdmissionResponse> HandleAsync(AdmissionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Kind.Kind.Length > 0 && request.Kind.Kind != "Pod")
+        var (screened, recordings) = await PodWebhookSupport.ScreenAsync(request, Update, _options, SpoLabels.EnableRecording, _lookups, _lookups.ListProfileRecordingsAsync, "profile recordings", UnchangedMessage, cancellationToken).ConfigureAwait(false);
+        if (screened is not null)
         {
-            return AdmissionResponse.Allow("not a pod");
-        }
-
-        switch (request.Operation)
-        {
-            case AdmissionOperation.Update:
-                return Update(request);
-            case AdmissionOperation.Connect:
-                return AdmissionResponse.Allow(UnchangedMessage);
-            case AdmissionOperation.Unknown:
-                return AdmissionResponse.Errored(400, "unsupported operation " + request.OperationName);
-        }
-
-        if (_options.RequireNamespaceLabel && !await PodWebhookSupport.NamespaceOptedInAsync(_lookups, request.Namespace, SpoLabels.EnableRecording, cancellationToken).ConfigureAwait(false))
-        {
-            return AdmissionResponse.Allow(UnchangedMessage);
-        }
-
-        IReadOnlyList<ProfileRecording> recordings;
-        try
-        {
-            recordings = await _lookups.ListProfileRecordingsAsync(request.Namespace, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return AdmissionResponse.Errored(500, "could not list profile recordings: " + ex.Message);
+            return screened;
         }
 
         return request.Operation == AdmissionOperation.Delete
