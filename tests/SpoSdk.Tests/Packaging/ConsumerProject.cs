@@ -114,6 +114,29 @@ public static class ConsumerProject
                     - size
                 required:
                 - spec
+          - name: v1alpha1
+            served: true
+            storage: false
+            schema:
+              openAPIV3Schema:
+                description: The first, looser shape of the widget.
+                type: object
+                properties:
+                  apiVersion:
+                    type: string
+                  kind:
+                    type: string
+                  metadata:
+                    type: object
+                  spec:
+                    type: object
+                    properties:
+                      size:
+                        type: integer
+                      color:
+                        type: string
+                      seccompProfileName:
+                        type: string
         """;
 
     private const string Manifests = """
@@ -168,6 +191,11 @@ public static class ConsumerProject
         var yaml = serializer.ToYaml(widget);
         var back = serializer.Deserialize<Widget>(yaml);
         Console.WriteLine("round-trip: " + (serializer.ToYaml(back) == yaml ? "same YAML" : "changed YAML") + ", size " + back.Spec.Size + ", color " + back.Spec.Color);
+
+        // The generated conversions of the project's own kind: to its legacy version and back to the hub.
+        var legacy = Acme.Widgets.Api.SpoGeneratedConversions.Converter.Convert(widget, "v1alpha1");
+        var hub = Acme.Widgets.Api.SpoGeneratedConversions.Converter.Convert(legacy, "v1");
+        Console.WriteLine("conversion: " + legacy.GetType().FullName + " " + legacy.ApiVersion + ", back to v1 with " + (serializer.ToYaml(hub) == yaml ? "same YAML" : "changed YAML"));
         foreach (var violation in serializer.Validate(new Widget { Metadata = new() { Name = "w2" }, Spec = new WidgetSpec { Size = 500 } }))
         {
             Console.WriteLine("invalid widget: " + violation);

@@ -35,9 +35,11 @@ public sealed class PackageConsumerTests(PackedFeed feed, ITestOutputHelper outp
         var lines = run.StdoutLines;
 
         // The consumer's catalog holds its own kind only, in the namespace it asked for.
-        Assert.Equal("own kinds: Widget acme.example.com/v1 " + ConsumerProject.ModelNamespace + ".V1.Widget", lines[0]);
+        var ns = ConsumerProject.ModelNamespace;
+        Assert.Equal("own kinds: Widget acme.example.com/v1 " + ns + ".V1.Widget, Widget acme.example.com/v1alpha1 " + ns + ".V1Alpha1.Widget", lines[0]);
         Assert.Equal("valid widget: 0 violations", lines[1]);
         Assert.Equal("round-trip: same YAML, size 5, color Red", lines[2]);
+        Assert.Equal("conversion: " + ns + ".V1Alpha1.Widget acme.example.com/v1alpha1, back to v1 with same YAML", lines[3]);
         var tooBig = Assert.Single(lines, l => l.StartsWith("invalid widget: ", StringComparison.Ordinal));
         Assert.Contains("$.spec.size", tooBig, StringComparison.Ordinal);
         Assert.Contains("100", tooBig, StringComparison.Ordinal);
