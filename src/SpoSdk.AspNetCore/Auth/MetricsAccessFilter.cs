@@ -56,6 +56,9 @@ public sealed class MetricsAccessFilter
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>How many review answers (token and permission) are remembered now; at most twice <see cref="SpoMetricsOptions.MaxCachedReviews"/>.</summary>
+    public int CachedReviews => _tokens.Count + _decisions.Count;
+
     /// <summary>
     /// Checks the request; true lets it through, false means the response (401, 403 or 503, plain text) has been written.
     /// </summary>

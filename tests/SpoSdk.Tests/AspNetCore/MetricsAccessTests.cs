@@ -57,6 +57,9 @@ public sealed class MetricsAccessTests : IAsyncLifetime
         _host = builder.Build();
         _host.MapSpoMetrics();
         await _host.StartAsync();
+
+        // Every test starts from a running operator, not one still listing its first objects.
+        await _host.Services.GetRequiredService<InformerFactory>().WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         var address = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         Assert.Equal("https", address.Scheme);
         _client = TestPki.Client(address, null, Pki.Ca);
