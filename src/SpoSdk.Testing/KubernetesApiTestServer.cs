@@ -224,6 +224,12 @@ public sealed class KubernetesApiTestServer : IAsyncDisposable
     {
         var segments = (context.Request.Path.Value ?? "/").Split('/', StringSplitOptions.RemoveEmptyEntries);
         var ct = context.RequestAborted;
+        if (AccessReviewEndpoints.Matches(segments))
+        {
+            await AccessReviewEndpoints.HandleAsync(context, segments, _options.AccessReviews, _options.MaxRequestBodyBytes).ConfigureAwait(false);
+            return;
+        }
+
         if (segments is ["api", "v1", _, ..])
         {
             await _endpoints.HandleAsync(context, string.Empty, "v1", new ArraySegment<string>(segments, 2, segments.Length - 2)).ConfigureAwait(false);

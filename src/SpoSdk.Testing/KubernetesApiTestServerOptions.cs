@@ -28,6 +28,9 @@ public sealed record KubernetesApiTestServerOptions
     /// <summary>The most requests <see cref="KubernetesApiTestServer.Requests"/> remembers.</summary>
     public int RequestLogCapacity { get; init; } = 1_000;
 
+    /// <summary>The tokens and permissions the TokenReview and SubjectAccessReview endpoints answer from; share one to change them while the server runs.</summary>
+    public AccessReviewRules AccessReviews { get; init; } = new();
+
     /// <summary>The Kubernetes version reported by <c>/version</c>.</summary>
     public Version KubernetesVersion { get; init; } = new(1, 32, 0);
 }

@@ -21,7 +21,7 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
 {
     private const string Node = "node-1";
     private const string Namespace = "team";
-    private const int Pid = 72503;
+    internal const int Pid = 72503;
     private static readonly string ContainerId = string.Concat(Enumerable.Repeat("ab12", 16));
 
     private const string OperatorInstancesNamespace = "security-profiles-operator";
@@ -46,11 +46,22 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _proc.SetBootTime(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
-        _proc.SetProcess(Pid, start: 100, FakeProc.ContainerdCgroup(ContainerId), comm: "sh");
-        Directory.CreateDirectory(Path.GetDirectoryName(AuditLog)!);
-        File.WriteAllText(AuditLog, string.Empty);
+        PrepareNode(_proc, _root, ContainerId);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Lays out a node for the enricher (also used by the metrics endpoint tests): the boot time and the container's
+    /// process (pid <see cref="Pid"/>) in <paramref name="proc"/>, an empty audit log under <paramref name="root"/>, whose path it returns.
+    /// </summary>
+    internal static string PrepareNode(FakeProc proc, string root, string containerId)
+    {
+        proc.SetBootTime(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        proc.SetProcess(Pid, start: 100, FakeProc.ContainerdCgroup(containerId), comm: "sh");
+        var auditLog = Path.Combine(root, "var/log/audit/audit.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(auditLog)!);
+        File.WriteAllText(auditLog, string.Empty);
+        return auditLog;
     }
 
     public async Task DisposeAsync()
@@ -139,7 +150,8 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
         await Pods.EventuallyAsync(() => Lines().Any(l => l.Contains(" syscallName=\"read\"", StringComparison.Ordinal)), "the enriched line after the switch");
     }
 
-    private static string SeccompLine(int syscall, int serial) =>
+    /// <summary>A seccomp audit line of the test's container process (pid 72503, <c>/bin/dash</c>), also used by the metrics endpoint tests.</summary>
+    internal static string SeccompLine(int syscall, int serial) =>
         "type=SECCOMP msg=audit(1744780616.598:" + serial.ToString(CultureInfo.InvariantCulture) + "): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=system_u:system_r:container_t:s0:c83,c152 pid="
         + Pid.ToString(CultureInfo.InvariantCulture) + " comm=\"sh\" exe=\"/bin/dash\" sig=0 arch=c000003e syscall=" + syscall.ToString(CultureInfo.InvariantCulture) + " compat=0 ip=0x7fe2ff5017be code=0x7ffc0000\n";
 
