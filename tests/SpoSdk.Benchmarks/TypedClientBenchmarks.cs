@@ -138,6 +138,9 @@ internal sealed class TypedClientFixture : IAsyncDisposable
     private const string Group = "security-profiles-operator.x-k8s.io";
     private const string Plural = "seccompprofiles";
 
+    // A watch that stops short fails the run instead of hanging it (the server keeps a watch open for 30 minutes).
+    private static readonly TimeSpan WatchDeadline = TimeSpan.FromMinutes(1);
+
     private readonly KubernetesApiTestServer _server;
     private readonly KubernetesBackend _backend;
     private readonly KubernetesBackend _defaultBackend;
@@ -187,8 +190,9 @@ internal sealed class TypedClientFixture : IAsyncDisposable
 
     public async Task<int> WatchTypedAsync()
     {
+        using var stop = new CancellationTokenSource(WatchDeadline);
         var seen = 0;
-        await foreach (var change in _profiles.WatchAsync(_watchFrom))
+        await foreach (var change in _profiles.WatchAsync(_watchFrom, null, stop.Token))
         {
             if (change.Type != WatchEventType.Bookmark && ++seen == WatchEvents)
             {
@@ -201,14 +205,17 @@ internal sealed class TypedClientFixture : IAsyncDisposable
 
     public async Task<int> WatchGenericAsync()
     {
-        using var response = await _generic.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(Group, "v1", Plural, resourceVersion: _watchFrom, watch: true);
-        await using var stream = await response.Response.Content.ReadAsStreamAsync();
-        using var reader = new StreamReader(stream);
+        // KubernetesClient's own watch over the generic API hands each object back as a JsonElement;
+        // the user maps it onto the model.
+        using var stop = new CancellationTokenSource(WatchDeadline);
         var seen = 0;
-        while (seen < WatchEvents && await reader.ReadLineAsync() is { } line)
+        await foreach (var (type, item) in _generic.CustomObjects.WatchListClusterCustomObjectAsync(Group, "v1", Plural, resourceVersion: _watchFrom, cancellationToken: stop.Token))
         {
-            var change = JsonSerializer.Deserialize<WatchLine>(line, SpoJsonOptions.Lenient)!;
-            seen += change.Object is null ? 0 : 1;
+            var profile = ((JsonElement)item).Deserialize<SeccompProfile>(SpoJsonOptions.Lenient);
+            if (type != k8s.WatchEventType.Bookmark && profile is not null && ++seen == WatchEvents)
+            {
+                break;
+            }
         }
 
         return seen;
@@ -216,11 +223,12 @@ internal sealed class TypedClientFixture : IAsyncDisposable
 
     public async Task<int> WatchRawAsync()
     {
-        using var response = await _raw.GetAsync("apis/" + Group + "/v1/" + Plural + "?watch=true&resourceVersion=" + _watchFrom, HttpCompletionOption.ResponseHeadersRead);
-        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var stop = new CancellationTokenSource(WatchDeadline);
+        using var response = await _raw.GetAsync("apis/" + Group + "/v1/" + Plural + "?watch=true&resourceVersion=" + _watchFrom, HttpCompletionOption.ResponseHeadersRead, stop.Token);
+        await using var stream = await response.Content.ReadAsStreamAsync(stop.Token);
         using var reader = new StreamReader(stream);
         var seen = 0;
-        while (seen < WatchEvents && await reader.ReadLineAsync() is not null)
+        while (seen < WatchEvents && await reader.ReadLineAsync(stop.Token) is not null)
         {
             seen++;
         }
@@ -240,7 +248,17 @@ internal sealed class TypedClientFixture : IAsyncDisposable
     // 5,000 creates then 5,000 merge patches after the watch's starting version: 10,000 events to replay.
     private async Task FillAsync()
     {
+        // Why the draft hung: the empty store lists at version "0", and a watch from "0" means "the
+        // current state as ADDED events, then changes" (as on a real API server), not "replay from the
+        // beginning" — so it delivered 5,000 events and waited forever for the rest. One unrelated write
+        // (a Namespace) first moves the version off "0", and the watch replays exactly the 10,000 changes.
+        await _generic.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "typed-client-bench" } });
         _watchFrom = (await _profiles.ListAsync()).ResourceVersion;
+        if (_watchFrom == "0")
+        {
+            throw new InvalidOperationException("the watch would start from \"0\" (current state), not replay the changes");
+        }
+
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = 4 };
         await Parallel.ForEachAsync(Enumerable.Range(0, ListSize), parallel, async (i, ct) => await _profiles.CreateAsync(Profile(i), ct));
         var patch = ResourcePatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["stage"] = "patched" } } });
@@ -262,6 +280,4 @@ internal sealed class TypedClientFixture : IAsyncDisposable
     };
 
     private sealed record ObjectList([property: JsonPropertyName("items")] List<SeccompProfile> Items);
-
-    private sealed record WatchLine([property: JsonPropertyName("type")] string Type, [property: JsonPropertyName("object")] SeccompProfile? Object);
 }
