@@ -33,6 +33,7 @@ namespace SpoSdk.Benchmarks;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[Config(typeof(SlowBuildConfig))]
 public class TypedClientBenchmarks
 {
     private TypedClientFixture? _fixture;
@@ -127,6 +128,14 @@ public class TypedClientBenchmarks
             var sorted = values.Order().ToArray();
             return sorted[sorted.Length / 2];
         }
+    }
+
+    // BenchmarkDotNet rebuilds the benchmark project with its whole dependency tree (generator, API,
+    // runtime, ASP.NET Core test server) in a scratch folder; on a busy 2-core machine that outlasts
+    // its default 2-minute build timeout and every benchmark fails with "build timeout".
+    private sealed class SlowBuildConfig : ManualConfig
+    {
+        public SlowBuildConfig() => WithBuildTimeout(TimeSpan.FromMinutes(15));
     }
 }
 
