@@ -18,6 +18,12 @@ public static class Program
             return;
         }
 
+        if (args.Contains("--typed-client"))
+        {
+            TypedClientBenchmarks.RunQuickAsync().GetAwaiter().GetResult();
+            return;
+        }
+
         if (args.Contains("--conversion"))
         {
             ConversionBenchmarks.RunQuick();
