@@ -17,6 +17,8 @@ public sealed class InformerFactory : IAsyncDisposable
     private readonly IClusterBackend _backend;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory? _loggers;
+    private readonly object _gate = new();
+    private CancellationToken? _started;
 
     /// <summary>Creates the factory over a backend.</summary>
     public InformerFactory(IClusterBackend backend, TimeProvider time, ILoggerFactory? loggers = null)
@@ -28,16 +30,41 @@ public sealed class InformerFactory : IAsyncDisposable
     }
 
     /// <summary>The informer for <typeparamref name="T"/> (of one namespace, or all).</summary>
+    /// <remarks>Once <see cref="StartAll"/> has run, a new informer starts as it is made (a leader's controllers may ask for one late).</remarks>
     public Informer<T> For<T>(string? @namespace = null)
-        where T : class, IKubernetesObject<V1ObjectMeta> =>
-        (Informer<T>)_informers.GetOrAdd((typeof(T), @namespace), _ => new Informer<T>(_backend.Resource<T>(), new InformerOptions(@namespace), _time, _loggers?.CreateLogger<Informer<T>>()));
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        lock (_gate)
+        {
+            if (_informers.TryGetValue((typeof(T), @namespace), out var existing))
+            {
+                return (Informer<T>)existing;
+            }
 
-    /// <summary>Starts every informer made so far.</summary>
+            var informer = new Informer<T>(_backend.Resource<T>(), new InformerOptions(@namespace), _time, _loggers?.CreateLogger<Informer<T>>());
+            _informers[(typeof(T), @namespace)] = informer;
+            if (_started is { } token)
+            {
+                informer.Start(token);
+            }
+
+            return informer;
+        }
+    }
+
+    /// <summary>Whether every informer made so far has filled its cache.</summary>
+    public bool HasSynced => _informers.Values.All(i => i.HasSynced);
+
+    /// <summary>Starts every informer made so far, and every later one as it is made.</summary>
     public void StartAll(CancellationToken cancellationToken)
     {
-        foreach (var informer in _informers.Values)
+        lock (_gate)
         {
-            informer.Start(cancellationToken);
+            _started = cancellationToken;
+            foreach (var informer in _informers.Values)
+            {
+                informer.Start(cancellationToken);
+            }
         }
     }
 

@@ -19,6 +19,7 @@ using SpoSdk.Recording.Recorders;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Controllers;
 using SpoSdk.Runtime.Events;
+using SpoSdk.Runtime.Leader;
 using SpoSdk.Runtime.Queue;
 
 namespace SpoSdk.Hosting;
@@ -28,6 +29,16 @@ namespace SpoSdk.Hosting;
 /// Everything it uses belongs to its own service provider, so two instances in one process do not
 /// share any state.
 /// </summary>
+/// <remarks>
+/// <para>The daemon role (node reconcilers, enricher, recorder, heartbeat) is built once and runs from
+/// start to stop on every instance. The manager role (status aggregation, SPOD status, recording
+/// bookkeeping, default profiles) runs in terms: without leader election one term lasts from start to
+/// stop; with it (<see cref="SpoOperatorBuilder.WithLeaderElection"/>) a term lasts while this instance
+/// holds the leader Lease. Each term gets fresh controllers and queues over the shared informers, and
+/// losing the Lease cancels the term's token: a reconcile in flight finishes or aborts at its next await,
+/// and every write it makes is resourceVersion-checked, so nothing is half-written.</para>
+/// <para><see cref="Health"/> says what runs (for /readyz and metrics).</para>
+/// </remarks>
 public sealed class SpoOperator : IHostedService, IAsyncDisposable
 {
     private readonly SpoOperatorBuilder _settings;
@@ -39,17 +50,24 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ControllerMetrics _controllerMetrics;
     private readonly WorkQueueMetrics _queueMetrics;
-    private readonly List<IControllerHandle> _controllers = new();
+    private readonly ControllerSet _daemon = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _running = new();
     private readonly SpodSettingsProvider _spod;
     private readonly IMeterFactory _meters;
     private readonly List<IAsyncDisposable> _owned = new();
-    private readonly List<Func<CancellationToken, Task>> _runners = new();
+    private readonly LeaderElector? _elector;
+    private readonly SpoOperatorHealth _health;
+    private readonly object _termGate = new();
+    private ControllerSet? _managerTerm;
     private ExpectedNodes? _expectedNodes;
+    private RecordingCollector? _collector;
+    private ProfileRecorderRegistry? _recorders;
+    private SpodStatusReconciler? _spodStatus;
+    private int _terms;
 
     /// <summary>Creates the operator; the host starts it.</summary>
-    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null, IOciBaseProfileSource? oci = null, SpodSettingsProvider? spod = null)
+    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null, IOciBaseProfileSource? oci = null, SpodSettingsProvider? spod = null, SpoOperatorHealth? health = null)
     {
         _oci = oci;
         ArgumentNullException.ThrowIfNull(settings);
@@ -65,7 +83,26 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         _controllerMetrics = new ControllerMetrics(meter);
         _queueMetrics = new WorkQueueMetrics(meter);
         _spod = spod ?? new SpodSettingsProvider(informers.For<SecurityProfilesOperatorDaemon>(settings.OperatorNamespace), settings.OperatorNamespace);
+        var elected = settings.Manager && settings.LeaderElectionFor(backend);
+        _health = health ?? new SpoOperatorHealth(settings.Manager, settings.Daemon, elected);
+        if (elected)
+        {
+            _elector = new LeaderElector(backend, settings.OperatorNamespace, settings.LeaderElection, time, _loggers.CreateLogger<LeaderElector>());
+            _elector.LeadershipChanged += (_, change) => _health.Update(s => s with { Leader = change.Leader });
+        }
     }
+
+    /// <summary>This instance's live state: started, caches synced, leading or not, controllers running.</summary>
+    public SpoOperatorHealth Health => _health;
+
+    /// <summary>The leader elector, when the manager role runs under leader election; else null.</summary>
+    public LeaderElector? LeaderElector => _elector;
+
+    /// <summary>Whether the manager role's controllers run here now.</summary>
+    public bool IsLeader => _health.IsLeader;
+
+    /// <summary>How many times the manager role has started here (each leadership term starts it once).</summary>
+    public int ManagerTerms => Volatile.Read(ref _terms);
 
     /// <summary>The backend this instance reads and writes.</summary>
     public IClusterBackend Backend => _backend;
@@ -84,34 +121,27 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var node = new NodeOptions { NodeName = _settings.NodeName, KubeletDirectory = _settings.KubeletDirectory, OperatorNamespace = _settings.OperatorNamespace };
-        if (_settings.Seccomp)
+        var node = Node;
+        if (_settings.Daemon)
         {
-            AddSeccomp(node);
-        }
-
-        if (_settings.Selinux || _settings.AppArmor)
-        {
-            AddNodeFileProfiles(node);
-        }
-
-        if (_settings.LogEnricher is not null || _settings.Recording)
-        {
-            AddAuditAndRecording(node);
+            // The daemon role never waits for leadership: it is built once and runs on every node.
+            AddDaemonRole(node);
         }
 
         if (_settings.Manager)
         {
-            AddSpodStatus();
+            // Make the manager's informers now, so that they sync with the rest (a standby keeps its caches warm).
+            using var probe = new ControllerSet();
+            AddManagerRole(probe, node);
         }
 
         _informers.StartAll(_stop.Token);
-        foreach (var runner in _runners)
+        foreach (var runner in _daemon.Runners)
         {
             _running.Add(runner(_stop.Token));
         }
 
-        foreach (var controller in _controllers)
+        foreach (var controller in _daemon.Controllers)
         {
             _running.Add(controller.RunAsync(_stop.Token));
         }
@@ -121,7 +151,14 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             _running.Add(RunHeartbeatAsync(_stop.Token));
         }
 
-        _loggers.CreateLogger<SpoOperator>().LogInformation("SpoSdk operator started on node {Node} with {Count} controllers", node.NodeName, _controllers.Count);
+        if (_settings.Manager)
+        {
+            _running.Add(_elector is null ? RunManagerTermAsync(_stop.Token) : _elector.RunAsync(RunManagerTermAsync, _stop.Token));
+        }
+
+        _running.Add(ReportSyncAsync(_stop.Token));
+        _health.Update(s => s with { Started = true, DaemonControllers = _daemon.Controllers.Count });
+        _loggers.CreateLogger<SpoOperator>().LogInformation("SpoSdk operator started on node {Node} with {Count} daemon controllers; manager role {Manager}", node.NodeName, _daemon.Controllers.Count, !_settings.Manager ? "off" : _elector is null ? "on" : "under leader election (" + _elector.LeaseKey + ")");
         return Task.CompletedTask;
     }
 
@@ -129,12 +166,20 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _health.Update(s => s with { Started = false });
+        }
     }
 
     /// <summary>
     /// Waits until every controller has had nothing to do for <paramref name="quiet"/> (work due
-    /// later, such as retries, does not count): for one-shot runs.
+    /// later, such as retries, does not count): for one-shot runs. A standby's manager role has no
+    /// controllers, so it counts as idle.
     /// </summary>
     public async Task WaitForIdleAsync(TimeSpan quiet, CancellationToken cancellationToken)
     {
@@ -146,7 +191,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             // Busy while any queue has work, or while the cluster still changes (a write's watch
             // event may not have reached its informer yet).
             var change = ChangeMarker();
-            if (_controllers.Any(c => !c.IsIdle) || change != lastChange)
+            if (AllControllers().Any(c => !c.IsIdle) || change != lastChange)
             {
                 idleSince = _time.GetTimestamp();
                 lastChange = change;
@@ -165,7 +210,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     /// <summary>Queues every object of every controller again, as a periodic resync does: unchanged objects cause no writes.</summary>
     public Task ResyncAsync(CancellationToken cancellationToken)
     {
-        foreach (var controller in _controllers)
+        foreach (var controller in AllControllers())
         {
             controller.Resync();
         }
@@ -178,10 +223,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_running).ConfigureAwait(false);
-        foreach (var controller in _controllers)
-        {
-            controller.Dispose();
-        }
+        _daemon.Dispose();
 
         foreach (var owned in _owned)
         {
@@ -191,90 +233,181 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         _stop.Dispose();
     }
 
-    private void AddSeccomp(NodeOptions node)
-    {
-        var profiles = _informers.For<SeccompProfile>();
-        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
-        if (_settings.Daemon)
-        {
-            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, _spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>());
-            var controller = NewController("profile", profiles, reconciler);
-            _spod.Changed += (_, _) => EnqueueAll(controller, profiles);
-        }
+    private NodeOptions Node => new() { NodeName = _settings.NodeName, KubeletDirectory = _settings.KubeletDirectory, OperatorNamespace = _settings.OperatorNamespace };
 
-        if (_settings.Manager)
+    private IEnumerable<IControllerHandle> AllControllers()
+    {
+        lock (_termGate)
         {
-            var statuses = _informers.For<SecurityProfileNodeStatus>();
-            var expected = ExpectedNodes;
-            var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => expected.Current, new NodePaths(node.KubeletDirectory), _time, expected.IsGone);
-            var controller = AfterExpectedNodes(NewController("nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf));
-            expected.Changed += (_, _) => EnqueueAll(controller, profiles);
+            return [.. _daemon.Controllers, .. _managerTerm?.Controllers ?? []];
         }
     }
 
+    // The daemon role: node reconcilers, the enricher and the recorder; built once.
+    private void AddDaemonRole(NodeOptions node)
+    {
+        if (_settings.Seccomp)
+        {
+            var profiles = _informers.For<SeccompProfile>();
+            var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, _spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>());
+            var controller = NewController(_daemon, "profile", profiles, reconciler);
+            _spod.Changed += (_, _) => EnqueueAll(controller, profiles);
+        }
+
+        if (_settings.Selinux || _settings.AppArmor)
+        {
+            AddNodeFileProfiles(node);
+        }
+
+        if (_settings.LogEnricher is not null || _settings.Recording)
+        {
+            AddEnricherAndRecorder(node);
+        }
+    }
+
+    // The manager role, wired into one leadership term's fresh controllers. Everything made here lives
+    // as long as the term: the set's disposal stops the controllers and unhooks them from the informers.
+    private void AddManagerRole(ControllerSet term, NodeOptions node)
+    {
+        var statuses = _informers.For<SecurityProfileNodeStatus>();
+        if (_settings.Seccomp)
+        {
+            var profiles = _informers.For<SeccompProfile>();
+            var expected = ExpectedNodes;
+            var aggregator = new SeccompProfileStatusAggregator(_backend, profiles, statuses, () => expected.Current, new NodePaths(node.KubeletDirectory), _time, expected.IsGone);
+            var controller = AfterExpectedNodes(NewController(term, "nodestatus", profiles, aggregator).Watches(statuses, SeccompProfileStatusAggregator.ProfileOf));
+            OnExpectedNodesChanged(term, () => EnqueueAll(controller, profiles));
+        }
+
+        if (_settings.Selinux)
+        {
+            AddStatusAggregation<SelinuxProfile>(term, SelinuxStatusAppliers.Apply);
+            AddStatusAggregation<RawSelinuxProfile>(term, SelinuxStatusAppliers.Apply);
+        }
+
+        if (_settings.AppArmor)
+        {
+            AddStatusAggregation<AppArmorProfile>(term, AppArmorProfileNodeReconciler.ApplyStatus);
+        }
+
+        if (_settings.Recording)
+        {
+            // ProfileRecording bookkeeping and merges; with the daemon role here too, it hands ended recordings to this node's collector.
+            var recordings = _informers.For<ProfileRecording>();
+            var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+            var registry = _recorders ?? new ProfileRecorderRegistry([]);
+            var reconciler = new ProfileRecordingReconciler(_backend, recordings, registry, events, node.NodeName, _collector, _loggers.CreateLogger<ProfileRecordingReconciler>());
+            NewController(term, "recording", recordings, reconciler);
+        }
+
+        // The SPOD's state from the expected nodes and the daemons' heartbeats.
+        var heartbeats = _informers.For<V1Lease>(_settings.OperatorNamespace);
+        var spodStatus = _spodStatus ??= new SpodStatusReconciler(_backend, _spod, heartbeats, ExpectedNodes, _time);
+        var spodController = AfterExpectedNodes(NewController(term, "spod", _spod.Informer, spodStatus).Watches(heartbeats, _ => [spodStatus.SpodKey]));
+        OnExpectedNodesChanged(term, () => spodController.Queue.Add(spodStatus.SpodKey));
+
+        // The profiles upstream's manager creates (log-enricher-trace while the SPOD enables the enricher).
+        var defaults = new Profiles.Defaults.DefaultProfilesReconciler(_backend, _spod, _informers.For<SeccompProfile>(), _loggers.CreateLogger<Profiles.Defaults.DefaultProfilesReconciler>());
+        NewController(term, "default-profiles", _spod.Informer, defaults).Watches(_informers.For<SeccompProfile>(), defaults.SpodKeysFor);
+    }
+
+    // One leadership term of the manager role: fresh queues and controllers, run until the token ends
+    // (leadership lost or stop); in-flight reconciles see the cancellation at their next await.
+    private async Task RunManagerTermAsync(CancellationToken cancellationToken)
+    {
+        using var term = new ControllerSet();
+        AddManagerRole(term, Node);
+        lock (_termGate)
+        {
+            _managerTerm = term;
+        }
+
+        Interlocked.Increment(ref _terms);
+        _health.Update(s => s with { IsLeader = true, ManagerControllers = term.Controllers.Count, Leader = _elector?.Identity ?? s.Leader });
+        try
+        {
+            await Task.WhenAll(term.Controllers.Select(c => c.RunAsync(cancellationToken))).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_termGate)
+            {
+                _managerTerm = null;
+            }
+
+            _health.Update(s => s with { IsLeader = false, ManagerControllers = 0 });
+        }
+    }
+
+    private async Task ReportSyncAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _informers.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+            _health.Update(s => s with { InformersSynced = true });
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnExpectedNodesChanged(ControllerSet term, Action enqueue)
+    {
+        EventHandler handler = (_, _) => enqueue();
+        var expected = ExpectedNodes;
+        expected.Changed += handler;
+        term.OnDispose(() => expected.Changed -= handler);
+    }
+
     // Daemon: the node's pods (one informer for the enricher's pod lookups and the recording collector),
-    // the log enricher feeding the log recorder. Manager: ProfileRecording bookkeeping and merges.
-    private void AddAuditAndRecording(NodeOptions node)
+    // the log enricher feeding the log recorder with the collector turning recordings into profiles.
+    private void AddEnricherAndRecorder(NodeOptions node)
     {
         var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
         var recordings = _settings.Recording ? _informers.For<ProfileRecording>() : null;
         LogRecorder? recorder = null;
-        ProfileRecorderRegistry? registry = null;
         if (recordings is not null)
         {
-            recorder = _settings.Daemon ? new LogRecorder(new InformerActiveRecordings(recordings), logger: _loggers.CreateLogger<LogRecorder>()) : null;
-            registry = new ProfileRecorderRegistry(recorder is null ? [] : [recorder]);
+            recorder = new LogRecorder(new InformerActiveRecordings(recordings), logger: _loggers.CreateLogger<LogRecorder>());
+            _recorders = new ProfileRecorderRegistry([recorder]);
         }
 
-        RecordingCollector? collector = null;
-        if (_settings.Daemon && _settings.LogEnricher is { } options)
+        if (_settings.LogEnricher is not { } options)
         {
-            var podOptions = new PodContainerDirectoryOptions { NodeName = node.NodeName, EnableMemoryOptimization = options.MemoryOptimization };
-            var pods = PodContainerDirectory.CreatePodInformer(_backend, podOptions, _time, _loggers.CreateLogger<Runtime.Informers.Informer<V1Pod>>());
-            var directory = new PodContainerDirectory(pods, podOptions, _time);
-            _owned.Add(pods);
-            _runners.Add(token =>
-            {
-                pods.Start(token);
-                return Task.CompletedTask;
-            });
+            return;
+        }
 
-            if (registry is not null)
+        var podOptions = new PodContainerDirectoryOptions { NodeName = node.NodeName, EnableMemoryOptimization = options.MemoryOptimization };
+        var pods = PodContainerDirectory.CreatePodInformer(_backend, podOptions, _time, _loggers.CreateLogger<Runtime.Informers.Informer<V1Pod>>());
+        var directory = new PodContainerDirectory(pods, podOptions, _time);
+        _owned.Add(pods);
+        _daemon.Runners.Add(token =>
+        {
+            pods.Start(token);
+            return Task.CompletedTask;
+        });
+
+        if (_recorders is not null)
+        {
+            _collector = new RecordingCollector(_backend, pods, recordings!, _recorders, events, _loggers.CreateLogger<RecordingCollector>());
+            NewController(_daemon, "recorder", pods, _collector);
+        }
+
+        var processes = new ProcessContainerResolver(new ProcFs(options.ProcRoot), time: _time);
+        IReadOnlyList<IEnrichedAuditSink> recorderSinks = recorder is null ? [] : [new LogRecorderAuditSink(recorder)];
+        var runner = new LogEnricherRunner(options, _settings.NodeRoot, node.NodeName, _spod, processes, directory, recorderSinks, new SpodMetrics(_meters), new AuditPipelineMetrics(_meters), _time, _loggers);
+        _daemon.Runners.Add(async token =>
+        {
+            try
             {
-                collector = new RecordingCollector(_backend, pods, recordings!, registry, events, _loggers.CreateLogger<RecordingCollector>());
-                NewController("recorder", pods, collector);
+                await runner.RunAsync(token).ConfigureAwait(false);
             }
-
-            var processes = new ProcessContainerResolver(new ProcFs(options.ProcRoot), time: _time);
-            IReadOnlyList<IEnrichedAuditSink> recorderSinks = recorder is null ? [] : [new LogRecorderAuditSink(recorder)];
-            var runner = new LogEnricherRunner(options, _settings.NodeRoot, node.NodeName, _spod, processes, directory, recorderSinks, new SpodMetrics(_meters), new AuditPipelineMetrics(_meters), _time, _loggers);
-            _runners.Add(async token =>
+            finally
             {
-                try
-                {
-                    await runner.RunAsync(token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    directory.Dispose();
-                }
-            });
-        }
-
-        if (_settings.Manager && recordings is not null)
-        {
-            var reconciler = new ProfileRecordingReconciler(_backend, recordings, registry!, events, node.NodeName, collector, _loggers.CreateLogger<ProfileRecordingReconciler>());
-            NewController("recording", recordings, reconciler);
-        }
-    }
-
-    // The SPOD's state from the expected nodes and the daemons' heartbeats (manager role).
-    private void AddSpodStatus()
-    {
-        var heartbeats = _informers.For<V1Lease>(_settings.OperatorNamespace);
-        var reconciler = new SpodStatusReconciler(_backend, _spod, heartbeats, ExpectedNodes, _time);
-        var controller = AfterExpectedNodes(NewController("spod", _spod.Informer, reconciler).Watches(heartbeats, _ => [reconciler.SpodKey]));
-        ExpectedNodes.Changed += (_, _) => controller.Queue.Add(reconciler.SpodKey);
+                directory.Dispose();
+            }
+        });
     }
 
     // A controller that reads the expected nodes starts once the informers they come from have synced,
@@ -315,7 +448,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         }
     }
 
-    // SELinux and AppArmor share one claim registry, so that no two objects ever write one node file.
+    // SELinux and AppArmor share one claim registry, so that no two objects ever write one node file (daemon role).
     private void AddNodeFileProfiles(NodeOptions node)
     {
         var statuses = _informers.For<SecurityProfileNodeStatus>();
@@ -325,52 +458,50 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         if (_settings.Selinux)
         {
             var installer = FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(_files, _settings.SelinuxInstaller?.Invoke(_files, runner) ?? new SelinuxdPolicyInstaller(_files));
-            var selinux = AddNodeFileKind<SelinuxProfile>(node, SelinuxStatusAppliers.Apply, (profiles, spod) => new SelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<SelinuxProfileNodeReconciler>()));
-            var raw = AddNodeFileKind<RawSelinuxProfile>(node, SelinuxStatusAppliers.Apply, (profiles, spod) => new RawSelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<RawSelinuxProfileNodeReconciler>()));
+            var selinux = AddNodeFileKind<SelinuxProfile>(node, (profiles, spod) => new SelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<SelinuxProfileNodeReconciler>()));
+            var raw = AddNodeFileKind<RawSelinuxProfile>(node, (profiles, spod) => new RawSelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<RawSelinuxProfileNodeReconciler>()));
 
             // The two kinds share /etc/selinux.d/<name>.cil: when one lets go of it (its node status goes), the other may take it.
-            selinux?.Watches(statuses, ProfileStatusAggregator<RawSelinuxProfile>.ProfilesOf(RawSelinuxProfile.KubeKind));
-            raw?.Watches(statuses, ProfileStatusAggregator<SelinuxProfile>.ProfilesOf(SelinuxProfile.KubeKind));
+            selinux.Watches(statuses, ProfileStatusAggregator<RawSelinuxProfile>.ProfilesOf(RawSelinuxProfile.KubeKind));
+            raw.Watches(statuses, ProfileStatusAggregator<SelinuxProfile>.ProfilesOf(SelinuxProfile.KubeKind));
         }
 
         if (_settings.AppArmor)
         {
             var loader = FileOnlyProfileInstaller.ForNode<IAppArmorProfileLoader>(_files, new AppArmorParserLoader(runner, _files));
-            AddNodeFileKind<AppArmorProfile>(node, AppArmorProfileNodeReconciler.ApplyStatus, (profiles, spod) => new AppArmorProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, loader, events, _loggers.CreateLogger<AppArmorProfileNodeReconciler>()));
+            AddNodeFileKind<AppArmorProfile>(node, (profiles, spod) => new AppArmorProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, loader, events, _loggers.CreateLogger<AppArmorProfileNodeReconciler>()));
         }
     }
 
-    // One kind's daemon controller (returned, null in manager-only mode) and its manager-side status aggregation.
-    private Controller<T>? AddNodeFileKind<T>(NodeOptions node, ApplyProfileStatus<T> applyStatus, Func<Runtime.Informers.Informer<T>, Runtime.Informers.Informer<SecurityProfilesOperatorDaemon>, IReconciler<T>> reconciler)
+    // One kind's daemon controller, re-run for every profile when the SPOD changes.
+    private Controller<T> AddNodeFileKind<T>(NodeOptions node, Func<Runtime.Informers.Informer<T>, Runtime.Informers.Informer<SecurityProfilesOperatorDaemon>, IReconciler<T>> reconciler)
         where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
     {
         var profiles = _informers.For<T>();
-        var kind = typeof(T).Name;
-        Controller<T>? daemon = null;
-        if (_settings.Daemon)
-        {
-            var spod = _informers.For<SecurityProfilesOperatorDaemon>(node.OperatorNamespace);
-            daemon = NewController(kind.ToLowerInvariant(), profiles, reconciler(profiles, spod));
-            daemon.Watches(spod, _ => profiles.Keys());
-        }
-
-        if (_settings.Manager)
-        {
-            var statuses = _informers.For<SecurityProfileNodeStatus>();
-            var expected = ExpectedNodes;
-            var aggregator = new ProfileStatusAggregator<T>(_backend, profiles, statuses, () => expected.Current, applyStatus, _time, expected.IsGone);
-            var controller = AfterExpectedNodes(NewController(kind.ToLowerInvariant() + "-nodestatus", profiles, aggregator).Watches(statuses, ProfileStatusAggregator<T>.ProfilesOf(kind)));
-            expected.Changed += (_, _) => EnqueueAll(controller, profiles);
-        }
-
+        var spod = _informers.For<SecurityProfilesOperatorDaemon>(node.OperatorNamespace);
+        var daemon = NewController(_daemon, typeof(T).Name.ToLowerInvariant(), profiles, reconciler(profiles, spod));
+        daemon.Watches(spod, _ => profiles.Keys());
         return daemon;
     }
 
-    private Controller<T> NewController<T>(string name, Runtime.Informers.Informer<T> informer, IReconciler<T> reconciler)
+    // One kind's status aggregation over the nodes' reports (manager role).
+    private void AddStatusAggregation<T>(ControllerSet term, ApplyProfileStatus<T> applyStatus)
+        where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
+    {
+        var kind = typeof(T).Name;
+        var profiles = _informers.For<T>();
+        var statuses = _informers.For<SecurityProfileNodeStatus>();
+        var expected = ExpectedNodes;
+        var aggregator = new ProfileStatusAggregator<T>(_backend, profiles, statuses, () => expected.Current, applyStatus, _time, expected.IsGone);
+        var controller = AfterExpectedNodes(NewController(term, kind.ToLowerInvariant() + "-nodestatus", profiles, aggregator).Watches(statuses, ProfileStatusAggregator<T>.ProfilesOf(kind)));
+        OnExpectedNodesChanged(term, () => EnqueueAll(controller, profiles));
+    }
+
+    private Controller<T> NewController<T>(ControllerSet set, string name, Runtime.Informers.Informer<T> informer, IReconciler<T> reconciler)
         where T : class, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>
     {
         var controller = new Controller<T>(name, informer, reconciler, null, _time, _controllerMetrics, _queueMetrics, _loggers.CreateLogger("SpoSdk.Controllers." + name));
-        _controllers.Add(new ControllerHandle<T>(controller, informer));
+        set.Controllers.Add(new ControllerHandle<T>(controller, informer));
         return controller;
     }
 
@@ -381,6 +512,31 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         void Resync();
 
         Task RunAsync(CancellationToken cancellationToken);
+    }
+
+    // The controllers and runners of one role (the daemon's for the operator's life, the manager's for one term).
+    private sealed class ControllerSet : IDisposable
+    {
+        private readonly List<Action> _cleanups = new();
+
+        public List<IControllerHandle> Controllers { get; } = new();
+
+        public List<Func<CancellationToken, Task>> Runners { get; } = new();
+
+        public void OnDispose(Action cleanup) => _cleanups.Add(cleanup);
+
+        public void Dispose()
+        {
+            foreach (var cleanup in _cleanups)
+            {
+                cleanup();
+            }
+
+            foreach (var controller in Controllers)
+            {
+                controller.Dispose();
+            }
+        }
     }
 
     private sealed class ControllerHandle<T>(Controller<T> controller, Runtime.Informers.Informer<T> informer) : IControllerHandle

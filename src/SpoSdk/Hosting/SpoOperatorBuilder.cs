@@ -42,6 +42,13 @@ public sealed class SpoOperatorBuilder
 
     internal bool Daemon { get; private set; } = true;
 
+    internal Runtime.Leader.LeaderElectionOptions LeaderElection { get; private set; } = new();
+
+    /// <summary>Null until chosen: then on for a Kubernetes API server backend, off otherwise.</summary>
+    internal bool? LeaderElectionChoice { get; private set; }
+
+    private List<string> RoleCalls { get; } = new();
+
     /// <summary>Keeps objects in this process (the embedded default); with a directory they survive restarts.</summary>
     public SpoOperatorBuilder UseInMemoryBackend(string? persistenceDirectory = null)
     {
@@ -176,6 +183,7 @@ public sealed class SpoOperatorBuilder
     public SpoOperatorBuilder ManagerOnly()
     {
         (Manager, Daemon) = (true, false);
+        RoleCalls.Add(nameof(ManagerOnly));
         return this;
     }
 
@@ -183,8 +191,35 @@ public sealed class SpoOperatorBuilder
     public SpoOperatorBuilder DaemonOnly()
     {
         (Manager, Daemon) = (false, true);
+        RoleCalls.Add(nameof(DaemonOnly));
         return this;
     }
+
+    /// <summary>
+    /// Runs the manager role only while this instance holds the leader Lease
+    /// (<c>security-profiles-operator-lock</c> in the operator namespace, client-go timings), so that of
+    /// several replicas exactly one aggregates statuses and creates default profiles; the daemon role never
+    /// waits for it. On by default with a <see cref="Runtime.Backends.Kubernetes.KubernetesBackend"/>, off with
+    /// the in-memory or a custom backend unless this is called.
+    /// </summary>
+    public SpoOperatorBuilder WithLeaderElection(Action<Runtime.Leader.LeaderElectionOptions>? configure = null)
+    {
+        var options = new Runtime.Leader.LeaderElectionOptions();
+        configure?.Invoke(options);
+        LeaderElection = options;
+        LeaderElectionChoice = true;
+        return this;
+    }
+
+    /// <summary>Runs the manager role whenever this instance runs (one replica, or each instance its own backend).</summary>
+    public SpoOperatorBuilder WithoutLeaderElection()
+    {
+        LeaderElectionChoice = false;
+        return this;
+    }
+
+    /// <summary>Whether the manager role runs under leader election over <paramref name="backend"/>.</summary>
+    internal bool LeaderElectionFor(IClusterBackend backend) => LeaderElectionChoice ?? backend is Runtime.Backends.Kubernetes.KubernetesBackend;
 
     /// <summary>What is wrong with the configuration, if anything (checked when the host starts).</summary>
     internal IEnumerable<string> Problems()
@@ -207,6 +242,44 @@ public sealed class SpoOperatorBuilder
         if (!MetadataRulesAllowNode(NodeName))
         {
             yield return "node name \"" + NodeName + "\" is not a valid Kubernetes node name";
+        }
+
+        if (RoleCalls.Distinct().Count() > 1)
+        {
+            yield return "ManagerOnly() and DaemonOnly() both called: an instance without either runs both roles; choose one or neither";
+        }
+
+        if (!Daemon && LogEnricher is not null)
+        {
+            yield return "AddLogEnricher() with ManagerOnly(): the log enricher runs on the nodes (daemon role); move it to the DaemonOnly() instances";
+        }
+
+        if (!Daemon && SelinuxInstaller is not null)
+        {
+            yield return "AddSelinux(installer) with ManagerOnly(): the installer runs on the nodes (daemon role); call AddSelinux() without one here";
+        }
+
+        if (!Daemon && OciKeys is not null)
+        {
+            yield return "UseOciBaseProfiles(...) with ManagerOnly(): base profiles are pulled on the nodes (daemon role); move it to the DaemonOnly() instances";
+        }
+
+        if (!Manager && LeaderElectionChoice == true)
+        {
+            yield return "WithLeaderElection() with DaemonOnly(): only the manager role is leader-elected, the daemon role runs on every node";
+        }
+
+        if (!Manager && ExpectedNodes is not null)
+        {
+            yield return "WithExpectedNodes(...) with DaemonOnly(): the manager role reads the expected nodes; set it on the manager instance";
+        }
+
+        if (LeaderElectionChoice == true)
+        {
+            foreach (var problem in LeaderElection.Problems())
+            {
+                yield return "WithLeaderElection(): " + problem;
+            }
         }
     }
 

@@ -39,6 +39,7 @@ public static class SpoServiceCollectionExtensions
 
         services.AddSingleton<SpoOperator>();
         services.AddHostedService(sp => sp.GetRequiredService<SpoOperator>());
+        services.AddSingleton(sp => new SpoOperatorHealth(settings.Manager, settings.Daemon, settings.Manager && settings.LeaderElectionFor(sp.GetRequiredService<Runtime.Backends.IClusterBackend>())));
         services.AddSingleton(sp => new Profiles.Spod.SpodSettingsProvider(sp.GetRequiredService<InformerFactory>().For<Api.V1.SecurityProfilesOperatorDaemon>(settings.OperatorNamespace), settings.OperatorNamespace));
         return services;
     }

@@ -35,6 +35,7 @@ public sealed class Controller<T> : IDisposable
     private readonly WorkQueueMetrics? _queueMetrics;
     private readonly ILogger _logger;
     private readonly List<Func<Task>> _syncs = new();
+    private readonly List<IDisposable> _handlers = new();
 
     /// <summary>Creates a controller; <see cref="RunAsync"/> starts it.</summary>
     public Controller(
@@ -60,7 +61,7 @@ public sealed class Controller<T> : IDisposable
         _queueMetrics = queueMetrics;
         _logger = logger ?? NullLogger.Instance;
         Queue = new WorkQueue<ObjectKey>(name, _options.RateLimiter ?? RateLimiters.Default<ObjectKey>(_time), _time, queueMetrics);
-        informer.AddHandler(e => Queue.Add(ObjectKey.Of(e.Object)));
+        _handlers.Add(informer.AddHandler(e => Queue.Add(ObjectKey.Of(e.Object))));
         _syncs.Add(() => informer.WaitForSyncAsync());
     }
 
@@ -76,13 +77,13 @@ public sealed class Controller<T> : IDisposable
     {
         ArgumentNullException.ThrowIfNull(other);
         ArgumentNullException.ThrowIfNull(map);
-        other.AddHandler(e =>
+        _handlers.Add(other.AddHandler(e =>
         {
             foreach (var key in map(e.Object))
             {
                 Queue.Add(key);
             }
-        });
+        }));
         _syncs.Add(() => other.WaitForSyncAsync());
         return this;
     }
@@ -110,8 +111,16 @@ public sealed class Controller<T> : IDisposable
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public void Dispose() => Queue.Dispose();
+    /// <summary>Shuts the queue down and stops hearing the informers (they may outlive this controller).</summary>
+    public void Dispose()
+    {
+        foreach (var handler in _handlers)
+        {
+            handler.Dispose();
+        }
+
+        Queue.Dispose();
+    }
 
     private async Task WorkAsync(CancellationToken cancellationToken)
     {

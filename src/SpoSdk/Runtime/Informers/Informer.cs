@@ -80,8 +80,11 @@ public sealed class Informer<T> : IInformer
     /// <summary>Whether the first list has filled the cache.</summary>
     public bool HasSynced => _synced.Task.IsCompletedSuccessfully;
 
-    /// <summary>Adds a handler; it first hears an Added for every object already cached.</summary>
-    public void AddHandler(Action<InformerEvent<T>> handler)
+    /// <summary>
+    /// Adds a handler; it first hears an Added for every object already cached. Disposing the
+    /// returned handle removes it (a controller that lives for one leadership term lets go of its informers).
+    /// </summary>
+    public IDisposable AddHandler(Action<InformerEvent<T>> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         List<T> existing;
@@ -95,6 +98,8 @@ public sealed class Informer<T> : IInformer
         {
             handler(new InformerEvent<T>(InformerEventType.Added, obj, null));
         }
+
+        return new HandlerRegistration(this, handler);
     }
 
     /// <summary>
@@ -382,4 +387,15 @@ public sealed class Informer<T> : IInformer
 
     private static T Clone(T obj) =>
         JsonSerializer.SerializeToNode(obj, SpoJsonOptions.Lenient).Deserialize<T>(SpoJsonOptions.Lenient)!;
+
+    private sealed class HandlerRegistration(Informer<T> informer, Action<InformerEvent<T>> handler) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (informer._gate)
+            {
+                informer._handlers.Remove(handler);
+            }
+        }
+    }
 }
