@@ -74,13 +74,15 @@ public static class HostedOperatorApp
         await using (app)
         {
             var spo = app.Services.GetRequiredService<SpoOperator>();
-            var table = new StatusTable(app.Services.GetRequiredService<InformerFactory>(), new NodePaths());
+            var table = new StatusTable(app.Services.GetRequiredService<InformerFactory>(), new NodePaths(), profilesOnly: options.Role == "daemon");
             await app.StartAsync();
             var stopping = app.Lifetime.ApplicationStopping;
             await output.WriteLineAsync("cluster: " + cluster.Description);
             foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Order(StringComparer.Ordinal))
             {
-                await output.WriteLineAsync("webhooks: " + address + " (" + ConversionEndpoint.DefaultPattern + ", " + SpoSdk.Admission.SpoWebhooks.BindingPath + ", ...)");
+                await output.WriteLineAsync(options.Role == "daemon"
+                    ? "listening: " + address
+                    : "webhooks: " + address + " (" + ConversionEndpoint.DefaultPattern + ", " + SpoSdk.Admission.SpoWebhooks.BindingPath + ", ...)");
             }
 
             // Coalesced: a burst of changes is one redraw.
@@ -175,12 +177,22 @@ public static class HostedOperatorApp
                 "daemon" => spo.DaemonOnly(),
                 _ => spo,
             };
-            spo.AddSeccomp().AddSelinux().AddAppArmor().AddLogEnricher().AddRecording();
+            spo.AddSeccomp().AddSelinux().AddAppArmor().AddRecording()
+                .AddLogEnricher(enricher => enricher.ProcRoot = options.ProcRoot ?? enricher.ProcRoot);
         });
-        builder.Services.AddSpoWebhooks();
+
+        // The webhooks belong to the manager role: a daemon-only process serves none.
+        var webhooks = options.Role != "daemon";
+        if (webhooks)
+        {
+            builder.Services.AddSpoWebhooks();
+        }
 
         var app = builder.Build();
-        app.MapSpoWebhooks();
+        if (webhooks)
+        {
+            app.MapSpoWebhooks();
+        }
 
         // Metrics and health (SpoSdk.AspNetCore) map here, beside the webhooks, on the same listeners.
         return app;

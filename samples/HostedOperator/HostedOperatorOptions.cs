@@ -23,6 +23,7 @@ public sealed record ListenUrl(string Url, IPAddress Address, int Port, bool IsH
 /// </param>
 /// <param name="InCluster">Run against the cluster this pod is in (service account credentials).</param>
 /// <param name="Role">Which roles this process plays: <c>all</c> (default), <c>manager</c> or <c>daemon</c>.</param>
+/// <param name="ProcRoot">Where the log enricher reads processes (the host's /proc mounted elsewhere in a pod).</param>
 /// <param name="Verbose">Log at Information and print whole exceptions, not only their message.</param>
 /// <param name="Help">Print the usage and exit.</param>
 public sealed record HostedOperatorOptions(
@@ -36,6 +37,7 @@ public sealed record HostedOperatorOptions(
     string? ServeApiKubeconfig,
     bool InCluster,
     string Role,
+    string? ProcRoot,
     bool Verbose,
     bool Help)
 {
@@ -45,7 +47,7 @@ public sealed record HostedOperatorOptions(
     /// <summary>What <c>--help</c> prints.</summary>
     public const string Usage =
         "usage: HostedOperator [--manifests DIR] [--node-root DIR] [--once] [--urls URL[;URL]]\n" +
-        "                      [--tls-cert FILE --tls-key FILE] [--role all|manager|daemon]\n" +
+        "                      [--tls-cert FILE --tls-key FILE] [--role all|manager|daemon] [--proc-root DIR]\n" +
         "                      [--kubeconfig PATH | --in-cluster | --serve-api KUBECONFIG] [--verbose] [--help]\n" +
         "  Hosts the Security Profiles Operator (manager and daemon roles) in this process, applies the\n" +
         "  manifests in DIR (default: samples/manifests), installs the profiles under the node root\n" +
@@ -57,6 +59,7 @@ public sealed record HostedOperatorOptions(
         "  --tls-cert FILE     PEM certificate chain (cert-manager's tls.crt), reloaded when it rotates\n" +
         "  --tls-key FILE      PEM private key (tls.key)\n" +
         "  --role ROLE         all (default), manager (cluster-wide controllers) or daemon (this node)\n" +
+        "  --proc-root DIR     where the log enricher reads processes (default /proc)\n" +
         "  --kubeconfig PATH   run against that cluster instead of the embedded in-memory one; manifests\n" +
         "                      are then applied only when --manifests is given\n" +
         "  --in-cluster        as --kubeconfig, with the pod's service account\n" +
@@ -70,7 +73,7 @@ public sealed record HostedOperatorOptions(
     /// </summary>
     public static HostedOperatorOptions Parse(IReadOnlyList<string> args, string defaultManifests, string defaultNodeRoot)
     {
-        string? manifests = null, nodeRoot = null, urls = null, kubeconfig = null, cert = null, key = null, serveApi = null;
+        string? manifests = null, nodeRoot = null, urls = null, kubeconfig = null, cert = null, key = null, serveApi = null, procRoot = null;
         var role = "all";
         bool once = false, inCluster = false, verbose = false, help = false;
         for (var i = 0; i < args.Count; i++)
@@ -85,6 +88,7 @@ public sealed record HostedOperatorOptions(
                 case "--tls-key": key = Value(args, ref i); break;
                 case "--serve-api": serveApi = Value(args, ref i); break;
                 case "--role": role = Value(args, ref i); break;
+                case "--proc-root": procRoot = Value(args, ref i); break;
                 case "--in-cluster": inCluster = true; break;
                 case "--once": once = true; break;
                 case "--verbose": verbose = true; break;
@@ -122,6 +126,7 @@ public sealed record HostedOperatorOptions(
             serveApi,
             inCluster,
             role,
+            procRoot,
             verbose,
             help);
     }

@@ -28,21 +28,31 @@ public sealed class StatusTable
 
     private readonly Func<IReadOnlyList<StatusRow>>[] _sources;
 
-    /// <summary>Registers the informers it reads; call before the host starts so the operator starts them.</summary>
-    public StatusTable(InformerFactory informers, NodePaths paths)
+    /// <summary>
+    /// Registers the informers it reads; call before the host starts so the operator starts them.
+    /// <paramref name="profilesOnly"/> leaves out bindings, recordings and the SPOD (a daemon-only
+    /// process may not read bindings, and would otherwise wait for an informer that never syncs).
+    /// </summary>
+    public StatusTable(InformerFactory informers, NodePaths paths, bool profilesOnly = false)
     {
         ArgumentNullException.ThrowIfNull(informers);
         ArgumentNullException.ThrowIfNull(paths);
-        _sources =
+        Func<IReadOnlyList<StatusRow>>[] profiles =
         [
             Source(informers.For<SeccompProfile>(), p => Row(p, p.Status?.Status?.Value, paths.SeccompProfile(p.Metadata.Name))),
             Source(informers.For<SelinuxProfile>(), p => Row(p, p.Status?.Status?.Value, NodePaths.SelinuxPolicy(p.Metadata.Name))),
             Source(informers.For<RawSelinuxProfile>(), p => Row(p, p.Status?.Status?.Value, NodePaths.SelinuxPolicy(p.Metadata.Name))),
             Source(informers.For<AppArmorProfile>(), p => Row(p, p.Status?.Status?.Value, NodePaths.AppArmorProfile(p.Metadata.Name))),
-            Source(informers.For<ProfileBinding>(), b => Row(b, None, None)),
-            Source(informers.For<ProfileRecording>(), r => Row(r, None, None)),
-            Source(informers.For<SecurityProfilesOperatorDaemon>(), d => Row(d, d.Status?.State?.Value, None)),
         ];
+        _sources = profilesOnly
+            ? profiles
+            :
+            [
+                .. profiles,
+                Source(informers.For<ProfileBinding>(), b => Row(b, None, None)),
+                Source(informers.For<ProfileRecording>(), r => Row(r, None, None)),
+                Source(informers.For<SecurityProfilesOperatorDaemon>(), d => Row(d, d.Status?.State?.Value, None)),
+            ];
     }
 
     /// <summary>Raised (on an informer's thread) when any object in the table was added, changed or deleted.</summary>
