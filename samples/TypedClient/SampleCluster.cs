@@ -1,5 +1,6 @@
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.Kubernetes;
+using SpoSdk.Samples;
 using SpoSdk.Testing;
 
 namespace TypedClientSample;
@@ -31,22 +32,7 @@ internal sealed class SampleCluster : IAsyncDisposable
     {
         if (kubeconfig is not null)
         {
-            // Checked here so a typo reads as one clear line, not KubernetesClient's parse error.
-            if (!File.Exists(kubeconfig))
-            {
-                throw new FileNotFoundException("kubeconfig " + kubeconfig + " does not exist");
-            }
-
-            KubernetesBackend backend;
-            try
-            {
-                backend = KubernetesBackend.FromKubeconfig(kubeconfig);
-            }
-            catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException)
-            {
-                throw new InvalidOperationException("kubeconfig " + kubeconfig + " cannot be used: " + ex.Message, ex);
-            }
-
+            var backend = KubeconfigBackend.Open(kubeconfig);
             return new SampleCluster(backend, null, "kubeconfig " + kubeconfig + " (" + backend.Client.BaseUri + ")");
         }
 

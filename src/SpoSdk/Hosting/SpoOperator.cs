@@ -52,6 +52,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly WorkQueueMetrics _queueMetrics;
     private readonly ControllerSet _daemon = new();
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private readonly List<Task> _running = new();
     private readonly SpodSettingsProvider _spod;
     private readonly IMeterFactory _meters;
@@ -221,6 +222,12 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // The container disposes the operator once as itself and once as the hosted service it also is.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_running).ConfigureAwait(false);
         _daemon.Dispose();

@@ -39,6 +39,7 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
     private readonly NamespacedIndex<ProfileRecording> _recordings = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ProfileBindingProfileKind, string), BindableProfile> _profiles = new();
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private readonly bool _ownsInformers;
     private Task? _synced;
 
@@ -196,6 +197,12 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this once per service it is registered as (itself, the lookups, the bookkeeping).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_ownsInformers)
         {
