@@ -36,11 +36,16 @@ public sealed class ClientModeTests
         Assert.Contains("global::Golden.Api.V1.SeccompProfile?> GetAsync(string name,", seccomp, StringComparison.Ordinal);
         Assert.DoesNotContain("ListAllNamespacesAsync", seccomp, StringComparison.Ordinal);
         Assert.DoesNotContain("Obsolete", seccomp, StringComparison.Ordinal);
+        Assert.Contains("ApplyAsync(global::Golden.Api.V1.SeccompProfile obj, global::SpoSdk.Runtime.Backends.ApplyOptions options,", seccomp, StringComparison.Ordinal);
+        Assert.Contains("PatchStatusAsync(string name, global::SpoSdk.Runtime.Backends.ResourcePatch patch,", seccomp, StringComparison.Ordinal);
+        Assert.Contains("_resource.PatchStatusAsync(global::SpoSdk.Runtime.ObjectKey.Cluster(name), patch, cancellationToken)", seccomp, StringComparison.Ordinal);
 
         var binding = run.Sources["profilebinding.ProfileBindingClient.V1Alpha1.g.cs"];
         Assert.Contains("GetAsync(string @namespace, string name,", binding, StringComparison.Ordinal);
         Assert.Contains("ListAllNamespacesAsync(", binding, StringComparison.Ordinal);
         Assert.Contains("[global::System.Obsolete(", binding, StringComparison.Ordinal);
+        Assert.Contains("_resource.ApplyAsync(obj, options, cancellationToken)", binding, StringComparison.Ordinal);
+        Assert.Contains("PatchStatusAsync(string @namespace, string name, global::SpoSdk.Runtime.Backends.ResourcePatch patch,", binding, StringComparison.Ordinal);
 
         var set = run.Sources["SpoClients.g.cs"];
         Assert.Contains("global::Golden.Clients.V1.ISecurityProfileNodeStatusClient SecurityProfileNodeStatuses { get; }", set, StringComparison.Ordinal);

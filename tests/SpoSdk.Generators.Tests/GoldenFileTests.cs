@@ -4,7 +4,8 @@ namespace SpoSdk.Generators.Tests;
 
 /// <summary>
 /// What the generator emits for SeccompProfile (crds/seccompprofile.yaml with crds/type-names.yaml), every
-/// served version plus the kind catalog, compared with the reviewed files under Golden/SeccompProfile.
+/// served version plus the kind catalog, compared with the reviewed files under Golden/SeccompProfile; in
+/// clients mode, its typed clients and the client set under Golden/SeccompProfileClients.
 /// </summary>
 public sealed class GoldenFileTests
 {
@@ -13,6 +14,13 @@ public sealed class GoldenFileTests
         "SpoGeneratedKinds.g.cs",
         "seccompprofile.SeccompProfile.V1.g.cs",
         "seccompprofile.SeccompProfile.V1Beta1.g.cs",
+    };
+
+    private static readonly string[] SeccompClientHintNames =
+    {
+        "SpoClients.g.cs",
+        "seccompprofile.SeccompProfileClient.V1.g.cs",
+        "seccompprofile.SeccompProfileClient.V1Beta1.g.cs",
     };
 
     [Fact]
@@ -24,6 +32,20 @@ public sealed class GoldenFileTests
         Assert.Empty(run.Diagnostics);
         Assert.Equal(SeccompHintNames, run.Sources.Keys.Order(StringComparer.Ordinal));
         GoldenFiles.Verify(GoldenFiles.DirectoryFor("SeccompProfile"), run.Sources);
+    }
+
+    [Fact]
+    public void SeccompProfileClientSourcesMatchGoldenFiles()
+    {
+        // Clients mode, as the SpoSdk runtime builds: the typed clients of every served version and the client set.
+        var run = GeneratorHarness.Run(
+            new[] { GeneratorHarness.LoadCrd("seccompprofile.yaml"), GeneratorHarness.LoadCrd("type-names.yaml") },
+            buildProperties: new Dictionary<string, string>(StringComparer.Ordinal) { ["SpoSdkGeneratorOutput"] = "Clients", ["SpoSdkClientNamespace"] = "Golden.Clients" });
+
+        Assert.Null(run.Generator.Exception);
+        Assert.Empty(run.Diagnostics);
+        Assert.Equal(SeccompClientHintNames, run.Sources.Keys.Order(StringComparer.Ordinal));
+        GoldenFiles.Verify(GoldenFiles.DirectoryFor("SeccompProfileClients"), run.Sources);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ internal static class ClientEmitter
     private const string Task = "global::System.Threading.Tasks.Task";
     private const string Token = "global::System.Threading.CancellationToken cancellationToken = default";
     private const string DeleteSummary = "Deletes the object (finalizers hold it until removed) with <paramref name=\"options\"/> (propagation, uid and resourceVersion preconditions); false when it did not exist.";
+    private const string PatchStatusSummary = "Patches the status only (the status subresource; JSON merge patch or JSON patch) on its latest version.";
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"SpoSdk.Generators\", \"1.0.0\")]";
 
     /// <summary>The namespace of a version's clients: the client root plus the version (<c>SpoSdk.Clients.V1</c>).</summary>
@@ -194,9 +195,13 @@ internal static class ClientEmitter
 
         members.Add(new("Creates the object; <see cref=\"" + Backends + ".ResourceAlreadyExistsException\"/> when the name is taken.", Task + "<" + model + "> CreateAsync(" + model + " obj, " + Token + ")", "_resource.CreateAsync(obj, cancellationToken)"));
         members.Add(new("Replaces metadata and spec; <see cref=\"" + Backends + ".ResourceConflictException\"/> when the object changed since it was read.", Task + "<" + model + "> UpdateAsync(" + model + " obj, " + Token + ")", "_resource.UpdateAsync(obj, cancellationToken)"));
+        members.Add(new("Server-side apply as the field manager in <paramref name=\"options\"/>: creates the object or merges the fields set in <paramref name=\"obj\"/> into it, owning them; <see cref=\"" + Backends + ".ResourceConflictException\"/> (one cause per field) when another manager owns one with a different value, unless forced. Status is not touched.", Task + "<" + model + "> ApplyAsync(" + model + " obj, " + Backends + ".ApplyOptions options, " + Token + ")", "_resource.ApplyAsync(obj, options, cancellationToken)"));
         if (hasStatus)
         {
             members.Add(new("Replaces the status only (the status subresource).", Task + "<" + model + "> UpdateStatusAsync(" + model + " obj, " + Token + ")", "_resource.UpdateStatusAsync(obj, cancellationToken)"));
+            members.Add(kind.Namespaced
+                ? new(PatchStatusSummary, Task + "<" + model + "> PatchStatusAsync(string @namespace, string name, " + Backends + ".ResourcePatch patch, " + Token + ")", "_resource.PatchStatusAsync(new global::SpoSdk.Runtime.ObjectKey(@namespace, name), patch, cancellationToken)")
+                : new(PatchStatusSummary, Task + "<" + model + "> PatchStatusAsync(string name, " + Backends + ".ResourcePatch patch, " + Token + ")", "_resource.PatchStatusAsync(global::SpoSdk.Runtime.ObjectKey.Cluster(name), patch, cancellationToken)"));
         }
 
         return members.ToArray();

@@ -102,12 +102,23 @@ internal static class ApiStatus
                 Failure(404, "NotFound", label + " \"" + name + "\" not found", Details(resource, name)),
             ResourceAlreadyExistsException when resource is not null =>
                 Failure(409, "AlreadyExists", label + " \"" + name + "\" already exists", Details(resource, name)),
+            ResourceConflictException { Status.Causes.Count: > 0 } conflict => Conflict(conflict, resource, name),
             ResourceConflictException when resource is not null =>
                 Failure(409, "Conflict", "Operation cannot be fulfilled on " + label + " \"" + name + "\": the object has been modified; please apply your changes to the latest version and try again", Details(resource, name)),
             ResourceInvalidException invalid => Invalid(invalid, resource, name),
             ResourceException other => Failure(other.Code, other.Reason, other.Message, resource is null ? null : Details(resource, name)),
             _ => Failure(500, "InternalError", "Internal error occurred: " + exception.Message),
         };
+    }
+
+    // A server-side apply conflict: its message and one FieldManagerConflict cause per field.
+    private static JsonObject Conflict(ResourceConflictException conflict, ServedResource? resource, string? name)
+    {
+        var details = resource is null ? new JsonObject() : Details(resource, name);
+        details["causes"] = new JsonArray(conflict.Status.Causes
+            .Select(c => (JsonNode)new JsonObject { ["reason"] = c.Reason, ["message"] = c.Message, ["field"] = c.Field })
+            .ToArray());
+        return Failure(409, "Conflict", conflict.Message, details);
     }
 
     private static JsonObject Invalid(ResourceInvalidException invalid, ServedResource? resource, string? name)

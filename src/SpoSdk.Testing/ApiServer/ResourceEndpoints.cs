@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.Apply;
 using SpoSdk.Runtime.Backends.InMemory;
 
 namespace SpoSdk.Testing.ApiServer;
@@ -30,6 +31,10 @@ internal sealed class ResourceEndpoints
     private const string MergePatchMediaType = "application/merge-patch+json";
     private const string JsonPatchMediaType = "application/json-patch+json";
     private const string StrategicMergePatchMediaType = "application/strategic-merge-patch+json";
+    private const string ApplyPatchMediaType = ApplyOptions.MediaType;
+
+    // The API server's limit on a field manager's name.
+    private const int MaxFieldManagerLength = 128;
     private const int PatchAttempts = 5;
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -41,6 +46,7 @@ internal sealed class ResourceEndpoints
     private readonly SpoSerializer _strictReader;
     private readonly KubernetesApiTestServerOptions _options;
     private readonly CancellationToken _stopping;
+    private readonly ServerSideApply _apply;
 
     public ResourceEndpoints(ResourceCatalog catalog, InMemoryObjectStore store, ObjectAdmission admission, SpoKindRegistry registry, KubernetesApiTestServerOptions options, CancellationToken stopping)
     {
@@ -50,6 +56,7 @@ internal sealed class ResourceEndpoints
         _strictReader = new SpoSerializer(new SpoSerializerOptions { Strict = true, Validate = true }, registry);
         _options = options;
         _stopping = stopping;
+        _apply = new ServerSideApply(store, admission);
     }
 
     /// <summary>Serves a request under <c>/api/v1</c> or <c>/apis/GROUP/VERSION</c>; <paramref name="rest"/> is what follows.</summary>
@@ -202,7 +209,7 @@ internal sealed class ResourceEndpoints
         try
         {
             CheckFields(context, body, target);
-            stored = _store.Create(target.Resource.StoreKind, _admission.Admit(body));
+            stored = _store.Create(target.Resource.StoreKind, _admission.Admit(body), FieldManagerOf(context));
         }
         catch (ResourceException ex)
         {
@@ -224,21 +231,27 @@ internal sealed class ResourceEndpoints
         }
 
         CheckFields(context, body, target);
-        var stored = _store.Update(target.Resource.StoreKind, _admission.Admit(body), statusOnly);
+        var stored = _store.Update(target.Resource.StoreKind, _admission.Admit(body), statusOnly, FieldManagerOf(context));
         await WriteJsonAsync(context.Response, 200, Present(stored, target), context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task PatchAsync(HttpContext context, ResourceTarget target, bool statusOnly)
     {
         var mediaType = MediaType(context.Request.ContentType);
+        if (mediaType == ApplyPatchMediaType)
+        {
+            await ApplyAsync(context, target, statusOnly).ConfigureAwait(false);
+            return;
+        }
+
         var strategic = mediaType == StrategicMergePatchMediaType && !target.Resource.IsCustomResource;
         if (mediaType is not (MergePatchMediaType or JsonPatchMediaType) && !strategic)
         {
-            // Server-side apply is not implemented; custom resources never take strategic merge
-            // patches (on the real server either), and kubectl apply sends them merge patches.
+            // Custom resources never take strategic merge patches (on the real server either), and
+            // kubectl apply sends them merge patches.
             throw ApiError.UnsupportedMediaType(
                 mediaType ?? "none",
-                JsonPatchMediaType + ", " + MergePatchMediaType + (target.Resource.IsCustomResource ? string.Empty : ", " + StrategicMergePatchMediaType));
+                JsonPatchMediaType + ", " + MergePatchMediaType + ", " + ApplyPatchMediaType + (target.Resource.IsCustomResource ? string.Empty : ", " + StrategicMergePatchMediaType));
         }
 
         var patch = await ReadBodyAsync(context, [mediaType!]).ConfigureAwait(false);
@@ -269,7 +282,7 @@ internal sealed class ResourceEndpoints
             CheckFields(context, patched, target);
             try
             {
-                var stored = _store.Update(target.Resource.StoreKind, _admission.Admit(patched), statusOnly);
+                var stored = _store.Update(target.Resource.StoreKind, _admission.Admit(patched), statusOnly, FieldManagerOf(context));
                 await WriteJsonAsync(context.Response, 200, Present(stored, target), context.RequestAborted).ConfigureAwait(false);
                 return;
             }
@@ -278,6 +291,44 @@ internal sealed class ResourceEndpoints
                 // Someone wrote in between: patch the newer object, as the real server's update loop does.
             }
         }
+    }
+
+    // Server-side apply: the body (YAML or JSON) is the applier's intent; the merge, ownership and
+    // conflicts are the in-memory cluster's (ServerSideApply), so both backends apply alike.
+    private async Task ApplyAsync(HttpContext context, ResourceTarget target, bool statusOnly)
+    {
+        var query = context.Request.Query;
+        var manager = query["fieldManager"].ToString();
+        if (manager.Length == 0)
+        {
+            throw ApiError.BadRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+        }
+
+        var force = query["force"].ToString();
+        if (force.Length > 0 && force is not ("true" or "false"))
+        {
+            throw ApiError.BadRequest("invalid force value \"" + force + "\": must be true or false");
+        }
+
+        var body = RequireObject(ServerSideApply.ReadIntent(await ReadRawBodyAsync(context).ConfigureAwait(false)));
+        Prepare(body, target, target.Name);
+        CheckFields(context, body, target);
+        var applied = _apply.Apply(target.Resource.StoreKind, body, new ApplyOptions(manager, force == "true"), statusOnly);
+        await WriteJsonAsync(context.Response, 200, Present(applied, target), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // Who owns the fields a create, update or patch writes: the fieldManager parameter, else the
+    // first part of the User-Agent (as the real server defaults it), else "unknown".
+    private static string FieldManagerOf(HttpContext context)
+    {
+        var manager = context.Request.Query["fieldManager"].ToString();
+        if (manager.Length == 0)
+        {
+            var agent = context.Request.Headers.UserAgent.ToString();
+            manager = agent.Length == 0 ? "unknown" : agent.Split('/')[0];
+        }
+
+        return manager.Length > MaxFieldManagerLength ? manager[..MaxFieldManagerLength] : manager;
     }
 
     private async Task DeleteAsync(HttpContext context, ResourceTarget target)
@@ -607,6 +658,20 @@ internal sealed class ResourceEndpoints
             throw ApiError.UnsupportedMediaType(mediaType, string.Join(", ", mediaTypes));
         }
 
+        var body = await ReadRawBodyAsync(context).ConfigureAwait(false);
+        try
+        {
+            return JsonNode.Parse(body, documentOptions: ReadOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw ApiError.BadRequest("the request body is not valid JSON: " + ex.Message);
+        }
+    }
+
+    private async Task<byte[]> ReadRawBodyAsync(HttpContext context)
+    {
+        var request = context.Request;
         var limit = _options.MaxRequestBodyBytes;
         if (request.ContentLength > limit)
         {
@@ -629,19 +694,9 @@ internal sealed class ResourceEndpoints
             }
         }
 
-        if (buffer.WrittenCount == 0)
-        {
-            throw ApiError.BadRequest("the request body is empty");
-        }
-
-        try
-        {
-            return JsonNode.Parse(buffer.WrittenSpan, documentOptions: ReadOptions);
-        }
-        catch (JsonException ex)
-        {
-            throw ApiError.BadRequest("the request body is not valid JSON: " + ex.Message);
-        }
+        return buffer.WrittenCount == 0
+            ? throw ApiError.BadRequest("the request body is empty")
+            : buffer.WrittenSpan.ToArray();
     }
 
     private static JsonObject RequireObject(JsonNode? node) =>

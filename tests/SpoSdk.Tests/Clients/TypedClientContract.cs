@@ -17,7 +17,7 @@ namespace SpoSdk.Tests.Clients;
 /// What the generated typed clients do on every backend: scope-shaped signatures, paging with limit and
 /// continue, watches, typed errors, legacy versions converted. Tests may share a backend, so names are unique.
 /// </summary>
-public abstract class TypedClientContract
+public abstract partial class TypedClientContract
 {
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
 

@@ -43,6 +43,25 @@ public interface IResourceClient<T>
         throw new NotSupportedException(GetType().Name + " cannot patch");
 
     /// <summary>
+    /// Patches the object's status (the status subresource) on the server's latest version, as
+    /// <see cref="PatchAsync"/> patches the rest; metadata and spec in the patch are ignored.
+    /// </summary>
+    Task<T> PatchStatusAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException(GetType().Name + " cannot patch status");
+
+    /// <summary>
+    /// Server-side apply: creates the object when absent, otherwise merges <paramref name="obj"/> (only the
+    /// fields the caller cares about) into it and records <see cref="ApplyOptions.FieldManager"/> as the owner of
+    /// those fields; fields it applied before and now omits are removed unless another manager owns them.
+    /// A field another manager owns with a different value is <see cref="ResourceConflictException"/> (409, a
+    /// <c>FieldManagerConflict</c> cause per field) unless <see cref="ApplyOptions.Force"/>; status is not touched;
+    /// a <c>metadata.resourceVersion</c> in <paramref name="obj"/> is a precondition. Re-applying the same
+    /// object changes nothing (no new resourceVersion).
+    /// </summary>
+    Task<T> ApplyAsync(T obj, ApplyOptions options, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException(GetType().Name + " cannot apply");
+
+    /// <summary>
     /// Deletes the object: at once when it has no finalizers, otherwise by setting its
     /// deletionTimestamp (the last finalizer's removal then deletes it). False when it did not exist.
     /// </summary>

@@ -52,7 +52,7 @@ public sealed class KubectlFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The machine's kubectl against the in-process API server: get, apply (create, then merge patch), short names, delete, legacy versions.</summary>
+/// <summary>The machine's kubectl against the in-process API server: get, apply (create, then merge patch), server-side apply, short names, delete, legacy versions.</summary>
 public sealed class KubectlTests(KubectlFixture fixture, ITestOutputHelper output) : IClassFixture<KubectlFixture>
 {
     private static readonly TimeSpan KubectlTimeout = TimeSpan.FromSeconds(20);
@@ -107,6 +107,37 @@ public sealed class KubectlTests(KubectlFixture fixture, ITestOutputHelper outpu
         Assert.Contains("kubectl.kubernetes.io/last-applied-configuration", stored.Metadata.Annotations.Keys);
 
         Assert.Contains("unchanged", await RunAsync("apply", "-f", manifest), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_side_apply_owns_fields_reports_conflicts_and_forces()
+    {
+        if (!KubectlAvailable())
+        {
+            return;
+        }
+
+        var manifest = Path.Combine(fixture.Home, "ssa-" + _id + ".yaml");
+        await File.WriteAllTextAsync(manifest, Manifest(Name("ssa"), "SCMP_ACT_ERRNO"));
+        var before = fixture.Server.Requests.Count;
+        Assert.Equal("seccompprofile.security-profiles-operator.x-k8s.io/" + Name("ssa") + " serverside-applied", (await RunAsync("apply", "--server-side", "-f", manifest)).Trim());
+        var apply = Assert.Single(fixture.Server.Requests.Skip(before), r => r.Method == "PATCH");
+        Assert.Equal("application/apply-patch+yaml", apply.ContentType);
+        Assert.Contains("fieldManager=kubectl", apply.PathAndQuery, StringComparison.Ordinal);
+
+        var created = (await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("ssa"))))!;
+        Assert.Equal(("kubectl", "Apply"), (created.Metadata.ManagedFields.Single().Manager, created.Metadata.ManagedFields.Single().Operation));
+        Assert.Contains("serverside-applied", await RunAsync("apply", "--server-side", "-f", manifest), StringComparison.Ordinal);
+        Assert.Equal(created.Metadata.ResourceVersion, (await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("ssa"))))!.Metadata.ResourceVersion);
+
+        await File.WriteAllTextAsync(manifest, Manifest(Name("ssa"), "SCMP_ACT_LOG"));
+        var conflict = await RunAsync(1, "apply", "--server-side", "--field-manager", "ops", "-f", manifest);
+        Assert.Contains("Apply failed with 1 conflict: conflict with \"kubectl\": .spec.defaultAction", conflict, StringComparison.Ordinal);
+
+        Assert.Contains("serverside-applied", await RunAsync("apply", "--server-side", "--field-manager", "ops", "--force-conflicts", "-f", manifest), StringComparison.Ordinal);
+        var forced = (await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("ssa"))))!;
+        Assert.Equal(SeccompAction.ScmpActLog, forced.Spec.DefaultAction);
+        Assert.Contains(forced.Metadata.ManagedFields, e => e.Manager == "ops" && e.Operation == "Apply");
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using SpoSdk.Api.Schema;
+using SpoSdk.Runtime.Backends.Apply;
 
 namespace SpoSdk.Runtime.Backends.InMemory;
 
@@ -45,6 +46,9 @@ public sealed class InMemoryObjectStore
 
     /// <summary>The settings this store was created with.</summary>
     public InMemoryStoreOptions Options => _options;
+
+    /// <summary>The clock of timestamps (creation, deletion, managed fields).</summary>
+    internal TimeProvider Time => _time;
 
     /// <summary>The resourceVersion of the whole store now.</summary>
     public string ResourceVersion
@@ -105,8 +109,12 @@ public sealed class InMemoryObjectStore
         return new StoreListPage(page, version, ContinueToken.Encode(version, ContinueToken.KeyOf(page[^1])), after.Count - limit);
     }
 
-    /// <summary>Stores a new object; fills uid, creationTimestamp, resourceVersion and generation.</summary>
-    public JsonObject Create(StoreKind kind, JsonObject obj)
+    /// <summary>
+    /// Stores a new object; fills uid, creationTimestamp, resourceVersion and generation. With a
+    /// <paramref name="fieldManager"/>, that manager owns every field (operation Update); without one the
+    /// object's managed fields are kept as given (a server-side apply computed them).
+    /// </summary>
+    public JsonObject Create(StoreKind kind, JsonObject obj, string? fieldManager = null)
     {
         ArgumentNullException.ThrowIfNull(obj);
         var json = Copy(obj);
@@ -132,15 +140,22 @@ public sealed class InMemoryObjectStore
                 metadata["generation"] = 1L;
             }
 
+            if (fieldManager is not null)
+            {
+                FieldOwnership.RecordUpdate(null, json, fieldManager, kind.HasStatusSubresource ? FieldScope.Main : FieldScope.Whole, kind.Schema, _time.GetUtcNow());
+            }
+
             return Commit(kind, key, json, WatchEventType.Added);
         }
     }
 
     /// <summary>
     /// Replaces an object's metadata and spec (and status too when the kind has no status
-    /// subresource, or when <paramref name="statusOnly"/> asks for status alone).
+    /// subresource, or when <paramref name="statusOnly"/> asks for status alone). With a
+    /// <paramref name="fieldManager"/>, that manager becomes the owner of every field the write changed
+    /// (operation Update); without one the managed fields are taken as given (a server-side apply computed them).
     /// </summary>
-    public JsonObject Update(StoreKind kind, JsonObject obj, bool statusOnly = false)
+    public JsonObject Update(StoreKind kind, JsonObject obj, bool statusOnly = false, string? fieldManager = null)
     {
         ArgumentNullException.ThrowIfNull(obj);
         var json = Copy(obj);
@@ -160,6 +175,20 @@ public sealed class InMemoryObjectStore
 
             var result = statusOnly ? WithStatusOf(Copy(stored.Json), json) : Merged(kind, stored.Json, json);
             var metadata = Metadata(result);
+            if (fieldManager is not null)
+            {
+                var scope = statusOnly ? FieldScope.Status : kind.HasStatusSubresource ? FieldScope.Main : FieldScope.Whole;
+                FieldOwnership.RecordUpdate(stored.Json, result, fieldManager, scope, kind.Schema, _time.GetUtcNow());
+            }
+            else if (statusOnly)
+            {
+                // A status apply computed the managed fields; they are metadata, which a status write otherwise keeps.
+                if (json["metadata"]?["managedFields"] is { } managed)
+                {
+                    metadata["managedFields"] = managed.DeepClone();
+                }
+            }
+
             if (metadata["deletionTimestamp"] is not null && (metadata["finalizers"] as JsonArray) is null or { Count: 0 })
             {
                 return Remove(kind, key, result);
@@ -460,6 +489,9 @@ public sealed record StoreKind(string Group, string Kind, string Plural, bool Is
     }
 
     internal StoreKindKey Key => new(Group, Kind);
+
+    // List types and map keys for field ownership: the storage version's schema of an SPO kind; none for core kinds.
+    internal FieldSchema? Schema => FieldSchemas.Spo.For(Group, Kind, string.Empty);
 
     internal string Describe(ObjectKey key) => Plural + " \"" + key + "\"";
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using SpoSdk.Api.Serialization;
+using SpoSdk.Runtime.Backends.Apply;
 
 namespace SpoSdk.Runtime.Backends.InMemory;
 
@@ -15,9 +16,13 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     // How often a patch is re-applied to a newer object before the conflict reaches the caller.
     private const int PatchAttempts = 5;
 
+    // Who owns the fields this client writes by create, update and patch (operation Update in managedFields).
+    private const string FieldManager = "sposdk";
+
     private readonly InMemoryObjectStore _store;
     private readonly ObjectAdmission _admission;
     private readonly StoreKind _kind;
+    private readonly ServerSideApply _apply;
 
     public InMemoryResourceClient(InMemoryObjectStore store, ObjectAdmission admission)
     {
@@ -25,6 +30,7 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
         _admission = admission;
         Type = ResourceType.Of<T>();
         _kind = StoreKind.Of(Type);
+        _apply = new ServerSideApply(store, admission);
     }
 
     public ResourceType Type { get; }
@@ -40,15 +46,33 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     }
 
     public Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default) =>
-        Task.FromResult(FromStore(_store.Create(_kind, Admit(obj))));
+        Task.FromResult(FromStore(_store.Create(_kind, Admit(obj), FieldManager)));
 
     public Task<T> UpdateAsync(T obj, CancellationToken cancellationToken = default) =>
-        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj))));
+        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), fieldManager: FieldManager)));
 
     public Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default) =>
-        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), statusOnly: _kind.HasStatusSubresource)));
+        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), statusOnly: _kind.HasStatusSubresource, fieldManager: FieldManager)));
 
-    public Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default)
+    public Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
+        Patch(key, patch, statusOnly: false);
+
+    public Task<T> PatchStatusAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
+        Patch(key, patch, statusOnly: _kind.HasStatusSubresource);
+
+    public Task<T> ApplyAsync(T obj, ApplyOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(options);
+
+        // Not through admission first: the intent is only the fields the caller set, merged before defaults apply.
+        var json = JsonSerializer.SerializeToNode(obj, typeof(T), SpoJsonOptions.Lenient)!.AsObject();
+        json["apiVersion"] = Type.ApiVersion;
+        json["kind"] = Type.Kind;
+        return Task.FromResult(_apply.Apply(_kind, json, options).Deserialize<T>(SpoJsonOptions.Lenient)!);
+    }
+
+    private Task<T> Patch(ObjectKey key, ResourcePatch patch, bool statusOnly)
     {
         ArgumentNullException.ThrowIfNull(patch);
         for (var attempt = 1; ; attempt++)
@@ -79,7 +103,7 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
             patched["kind"] = Type.Kind;
             try
             {
-                return Task.FromResult(FromStore(_store.Update(_kind, _admission.Admit(patched))));
+                return Task.FromResult(FromStore(_store.Update(_kind, _admission.Admit(patched), statusOnly, FieldManager)));
             }
             catch (ResourceConflictException) when (attempt < PatchAttempts && string.IsNullOrEmpty(requested))
             {

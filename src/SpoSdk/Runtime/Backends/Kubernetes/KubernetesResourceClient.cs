@@ -100,7 +100,32 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default)
+    public Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
+        PatchAsync(key, patch, status: false, cancellationToken);
+
+    public Task<T> PatchStatusAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
+        PatchAsync(key, patch, status: Type.HasStatusSubresource, cancellationToken);
+
+    public async Task<T> ApplyAsync(T obj, ApplyOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (ns, name) = Locate(obj, needName: true);
+        if (string.IsNullOrEmpty(options.FieldManager))
+        {
+            // Refused here as the server would refuse it, without a round trip.
+            throw new ResourceBadRequestException("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+        }
+
+        var query = new StringBuilder();
+        Append(query, "fieldManager", options.FieldManager);
+        Append(query, "force", options.Force ? "true" : null);
+
+        // JSON is YAML: the body goes as JSON under the apply content type, as client-go sends it.
+        using var response = await _api.SendAsync(HttpMethod.Patch, ObjectPath(ns, name) + query, Serialize(obj), cancellationToken, ApplyOptions.MediaType).ConfigureAwait(false);
+        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, bool status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(patch);
         if (!IsAddressable(key))
@@ -109,7 +134,8 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes(patch.Body, SpoJsonOptions.Lenient);
-        using var response = await _api.SendAsync(HttpMethod.Patch, ObjectPath(key.Namespace, key.Name), body, cancellationToken, patch.MediaType).ConfigureAwait(false);
+        var path = ObjectPath(key.Namespace, key.Name) + (status ? "/status" : string.Empty);
+        using var response = await _api.SendAsync(HttpMethod.Patch, path, body, cancellationToken, patch.MediaType).ConfigureAwait(false);
         return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
