@@ -400,8 +400,9 @@ public sealed class AuditLineParser
         var sources = default(PayloadSources);
         var hexBytes = 0;
         var recordEnd = view.IdStart + view.IdLength;
-        for (var f = 0; f < AuditEvent.TextFieldCount; f++)
+        for (var rest = FieldsOf(view.TypeValue); rest != 0; rest &= rest - 1)
         {
+            var f = BitOperations.TrailingZeroCount(rest);
             var source = view.Source((AuditField)f);
             sources[f] = source;
             hexBytes += source.Kind == TextSourceKind.Hex ? source.Length / 2 : 0;
@@ -410,6 +411,20 @@ public sealed class AuditLineParser
 
         var payload = BuildPayload(line, view.IdStart, recordEnd, ref sources, hexBytes, out var ranges);
         return new AuditEvent(view.TypeValue, view.RecordTypeValue, payload, ranges, view.SerialValue, view.PidValue, view.Uid, view.Gid, view.ArchValue, view.SyscallId, view.SyscallName);
+    }
+
+    /// <summary>Bit <c>f</c> set for every text field an event of <paramref name="type"/> can carry: the others need no look.</summary>
+    private static uint FieldsOf(AuditEventType type)
+    {
+        const uint Common = (1u << (int)AuditField.AuditId) | (1u << (int)AuditField.Executable) | (1u << (int)AuditField.Comm);
+        return type switch
+        {
+            AuditEventType.Selinux => Common | (1u << (int)AuditField.Perms) | (1u << (int)AuditField.Scontext) | (1u << (int)AuditField.Tcontext)
+                | (1u << (int)AuditField.Tclass) | (1u << (int)AuditField.Name),
+            AuditEventType.AppArmor => Common | (1u << (int)AuditField.Apparmor) | (1u << (int)AuditField.Operation) | (1u << (int)AuditField.Profile)
+                | (1u << (int)AuditField.Name) | (1u << (int)AuditField.ExtraInfo),
+            _ => Common,
+        };
     }
 
     private static string BuildPayload(ReadOnlySpan<byte> line, int idStart, int recordEnd, ref PayloadSources sources, int hexBytes, out AuditEvent.TextRanges ranges)
