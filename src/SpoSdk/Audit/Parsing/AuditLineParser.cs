@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
-using SpoSdk.Api.Syscalls;
 
 namespace SpoSdk.Audit.Parsing;
 
@@ -47,21 +46,40 @@ public sealed class AuditLineParser
     /// <summary>Counts of oversized and rejected lines.</summary>
     public AuditParserCounters Counters { get; } = new();
 
-    /// <summary>Parses one UTF-8 line (without its line break).</summary>
-    public AuditParseResult Parse(ReadOnlySpan<byte> line, out AuditEvent auditEvent) => Parse(line, 0, -1, out auditEvent);
-
     /// <summary>
     /// Parses a block of whole UTF-8 lines (each ending in <c>\n</c>; a last line without one counts as whole) and
-    /// hands every event to <paramref name="sink"/> in order. Equivalent to <see cref="Parse(ReadOnlySpan{byte}, out AuditEvent)"/>
-    /// line by line, but it looks only at lines holding <c>audit(</c>, which every record header holds: one vectorized
-    /// pass finds them, so ordinary log lines are never split, let alone parsed. Oversized lines are therefore counted
-    /// only when they hold <c>audit(</c>. Returns the number of events.
+    /// hands every event to <paramref name="sink"/> in order, materialised (see <see cref="ParseLineViews"/>, which
+    /// this wraps). Returns the number of events.
     /// </summary>
     public int ParseLines<TSink>(ReadOnlySpan<byte> lines, ref TSink sink)
         where TSink : IAuditEventSink, allows ref struct
     {
+        var materializer = new MaterializingSink<TSink>(sink);
+        try
+        {
+            return ParseLineViews(lines, ref materializer);
+        }
+        finally
+        {
+            // A struct sink sees its own updates even when a later call throws.
+            sink = materializer.Inner;
+        }
+    }
+
+    /// <summary>
+    /// Parses a block of whole UTF-8 lines (each ending in <c>\n</c>; a last line without one counts as whole) and
+    /// hands every event to <paramref name="sink"/> in order as a view borrowed from <paramref name="lines"/>.
+    /// Equivalent to <see cref="Parse(ReadOnlySpan{byte}, out AuditEvent)"/> line by line, but it looks only at lines
+    /// holding <c>audit(</c>, which every record header holds: one vectorized pass finds them, so ordinary log lines
+    /// are never split, let alone parsed. Oversized lines are therefore counted only when they hold <c>audit(</c>.
+    /// Returns the number of events.
+    /// </summary>
+    public int ParseLineViews<TSink>(ReadOnlySpan<byte> lines, ref TSink sink)
+        where TSink : IAuditEventViewSink, allows ref struct
+    {
         var events = 0;
         var position = 0;
+        var view = default(AuditEventView);
         while (position < lines.Length)
         {
             // "audit(" rather than "type=": rarer in ordinary logs (dockerd writes type=runtime) and a faster search.
@@ -78,10 +96,10 @@ public sealed class AuditLineParser
             var lineLength = lines[hit..].IndexOf((byte)'\n');
             var lineEnd = lineLength < 0 ? lines.Length : hit + lineLength;
             var searchFrom = Math.Max(0, hit - lineStart - AuditHeader.MaxTypeToAuditMarker);
-            if (Parse(lines[lineStart..lineEnd], searchFrom, hit - lineStart, out var auditEvent) == AuditParseResult.Event)
+            if (Parse(lines[lineStart..lineEnd], searchFrom, hit - lineStart, ref view) == AuditParseResult.Event)
             {
                 events++;
-                sink.OnEvent(auditEvent);
+                sink.OnEvent(in view);
             }
 
             position = lineEnd + 1;
@@ -90,13 +108,19 @@ public sealed class AuditLineParser
         return events;
     }
 
+    /// <summary>Parses one UTF-8 line (without its line break) into a view borrowed from it.</summary>
+    public AuditParseResult ParseView(ReadOnlySpan<byte> line, out AuditEventView auditEvent)
+    {
+        auditEvent = default;
+        return Parse(line, 0, -1, ref auditEvent);
+    }
+
     /// <param name="line">The line.</param>
     /// <param name="searchFrom">No well-formed header starts before this.</param>
     /// <param name="markerAt">The first <see cref="AuditHeader.AuditMarker"/> in the line, or -1 when not known.</param>
-    /// <param name="auditEvent">The event.</param>
-    private AuditParseResult Parse(ReadOnlySpan<byte> line, int searchFrom, int markerAt, out AuditEvent auditEvent)
+    /// <param name="view">Filled with the event; reused across lines, so every field the event reads is set.</param>
+    private AuditParseResult Parse(ReadOnlySpan<byte> line, int searchFrom, int markerAt, ref AuditEventView view)
     {
-        auditEvent = default;
         if (line.Length > _maxLineBytes)
         {
             Counters.AddOversized();
@@ -110,12 +134,21 @@ public sealed class AuditLineParser
             return AuditParseResult.NotAudit;
         }
 
-        var result = ParseRecord(line, header, out auditEvent);
+        var result = ParseRecord(line, header, ref view);
         if (result == AuditParseResult.Rejected)
         {
             Counters.AddRejected();
         }
 
+        return result;
+    }
+
+    /// <summary>Parses one UTF-8 line (without its line break).</summary>
+    public AuditParseResult Parse(ReadOnlySpan<byte> line, out AuditEvent auditEvent)
+    {
+        var view = default(AuditEventView);
+        var result = Parse(line, 0, -1, ref view);
+        auditEvent = result == AuditParseResult.Event ? view.ToEvent() : default;
         return result;
     }
 
@@ -169,9 +202,8 @@ public sealed class AuditLineParser
         return Parse(line.AsSpan(), out auditEvent) == AuditParseResult.Event;
     }
 
-    private AuditParseResult ParseRecord(ReadOnlySpan<byte> line, in AuditHeader header, out AuditEvent auditEvent)
+    private AuditParseResult ParseRecord(ReadOnlySpan<byte> line, in AuditHeader header, ref AuditEventView view)
     {
-        auditEvent = default;
         var recordType = header.RecordType;
         AuditEventType type;
         var fieldsStart = header.FieldsStart;
@@ -205,7 +237,9 @@ public sealed class AuditLineParser
             return AuditParseResult.NotAudit;
         }
 
-        var slots = default(FieldSlots);
+        // The view is reused across lines: the scanner fills only the slots it finds.
+        ref var slots = ref view.Slots;
+        slots = default;
         var recordEnd = AuditFieldScanner.Scan(line, fieldsStart, type == AuditEventType.Seccomp ? SeccompKeys : 0, ref slots, out var commEnd);
         if (recordType == AuditHeader.Avc && type == AuditEventType.AppArmor && slots[(int)FieldKey.Apparmor].State == SlotState.Missing)
         {
@@ -218,16 +252,15 @@ public sealed class AuditLineParser
             return AuditParseResult.Rejected;
         }
 
-        int? syscallId = null;
+        var syscall = 0;
         switch (type)
         {
             case AuditEventType.Seccomp:
-                if (!TryParseInt(line, slots[(int)FieldKey.Syscall], out var syscall))
+                if (!TryParseInt(line, slots[(int)FieldKey.Syscall], out syscall))
                 {
                     return AuditParseResult.Rejected;
                 }
 
-                syscallId = syscall;
                 break;
             case AuditEventType.Selinux:
                 if (!IsNonEmptyValue(slots[(int)FieldKey.Scontext]) || !IsNonEmptyValue(slots[(int)FieldKey.Tcontext])
@@ -246,18 +279,23 @@ public sealed class AuditLineParser
                 break;
         }
 
-        uint? uid = TryParseUInt(line, slots[(int)FieldKey.Uid], out var uidValue) ? uidValue : null;
-        uint? gid = TryParseUInt(line, slots[(int)FieldKey.Gid], out var gidValue) ? gidValue : null;
-        var arch = TryParseHex(line, slots[(int)FieldKey.Arch], out var archValue) ? new AuditArch(archValue) : default;
-        string? syscallName = null;
-        if (syscallId is { } id)
-        {
-            // A record's own arch= decides; an arch= the tables lack yields no name rather than a wrong one.
-            syscallName = SyscallTable.GetName(arch.IsPresent ? arch.Value : _fallbackArch.Value, id);
-        }
-
-        var payload = BuildPayload(line, header, type, ref slots, permsStart, permsLength, commEnd, recordEnd, out var ranges);
-        auditEvent = new AuditEvent(type, recordType, payload, ranges, header.Serial, pid, uid, gid, arch, syscallId, syscallName);
+        view.HasUid = TryParseUInt(line, slots[(int)FieldKey.Uid], out view.UidValue);
+        view.HasGid = TryParseUInt(line, slots[(int)FieldKey.Gid], out view.GidValue);
+        view.ArchValue = TryParseHex(line, slots[(int)FieldKey.Arch], out var archValue) ? new AuditArch(archValue) : default;
+        view.HasSyscall = type == AuditEventType.Seccomp;
+        view.SyscallValue = syscall;
+        view.PidValue = pid;
+        view.TypeValue = type;
+        view.RecordTypeValue = (ushort)recordType;
+        view.SerialValue = header.Serial;
+        view.IdStart = header.IdStart;
+        view.IdLength = header.IdLength;
+        view.PermsStart = permsStart;
+        view.PermsLength = permsLength;
+        view.CommEnd = commEnd;
+        view.RecordEnd = recordEnd;
+        view.FallbackArch = _fallbackArch;
+        view.LineBytes = line;
         return AuditParseResult.Event;
     }
 
@@ -355,53 +393,42 @@ public sealed class AuditLineParser
         return slot.State == SlotState.Bare && Digits.TryParseHex(line.Slice(slot.Start, slot.Length), out value) && value != 0;
     }
 
-    private static string BuildPayload(
-        ReadOnlySpan<byte> line,
-        in AuditHeader header,
-        AuditEventType type,
-        ref FieldSlots slots,
-        int permsStart,
-        int permsLength,
-        int commEnd,
-        int recordEnd,
-        out AuditEvent.TextRanges ranges)
+    /// <summary>Copies a view's text into the one string an <see cref="AuditEvent"/> holds.</summary>
+    internal static AuditEvent Materialize(in AuditEventView view)
     {
+        var line = view.LineBytes;
         var sources = default(PayloadSources);
-        sources[(int)AuditField.AuditId] = PayloadSource.FromLine(header.IdStart, header.IdLength);
-        var hexBytes = SetValue(ref sources, AuditField.Executable, slots[(int)FieldKey.Exe], hexAllowed: true, line)
-            + SetValue(ref sources, AuditField.Comm, slots[(int)FieldKey.Comm], hexAllowed: true, line);
-        if (type == AuditEventType.Selinux)
+        var hexBytes = 0;
+        var recordEnd = view.IdStart + view.IdLength;
+        for (var rest = FieldsOf(view.TypeValue); rest != 0; rest &= rest - 1)
         {
-            sources[(int)AuditField.Perms] = PayloadSource.FromLine(permsStart, permsLength);
-            SetValue(ref sources, AuditField.Scontext, slots[(int)FieldKey.Scontext], hexAllowed: false, line);
-            SetValue(ref sources, AuditField.Tcontext, slots[(int)FieldKey.Tcontext], hexAllowed: false, line);
-            SetValue(ref sources, AuditField.Tclass, slots[(int)FieldKey.Tclass], hexAllowed: false, line);
-        }
-        else if (type == AuditEventType.AppArmor)
-        {
-            SetValue(ref sources, AuditField.Apparmor, slots[(int)FieldKey.Apparmor], hexAllowed: false, line);
-            SetValue(ref sources, AuditField.Operation, slots[(int)FieldKey.Operation], hexAllowed: false, line);
-            hexBytes += SetValue(ref sources, AuditField.Profile, slots[(int)FieldKey.Profile], hexAllowed: true, line);
-            if (commEnd >= 0 && commEnd < recordEnd)
-            {
-                var extraStart = commEnd;
-                while (extraStart < recordEnd && IsGoSpace(line[extraStart]))
-                {
-                    extraStart++;
-                }
-
-                if (extraStart < recordEnd)
-                {
-                    sources[(int)AuditField.ExtraInfo] = new PayloadSource(extraStart, recordEnd - extraStart, PayloadSourceKind.ExtraInfo);
-                }
-            }
+            var f = BitOperations.TrailingZeroCount(rest);
+            var source = view.Source((AuditField)f);
+            sources[f] = source;
+            hexBytes += source.Kind == TextSourceKind.Hex ? source.Length / 2 : 0;
+            recordEnd = source.Kind == TextSourceKind.Absent ? recordEnd : Math.Max(recordEnd, source.Start + source.Length);
         }
 
-        if (type != AuditEventType.Seccomp)
-        {
-            hexBytes += SetValue(ref sources, AuditField.Name, slots[(int)FieldKey.Name], hexAllowed: true, line);
-        }
+        var payload = BuildPayload(line, view.IdStart, recordEnd, ref sources, hexBytes, out var ranges);
+        return new AuditEvent(view.TypeValue, view.RecordTypeValue, payload, ranges, view.SerialValue, view.PidValue, view.Uid, view.Gid, view.ArchValue, view.SyscallId, view.SyscallName);
+    }
 
+    /// <summary>Bit <c>f</c> set for every text field an event of <paramref name="type"/> can carry: the others need no look.</summary>
+    private static uint FieldsOf(AuditEventType type)
+    {
+        const uint Common = (1u << (int)AuditField.AuditId) | (1u << (int)AuditField.Executable) | (1u << (int)AuditField.Comm);
+        return type switch
+        {
+            AuditEventType.Selinux => Common | (1u << (int)AuditField.Perms) | (1u << (int)AuditField.Scontext) | (1u << (int)AuditField.Tcontext)
+                | (1u << (int)AuditField.Tclass) | (1u << (int)AuditField.Name),
+            AuditEventType.AppArmor => Common | (1u << (int)AuditField.Apparmor) | (1u << (int)AuditField.Operation) | (1u << (int)AuditField.Profile)
+                | (1u << (int)AuditField.Name) | (1u << (int)AuditField.ExtraInfo),
+            _ => Common,
+        };
+    }
+
+    private static string BuildPayload(ReadOnlySpan<byte> line, int idStart, int recordEnd, ref PayloadSources sources, int hexBytes, out AuditEvent.TextRanges ranges)
+    {
         byte[]? rented = null;
         var hex = hexBytes == 0 ? default : hexBytes <= StackBytes ? stackalloc byte[StackBytes] : (rented = ArrayPool<byte>.Shared.Rent(hexBytes));
         try
@@ -410,7 +437,7 @@ public sealed class AuditLineParser
             // all-ASCII record (nearly every one) skips the per-field check: each field's length in chars is its length
             // in bytes. Every source lies between the id and the record end, so the syslog prefix and auditd's
             // interpretations after it need no check.
-            var ascii = hexBytes == 0 && Ascii.IsValid(line[header.IdStart..recordEnd]);
+            var ascii = hexBytes == 0 && Ascii.IsValid(line[idStart..recordEnd]);
             var hexUsed = 0;
             ranges = default;
             var total = 0;
@@ -419,10 +446,10 @@ public sealed class AuditLineParser
             {
                 var f = BitOperations.TrailingZeroCount(rest);
                 ref var source = ref sources[f];
-                if (source.Kind == PayloadSourceKind.Hex)
+                if (source.Kind == TextSourceKind.Hex)
                 {
                     var count = KernelHex.Decode(line.Slice(source.Start, source.Length), hex[hexUsed..]);
-                    source = new PayloadSource(hexUsed, count, PayloadSourceKind.Hex);
+                    source = new TextSource(hexUsed, count, TextSourceKind.Hex);
                     hexUsed += count;
                 }
 
@@ -433,7 +460,7 @@ public sealed class AuditLineParser
                 }
                 else
                 {
-                    var bytes = source.Kind == PayloadSourceKind.Hex ? hex.Slice(source.Start, source.Length) : line.Slice(source.Start, source.Length);
+                    var bytes = source.Kind == TextSourceKind.Hex ? hex.Slice(source.Start, source.Length) : line.Slice(source.Start, source.Length);
                     chars = Ascii.IsValid(bytes) ? bytes.Length : Encoding.UTF8.GetCharCount(bytes);
                 }
 
@@ -456,14 +483,14 @@ public sealed class AuditLineParser
                     }
                     else
                     {
-                        var bytes = source.Kind == PayloadSourceKind.Hex ? state.Hex.Slice(source.Start, source.Length) : state.Line.Slice(source.Start, source.Length);
+                        var bytes = source.Kind == TextSourceKind.Hex ? state.Hex.Slice(source.Start, source.Length) : state.Line.Slice(source.Start, source.Length);
                         if (Ascii.ToUtf16(bytes, span[offset..], out written) != OperationStatus.Done)
                         {
                             written = Encoding.UTF8.GetChars(bytes, span[offset..]);
                         }
                     }
 
-                    if (source.Kind == PayloadSourceKind.ExtraInfo)
+                    if (source.Kind == TextSourceKind.ExtraInfo)
                     {
                         span.Slice(offset, written).Replace('"', '\'');
                     }
@@ -561,60 +588,16 @@ public sealed class AuditLineParser
         var present = 0u;
         for (var f = 0; f < AuditEvent.TextFieldCount; f++)
         {
-            present |= sources[f].Kind != PayloadSourceKind.Absent ? 1u << f : 0;
+            present |= sources[f].Kind != TextSourceKind.Absent ? 1u << f : 0;
         }
 
         return present;
     }
 
-    /// <summary>Points a text field at its slot; returns the bytes its hex decoding will need.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SetValue(ref PayloadSources sources, AuditField field, in FieldSlot slot, bool hexAllowed, ReadOnlySpan<byte> line)
-    {
-        if (!IsValue(slot))
-        {
-            return 0;
-        }
-
-        if (hexAllowed && slot.State == SlotState.Bare && KernelHex.IsEncoded(line.Slice(slot.Start, slot.Length)))
-        {
-            sources[(int)field] = new PayloadSource(slot.Start, slot.Length, PayloadSourceKind.Hex);
-            return slot.Length / 2;
-        }
-
-        sources[(int)field] = PayloadSource.FromLine(slot.Start, slot.Length);
-        return 0;
-    }
-
-    // Go's \s, which upstream's "\s*(.*)" skips before extra_info.
-    private static bool IsGoSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\f' or (byte)'\r';
-
-    private enum PayloadSourceKind : byte
-    {
-        Absent = 0,
-        Line,
-        Hex,
-
-        /// <summary>From the line, with <c>"</c> turned into <c>'</c> as upstream's extra_info.</summary>
-        ExtraInfo,
-    }
-
-    /// <summary>Where one text field's UTF-8 bytes are: in the line, or (hex values) in the decode buffer.</summary>
-    private readonly struct PayloadSource(int start, int length, PayloadSourceKind kind)
-    {
-        public int Start { get; } = start;
-
-        public int Length { get; } = length;
-
-        public PayloadSourceKind Kind { get; } = kind;
-
-        public static PayloadSource FromLine(int start, int length) => new(start, length, PayloadSourceKind.Line);
-    }
-
     [InlineArray(AuditEvent.TextFieldCount)]
     private struct PayloadSources
     {
-        private PayloadSource _element0;
+        private TextSource _element0;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace SpoSdk.Audit.Parsing;
 
 /// <summary>
 /// Parses a byte stream fed in chunks of any size: whole lines are parsed in place with
-/// <see cref="AuditLineParser.ParseLines"/>, only a line cut by a chunk boundary is copied, and such a line is
+/// <see cref="AuditLineParser.ParseLineViews"/>, only a line cut by a chunk boundary is copied, and such a line is
 /// held only up to the parser's cap (longer ones are dropped and counted, never buffered). Push-based so that
 /// synchronous readers and asynchronous tailers can share it. Not thread-safe.
 /// </summary>
@@ -25,9 +25,39 @@ public sealed class AuditStreamParser
     /// <summary>The line parser (its <see cref="AuditLineParser.Counters"/> include oversized lines seen here).</summary>
     public AuditLineParser Parser => _parser;
 
-    /// <summary>Feeds the next chunk; events of complete lines go to <paramref name="sink"/> in order.</summary>
+    /// <summary>Feeds the next chunk; events of complete lines go to <paramref name="sink"/> in order, materialised.</summary>
     public void Write<TSink>(ReadOnlySpan<byte> chunk, ref TSink sink)
         where TSink : IAuditEventSink, allows ref struct
+    {
+        var materializer = new MaterializingSink<TSink>(sink);
+        try
+        {
+            WriteViews(chunk, ref materializer);
+        }
+        finally
+        {
+            sink = materializer.Inner;
+        }
+    }
+
+    /// <summary>Ends the input: a last line without <c>\n</c> is parsed too.</summary>
+    public void Complete<TSink>(ref TSink sink)
+        where TSink : IAuditEventSink, allows ref struct
+    {
+        var materializer = new MaterializingSink<TSink>(sink);
+        try
+        {
+            CompleteViews(ref materializer);
+        }
+        finally
+        {
+            sink = materializer.Inner;
+        }
+    }
+
+    /// <summary>Feeds the next chunk; events of complete lines go to <paramref name="sink"/> in order, as views borrowed from the chunk.</summary>
+    public void WriteViews<TSink>(ReadOnlySpan<byte> chunk, ref TSink sink)
+        where TSink : IAuditEventViewSink, allows ref struct
     {
         if (_carryLength > 0 || _skipping)
         {
@@ -45,19 +75,19 @@ public sealed class AuditStreamParser
         var last = chunk.LastIndexOf((byte)'\n');
         if (last >= 0)
         {
-            _parser.ParseLines(chunk[..last], ref sink);
+            _parser.ParseLineViews(chunk[..last], ref sink);
         }
 
         Hold(chunk[(last + 1)..]);
     }
 
-    /// <summary>Ends the input: a last line without <c>\n</c> is parsed too.</summary>
-    public void Complete<TSink>(ref TSink sink)
-        where TSink : IAuditEventSink, allows ref struct
+    /// <summary>Ends the input: a last line without <c>\n</c> is parsed too, its event handed over as a view.</summary>
+    public void CompleteViews<TSink>(ref TSink sink)
+        where TSink : IAuditEventViewSink, allows ref struct
     {
         if (_carryLength > 0 && !_skipping)
         {
-            _parser.ParseLines(_carry.AsSpan(0, _carryLength), ref sink);
+            _parser.ParseLineViews(_carry.AsSpan(0, _carryLength), ref sink);
         }
 
         _carryLength = 0;
@@ -66,7 +96,7 @@ public sealed class AuditStreamParser
 
     // Completes the carried line with the head of the next chunk.
     private void Finish<TSink>(ReadOnlySpan<byte> rest, ref TSink sink)
-        where TSink : IAuditEventSink, allows ref struct
+        where TSink : IAuditEventViewSink, allows ref struct
     {
         if (_skipping)
         {
@@ -84,7 +114,7 @@ public sealed class AuditStreamParser
         rest.CopyTo(_carry.AsSpan(_carryLength));
         var line = _carry.AsSpan(0, _carryLength + rest.Length);
         _carryLength = 0;
-        _parser.ParseLines(line, ref sink);
+        _parser.ParseLineViews(line, ref sink);
     }
 
     private void Hold(ReadOnlySpan<byte> partial)

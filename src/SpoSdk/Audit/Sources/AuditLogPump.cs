@@ -7,13 +7,16 @@ namespace SpoSdk.Audit.Sources;
 
 /// <summary>
 /// Reads line batches from a source's channel and feeds them through an <see cref="AuditStreamParser"/> to an
-/// <see cref="IAuditEventSink"/>, one batch at a time, in order, on the task that runs <see cref="RunAsync"/>.
+/// <see cref="IAuditEventSink"/> or <see cref="IAuditEventViewSink"/>, one batch at a time, in order, on the task that
+/// runs <see cref="RunAsync"/>. Events are parsed as views; only an <see cref="IAuditEventSink"/> (which keeps them)
+/// gets them materialised.
 /// </summary>
 public sealed class AuditLogPump
 {
     private readonly ChannelReader<AuditLogBatch> _reader;
     private readonly AuditStreamParser _parser;
-    private readonly IAuditEventSink _sink;
+    private readonly IAuditEventSink? _sink;
+    private readonly IAuditEventViewSink? _viewSink;
     private readonly ILogger _logger;
     private long _lines;
     private long _events;
@@ -21,13 +24,26 @@ public sealed class AuditLogPump
 
     /// <summary>Creates a pump from <paramref name="reader"/> through <paramref name="parser"/> to <paramref name="sink"/>.</summary>
     public AuditLogPump(ChannelReader<AuditLogBatch> reader, AuditStreamParser parser, IAuditEventSink sink, ILogger<AuditLogPump>? logger = null)
+        : this(reader, parser, sink, null, logger)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+    }
+
+    /// <summary>Creates a pump from <paramref name="reader"/> through <paramref name="parser"/> to a sink of borrowed views.</summary>
+    public AuditLogPump(ChannelReader<AuditLogBatch> reader, AuditStreamParser parser, IAuditEventViewSink sink, ILogger<AuditLogPump>? logger = null)
+        : this(reader, parser, null, sink, logger)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+    }
+
+    private AuditLogPump(ChannelReader<AuditLogBatch> reader, AuditStreamParser parser, IAuditEventSink? sink, IAuditEventViewSink? viewSink, ILogger<AuditLogPump>? logger)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(parser);
-        ArgumentNullException.ThrowIfNull(sink);
         _reader = reader;
         _parser = parser;
         _sink = sink;
+        _viewSink = viewSink;
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -57,17 +73,17 @@ public sealed class AuditLogPump
         {
         }
 
-        var sink = new CountingSink(_sink);
-        _parser.Complete(ref sink);
+        var sink = new CountingSink(_sink, _viewSink);
+        _parser.CompleteViews(ref sink);
         Interlocked.Add(ref _events, sink.Count);
     }
 
     private void Feed(in AuditLogBatch batch)
     {
-        var sink = new CountingSink(_sink);
+        var sink = new CountingSink(_sink, _viewSink);
         try
         {
-            _parser.Write(batch.Lines.Span, ref sink);
+            _parser.WriteViews(batch.Lines.Span, ref sink);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -80,13 +96,22 @@ public sealed class AuditLogPump
         Interlocked.Add(ref _events, sink.Count);
     }
 
-    private struct CountingSink(IAuditEventSink inner) : IAuditEventSink
+    /// <summary>Forwards views as they are, or materialised to a sink that keeps events; counts them.</summary>
+    private struct CountingSink(IAuditEventSink? events, IAuditEventViewSink? views) : IAuditEventViewSink
     {
         public int Count;
 
-        public void OnEvent(in AuditEvent auditEvent)
+        public void OnEvent(in AuditEventView auditEvent)
         {
-            inner.OnEvent(auditEvent);
+            if (views is not null)
+            {
+                views.OnEvent(auditEvent);
+            }
+            else
+            {
+                events!.OnEvent(auditEvent.ToEvent());
+            }
+
             Count++;
         }
     }

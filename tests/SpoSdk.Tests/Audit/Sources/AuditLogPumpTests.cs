@@ -80,6 +80,29 @@ public sealed class AuditLogPumpTests : IDisposable
     }
 
     [Fact]
+    public async Task A_view_sink_gets_borrowed_views_of_the_tailed_lines_with_nothing_materialised()
+    {
+        var log = Path.Join(_root.FullName, "audit.log");
+        File.WriteAllText(log, $"{AuditLines.A4}\nnot an audit line\n{AuditLines.HexSeccomp}\n");
+        await using var tailer = new AuditLogTailer(log, new AuditLogSourceOptions { NodeRoot = _root.FullName, StartPosition = AuditLogStartPosition.Beginning });
+        var sink = new ViewSummarySink();
+        var pump = new AuditLogPump(tailer.Reader, new AuditStreamParser(new AuditLineParser(new AuditParserOptions { FallbackArch = AuditArch.X86_64 })), sink);
+        var pumping = pump.RunAsync(CancellationToken.None);
+
+        await tailer.PollAsync();
+        File.AppendAllText(log, AuditLines.A10[..40]);
+        await tailer.PollAsync();
+        File.AppendAllText(log, AuditLines.A10[40..] + "\n");
+        await tailer.PollAsync();
+        await tailer.DisposeAsync();
+        await pumping.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["seccomp 72503 clone exe=/bin/dash", "seccomp 2039887 open exe=2F6F70742F6D79206170702F62696E", "apparmor 4166  exe="], sink.Summaries);
+        Assert.Equal(3, pump.Events);
+        Assert.Equal(4, pump.Lines);
+    }
+
+    [Fact]
     public async Task A_failing_sink_costs_its_batch_and_not_the_pipeline()
     {
         var log = Path.Join(_root.FullName, "audit.log");
@@ -153,5 +176,14 @@ public sealed class AuditLogPumpTests : IDisposable
 
             Events.Add(auditEvent);
         }
+    }
+
+    /// <summary>Keeps a summary of each view (its raw exe bytes, not a materialised event).</summary>
+    private sealed class ViewSummarySink : IAuditEventViewSink
+    {
+        public List<string> Summaries { get; } = [];
+
+        public void OnEvent(in AuditEventView auditEvent) => Summaries.Add(
+            auditEvent.Type.ToWireName() + " " + auditEvent.Pid + " " + auditEvent.SyscallName + " exe=" + System.Text.Encoding.UTF8.GetString(auditEvent.GetUtf8(AuditField.Executable)));
     }
 }
