@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
 using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Xml.Linq;
 using Xunit.Abstractions;
 
@@ -42,7 +45,7 @@ public sealed class PackageLayoutTests(PackedFeed feed, ITestOutputHelper output
             Assert.Equal("expression", license.Attribute("type")?.Value);
             Assert.Equal("Apache-2.0", license.Value);
             Assert.Equal("README.md", Value(nuspec, "readme"));
-            Assert.Contains("SpoSdk hosts the", ReadText(package, "README.md"), StringComparison.Ordinal);
+            Assert.Equal(File.ReadAllText(Path.Combine(PackedFeed.RepositoryRoot, "README.md")), ReadText(package, "README.md"));
             Assert.StartsWith("https://github.com/", Element(nuspec, "repository").Attribute("url")?.Value, StringComparison.Ordinal);
             Assert.False(string.IsNullOrWhiteSpace(Value(nuspec, "description")), id + " has no description");
         }
@@ -109,6 +112,25 @@ public sealed class PackageLayoutTests(PackedFeed feed, ITestOutputHelper output
     }
 
     [Fact]
+    public void The_packed_generator_targets_netstandard2_0_and_Roslyn_4_8_and_binds_to_the_YamlDotNet_beside_it()
+    {
+        feed.AssertPacked();
+        using var package = ZipFile.OpenRead(feed.PackagePath("SpoSdk.Generators"));
+        using var generator = Metadata(package, "analyzers/dotnet/cs/SpoSdk.Generators.dll");
+        using var yaml = Metadata(package, "analyzers/dotnet/cs/YamlDotNet.dll");
+        var reader = generator.GetMetadataReader();
+        var references = reader.AssemblyReferences.Select(reader.GetAssemblyReference)
+            .ToDictionary(r => reader.GetString(r.Name), r => r.Version, StringComparer.Ordinal);
+
+        // Compilers as old as the .NET 8 SDK's (Roslyn 4.8) must load it.
+        Assert.Equal(new Version(4, 8, 0, 0), references["Microsoft.CodeAnalysis"]);
+        Assert.Equal(new Version(4, 8, 0, 0), references["Microsoft.CodeAnalysis.CSharp"]);
+        Assert.Equal("netstandard", Assert.Single(references.Keys, k => k is "netstandard" or "System.Runtime" or "mscorlib"));
+        var yamlReader = yaml.GetMetadataReader();
+        Assert.Equal(yamlReader.GetAssemblyDefinition().Version, references["YamlDotNet"]);
+    }
+
+    [Fact]
     public void Spoc_is_a_dotnet_tool_package_with_everything_it_runs_on_inside()
     {
         feed.AssertPacked();
@@ -133,6 +155,16 @@ public sealed class PackageLayoutTests(PackedFeed feed, ITestOutputHelper output
     {
         using var package = ZipFile.OpenRead(feed.PackagePath(id));
         return Dependencies(Nuspec(package, id));
+    }
+
+    // The entry's bytes in memory: PEReader needs a seekable stream.
+    private static PEReader Metadata(ZipArchive package, string entry)
+    {
+        var found = package.GetEntry(entry) ?? throw new Xunit.Sdk.XunitException(entry + " is not in the package");
+        using var stream = found.Open();
+        var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return new PEReader(ImmutableArray.Create(bytes.ToArray()));
     }
 
     private static string[] Entries(ZipArchive package) => package.Entries.Select(e => e.FullName).ToArray();
