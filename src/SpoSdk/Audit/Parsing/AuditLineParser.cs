@@ -16,7 +16,9 @@ namespace SpoSdk.Audit.Parsing;
 /// in constant time and the tokenizer makes one forward pass. Fields may come in any order. A quoted value ends
 /// at its closing quote and can never inject a field (upstream #3238). Values the kernel hex-encoded
 /// (<c>comm=6D7920617070</c>) are decoded; invalid UTF-8 becomes U+FFFD; NUL separates tokens.</para>
-/// <para>Allocation: nothing for a line that is not an event; exactly one string per event.</para>
+/// <para>Allocation: nothing for a line that is not an event, nothing for an event handed out as an
+/// <see cref="AuditEventView"/> (<see cref="ParseLineViews"/>, <see cref="ParseView"/>), exactly one string per
+/// event materialised as an <see cref="AuditEvent"/>.</para>
 /// <para>Thread-safe; the only state is <see cref="Counters"/>.</para>
 /// </remarks>
 [SkipLocalsInit]
