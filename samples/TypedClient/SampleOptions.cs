@@ -14,7 +14,7 @@ public sealed record SampleOptions(string? Kubeconfig, int Count, int PageSize, 
     /// <summary>What <c>--help</c> prints.</summary>
     public const string Usage =
         "usage: TypedClient [--kubeconfig PATH] [--count N] [--page-size N] [--watch-seconds N] [--keep] [--verbose]\n" +
-        "  Creates, lists (every page), merge-patches, watches and deletes SeccompProfiles through the\n" +
+        "  Creates, lists (every page), applies (server-side), watches and deletes SeccompProfiles through the\n" +
         "  generated typed clients. Without --kubeconfig it starts an in-process API server on 127.0.0.1.";
 
     /// <summary>Reads the arguments; <see cref="ArgumentException"/> names the one that is wrong.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using SpoSdk.Api.V1;
@@ -9,12 +8,15 @@ using SpoSdk.Runtime.Backends;
 namespace TypedClientSample;
 
 /// <summary>
-/// The sample's steps: create SeccompProfiles, list them page by page, merge-patch one, delete them,
+/// The sample's steps: create SeccompProfiles, list them page by page, server-side apply one, delete them,
 /// and check that a watch opened before the first write reported every one of those changes.
 /// </summary>
 public static class SampleRun
 {
     private const string RunLabel = "sposdk-sample-run";
+
+    // The field manager the sample applies as: the owner of the fields it applies.
+    private const string FieldManager = "typed-client-sample";
 
     /// <summary>Runs the sample; 0 on success, 1 with one error line on <paramref name="error"/> on failure.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -80,14 +82,29 @@ public static class SampleRun
                 throw new InvalidOperationException("listed " + listed + " SeccompProfiles labelled " + selector + ", created " + names.Length);
             }
 
-            // Server-side apply is not implemented in SpoSdk yet; a JSON merge patch changes only the fields it names.
-            var patched = await profiles.PatchAsync(names[0], ResourcePatch.Merge(new JsonObject
+            // Server-side apply: only the fields this sample cares about, owned by its field manager from now on.
+            // Whoever created the profile owns spec.defaultAction with another value, so a plain apply is a
+            // conflict naming that field (and nothing is written); forcing takes the field over.
+            var intent = new SeccompProfile
             {
-                ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["stage"] = "patched" } },
-                ["spec"] = new JsonObject { ["defaultAction"] = "SCMP_ACT_LOG" },
-            }), cancellationToken);
-            await output.WriteLineAsync("patched " + patched.Metadata.Name + ": defaultAction " + patched.Spec.DefaultAction.Value + ", generation " + patched.Metadata.Generation +
-                " (JSON merge patch; server-side apply is not implemented yet)");
+                Metadata = new V1ObjectMeta { Name = names[0], Labels = new Dictionary<string, string> { ["stage"] = "applied" } },
+                Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActLog },
+            };
+            string forced;
+            SeccompProfile applied;
+            try
+            {
+                applied = await profiles.ApplyAsync(intent, new ApplyOptions(FieldManager), cancellationToken);
+                forced = "no conflict";
+            }
+            catch (ResourceConflictException conflict)
+            {
+                applied = await profiles.ApplyAsync(intent, new ApplyOptions(FieldManager, Force: true), cancellationToken);
+                forced = "forced over " + conflict.Status.Causes.Count + (conflict.Status.Causes.Count == 1 ? " conflict: " : " conflicts: ") + string.Join(", ", conflict.Status.Causes.Select(c => c.Field));
+            }
+
+            await output.WriteLineAsync("applied " + applied.Metadata.Name + ": defaultAction " + applied.Spec.DefaultAction.Value + ", generation " + applied.Metadata.Generation +
+                " (server-side apply by " + FieldManager + ", " + forced + ")");
 
             if (!options.Keep)
             {

@@ -29,7 +29,7 @@ public sealed class TypedClientSampleTests : IDisposable
         Assert.Matches(@"^cluster: in-process API server at http://127\.0\.0\.1:\d+/$", lines[0]);
         Assert.Matches(@"^created 5 SeccompProfiles typed-sample-[0-9a-f]{8}-0 \.\. typed-sample-[0-9a-f]{8}-4$", lines[1]);
         Assert.Equal("listed 5 in 3 pages of at most 2", lines[2]);
-        Assert.Matches(@"^patched typed-sample-[0-9a-f]{8}-0: defaultAction SCMP_ACT_LOG, generation 2 \(JSON merge patch; server-side apply is not implemented yet\)$", lines[3]);
+        Assert.Matches(@"^applied typed-sample-[0-9a-f]{8}-0: defaultAction SCMP_ACT_LOG, generation 2 \(server-side apply by typed-client-sample, forced over 1 conflict: \.spec\.defaultAction\)$", lines[3]);
         Assert.Equal("deleted 5", lines[4]);
         Assert.Equal("watch events seen: 11 (5 added, 1 modified, 5 deleted)", lines[5]);
         Assert.Equal("done", lines[6]);
@@ -54,9 +54,10 @@ public sealed class TypedClientSampleTests : IDisposable
         Assert.Equal(7, profiles.Items.Count);
         var patched = Assert.Single(profiles.Items, p => p.Spec.DefaultAction == SeccompAction.ScmpActLog);
         Assert.EndsWith("-0", patched.Metadata.Name, StringComparison.Ordinal);
-        Assert.Equal("patched", patched.Metadata.Labels["stage"]);
+        Assert.Equal("applied", patched.Metadata.Labels["stage"]);
+        Assert.Contains(patched.Metadata.ManagedFields, e => e.Manager == "typed-client-sample" && e.Operation == "Apply");
         Assert.All(profiles.Items.Where(p => p != patched), p => Assert.Equal(SeccompAction.ScmpActErrno, p.Spec.DefaultAction));
-        Assert.Contains(server.Requests, r => r.Method == "PATCH");
+        Assert.Contains(server.Requests, r => r.Method == "PATCH" && r.ContentType == "application/apply-patch+yaml");
     }
 
     [Fact]

@@ -53,6 +53,40 @@ public sealed class KubernetesApiTestServerTests(ApiServerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Server_side_apply_takes_yaml_needs_a_field_manager_and_reports_conflicts_as_causes()
+    {
+        const string Apply = "application/apply-patch+yaml";
+        var path = Spo + "/seccompprofiles/" + Name("ssa");
+        var yaml = "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\nmetadata:\n  name: " + Name("ssa") + "\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n";
+        var missing = await ExpectStatusAsync(await SendAsync(HttpMethod.Patch, path, yaml, Apply), 400, "BadRequest");
+        Assert.Contains("fieldManager", (string?)missing["message"], StringComparison.Ordinal);
+        await ExpectStatusAsync(await SendAsync(HttpMethod.Patch, path + "?fieldManager=a&force=maybe", yaml, Apply), 400, "BadRequest");
+        await ExpectStatusAsync(await SendAsync(HttpMethod.Patch, path + "?fieldManager=a", "a: [", Apply), 400, "BadRequest");
+        await ExpectStatusAsync(await SendAsync(HttpMethod.Get, path), 404, "NotFound");
+
+        var created = await ReadJsonAsync(await SendAsync(HttpMethod.Patch, path + "?fieldManager=alice", yaml, Apply), expectSuccess: true);
+        var entry = created["metadata"]!["managedFields"]!.AsArray().Single()!;
+        Assert.Equal(("alice", "Apply", "FieldsV1"), ((string?)entry["manager"], (string?)entry["operation"], (string?)entry["fieldsType"]));
+        Assert.Equal("""{"f:spec":{"f:defaultAction":{}}}""", entry["fieldsV1"]!.ToJsonString());
+
+        var conflict = await ExpectStatusAsync(await SendAsync(HttpMethod.Patch, path + "?fieldManager=bob", yaml.Replace("ERRNO", "LOG", StringComparison.Ordinal), Apply), 409, "Conflict");
+        Assert.Equal("Apply failed with 1 conflict: conflict with \"alice\": .spec.defaultAction", (string?)conflict["message"]);
+        var cause = Assert.Single(conflict["details"]!["causes"]!.AsArray())!;
+        Assert.Equal(("FieldManagerConflict", "conflict with \"alice\"", ".spec.defaultAction"), ((string?)cause["reason"], (string?)cause["message"], (string?)cause["field"]));
+
+        // The status subresource applies status alone, under its own managed-fields entry.
+        var status = await ReadJsonAsync(await SendAsync(HttpMethod.Patch, path + "/status?fieldManager=agent", yaml + "status:\n  status: Installed\n", Apply), expectSuccess: true);
+        Assert.Equal(("Installed", "SCMP_ACT_ERRNO"), ((string?)status["status"]!["status"], (string?)status["spec"]!["defaultAction"]));
+        Assert.Contains(status["metadata"]!["managedFields"]!.AsArray(), e => (string?)e!["manager"] == "agent" && (string?)e["subresource"] == "status");
+
+        // Other writes are owned by the fieldManager parameter, else the User-Agent's product.
+        using var request = new HttpRequestMessage(HttpMethod.Post, Spo + "/seccompprofiles") { Content = new StringContent(Profile("agent"), Encoding.UTF8, "application/json") };
+        request.Headers.UserAgent.ParseAdd("my-tool/1.2");
+        var posted = await ReadJsonAsync(await _http.SendAsync(request), expectSuccess: true);
+        Assert.Equal(("my-tool", "Update"), ((string?)posted["metadata"]!["managedFields"]![0]!["manager"], (string?)posted["metadata"]!["managedFields"]![0]!["operation"]));
+    }
+
+    [Fact]
     public async Task Errors_are_Status_objects_with_the_real_codes_and_reasons()
     {
         await ExpectStatusAsync(await SendAsync(HttpMethod.Get, "/nonsense"), 404, "NotFound");
