@@ -76,7 +76,7 @@ internal static class SpocCommands
                 new(["--plain-http"], null, "talk HTTP instead of HTTPS (local registries)"),
             ],
             ["spoc push registry.example/profiles/nginx:v1 nginx.yaml"],
-            i => PushCommand.RunAsync(i.Args, i.Console.In, i.Console.Out, i.Console.Error)),
+            i => PushCommand.RunAsync(i.Args, i.Console.In, i.Console.Out, i.Console.Error, i.Progress)),
         new(
             "pull",
             "pull REF [-o FILE] [--platform P] [--key PEM]... [--plain-http] [--disable-signature-verification] [-u USER]",
@@ -91,7 +91,7 @@ internal static class SpocCommands
                 new(["-s", "--disable-signature-verification"], null, "take the artifact unverified (also DISABLE_SIGNATURE_VERIFICATION=true)"),
             ],
             ["spoc pull --key cosign.pub -o nginx.yaml registry.example/profiles/nginx:v1"],
-            i => PullCommand.RunAsync(i.Args, i.Console.In, i.Console.Out, i.Console.Error)),
+            i => PullCommand.RunAsync(i.Args, i.Console.In, i.Console.Out, i.Console.Error, i.Progress)),
         new(
             "record",
             "record [-o FILE] [--name NAME] [--type seccomp|raw-seccomp|apparmor|all] [--base-syscalls[=LIST]|-b LIST|--no-base-syscalls] [--] CMD [ARGS...]",
