@@ -1,4 +1,5 @@
 using SpoSdk.Cli;
+using SpoSdk.Cli.CommandLine;
 using SpoSdk.Recording.Launch;
 
 // spoc is its own launcher child for record and run (see LauncherChild): checked before anything else,
@@ -8,4 +9,4 @@ if (LauncherChild.RunIfRequested(args) is { } launcherExit)
     return launcherExit;
 }
 
-return await SpocApp.RunAsync(args, Console.In, Console.Out, Console.Error).ConfigureAwait(false);
+return await SpocApp.RunAsync(args, SpocConsole.System()).ConfigureAwait(false);

@@ -1,8 +1,15 @@
-using SpoSdk.Cli.Commands;
+using SpoSdk.Cli.CommandLine;
 
 namespace SpoSdk.Cli;
 
 /// <summary>The <c>spoc</c> command line: dispatches to one command per verb.</summary>
+/// <remarks>
+/// Every command line is checked against the command's definition (<see cref="SpocCommands"/>) first:
+/// <c>-h</c>/<c>--help</c> prints the command's help (exit 0); an unknown command or option, a missing
+/// value or argument is one line on stderr (exit 2; 125 for record and run, whose own code is the
+/// program's); an unexpected failure inside a command is one line too, or the whole exception with
+/// <c>--verbose</c>.
+/// </remarks>
 public static class SpocApp
 {
     /// <summary>Exit code: everything checked out.</summary>
@@ -14,71 +21,83 @@ public static class SpocApp
     /// <summary>Exit code: the command could not do its job (usage, unreadable files, unknown kinds).</summary>
     public const int Failure = 2;
 
-    private const string Usage = """
-        usage: spoc <command> [options]
+    /// <summary>Runs one command line and returns its exit code (no progress: the writers are not a terminal).</summary>
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
+        RunAsync(args, new SpocConsole(stdin, stdout, stderr, ErrorIsTerminal: false));
 
-        commands:
-          validate [--lenient] FILE...   check SPO manifests (YAML or JSON, multi-document; '-' reads stdin,
-                                         a directory reads its *.yaml, *.yml and *.json files)
-          convert --to VERSION [-o OUT] [--format yaml|json] FILE...
-                                         convert manifests to another served version (v1, v1alpha1, ... or a full apiVersion)
-          convert PROFILE [-o OUT] [-p PROGRAM]
-                                         a profile to its raw form (seccomp JSON, AppArmor policy), as upstream spoc
-          reconcile --manifests DIR --node-root DIR [--node-name NAME] [--kubelet-dir DIR]
-                                         install the profiles under DIR into a node root, once, without a cluster
-          audit [--json] FILE|-          print the seccomp, SELinux and AppArmor events of an audit log or syslog
-                                         ('-' reads stdin), one per line as the log enricher logs them, or as JSON
-          migrate [--check] [--diff] PATH...
-                                         rewrite legacy and pre-1.0 manifests to v1 in place (directories: *.yaml, *.yml,
-                                         recursively); --check lists the changes, --diff prints them; neither writes
-          push REF FILE... [--layout spo|kep6061] [--platform P]... [--annotation K=V]... [--plain-http]
-                                         push profiles as an OCI artifact (upstream spoc's layout or KEP 6061's);
-                                         credentials from USERNAME/PASSWORD, else the docker config's auths
-          pull REF [-o FILE] [--platform P] [--key PEM]... [--plain-http] [--disable-signature-verification]
-                                         pull a profile artifact; refused unless a --key verifies its cosign
-                                         signature, REF is pinned by digest, or verification is disabled
-          record [-o FILE] [--name NAME] [--type seccomp|raw-seccomp|apparmor|all] [--base-syscalls[=LIST]|-b LIST|--no-base-syscalls] [--] CMD [ARGS...]
-                                         run CMD under ptrace and write the profile of what it did (default $TMPDIR/profile.yaml);
-                                         exits with CMD's code (125: spoc failed, 127: CMD not found)
-          run --profile FILE [--] CMD [ARGS...]
-                                         run CMD under a SeccompProfile (YAML/JSON manifest or raw seccomp JSON) via libseccomp;
-                                         exits with CMD's code (125: spoc failed, 127: CMD not found)
-          merge [-o OUT] [--check] FILE...
-                                         union of profiles of one kind, normalised as upstream (default OUT $TMPDIR/profile.yaml);
-                                         --check writes nothing and exits 1 unless the first profile covers the others
-        """;
-
-    /// <summary>Runs one command line and returns its exit code.</summary>
-    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs one command line against <paramref name="console"/>, with the commands of <paramref name="commands"/> (null: every spoc command).</summary>
+    internal static async Task<int> RunAsync(IReadOnlyList<string> args, SpocConsole console, IReadOnlyList<CliCommand>? commands = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(stderr);
-        if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
+        ArgumentNullException.ThrowIfNull(console);
+        commands ??= SpocCommands.All;
+        var stderr = console.Error;
+        if (args.Count == 0)
         {
-            (args.Count == 0 ? stderr : stdout!).WriteLine(Usage);
-            return Task.FromResult(args.Count == 0 ? Failure : Success);
+            await stderr.WriteAsync(CliHelp.Overview(commands)).ConfigureAwait(false);
+            return Failure;
         }
 
-        return args[0] switch
+        if (args[0] is "-h" or "--help" or "help")
         {
-            "validate" => ValidateCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "convert" => ConvertCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "reconcile" => ReconcileCommand.RunAsync(args.Skip(1).ToList(), stdout, stderr),
-            "audit" => AuditCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "migrate" => MigrateCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "push" => PushCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "pull" => PullCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "record" => RecordCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "run" => RunCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            "merge" => MergeCommand.RunAsync(args.Skip(1).ToList(), stdin, stdout, stderr),
-            _ => UnknownCommand(args[0], stderr),
-        };
+            // "spoc help COMMAND" as well as "spoc COMMAND --help".
+            var topic = args.Count > 1 ? commands.FirstOrDefault(c => c.Name == args[1]) : null;
+            await console.Out.WriteAsync(topic is null ? CliHelp.Overview(commands) : CliHelp.For(topic)).ConfigureAwait(false);
+            return Success;
+        }
+
+        var command = commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command is null)
+        {
+            var what = args[0].StartsWith('-') ? "unknown option '" + args[0] + "' (a command comes first)" : "unknown command '" + args[0] + "'";
+            await stderr.WriteLineAsync("spoc: " + what + "; see 'spoc --help'").ConfigureAwait(false);
+            return Failure;
+        }
+
+        var checkedArgs = CliArguments.Check(command, args.Skip(1).ToList());
+        if (checkedArgs.HelpRequested)
+        {
+            await console.Out.WriteAsync(CliHelp.For(command)).ConfigureAwait(false);
+            return Success;
+        }
+
+        if (checkedArgs.Problem is { } problem)
+        {
+            await stderr.WriteLineAsync("spoc " + command.Name + ": " + problem + "; see 'spoc " + command.Name + " --help'").ConfigureAwait(false);
+            return command.FailureExitCode;
+        }
+
+        var progress = new CliProgress(stderr, console.ErrorIsTerminal, console.Time);
+        try
+        {
+            return await command.Run(new CliInvocation(checkedArgs.Args, console, progress)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A failure no command anticipated: one line naming it, unless the user asked for everything.
+            progress.Clear();
+            await stderr.WriteLineAsync(checkedArgs.Verbose ? "spoc " + command.Name + ": " + ex : "spoc " + command.Name + ": " + OneLine(ex) + " (--verbose shows the stack trace)").ConfigureAwait(false);
+            return command.FailureExitCode;
+        }
+        finally
+        {
+            progress.Clear();
+        }
     }
 
-    private static Task<int> UnknownCommand(string command, TextWriter stderr)
+    // The message of the exception and the inner ones that add to it, on one line.
+    private static string OneLine(Exception exception)
     {
-        stderr.WriteLine("spoc: unknown command '" + command + "'");
-        stderr.WriteLine(Usage);
-        return Task.FromResult(Failure);
+        var parts = new List<string>();
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            var message = string.Join(' ', current.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            if (parts.Count == 0 || !parts[^1].Contains(message, StringComparison.Ordinal))
+            {
+                parts.Add(message);
+            }
+        }
+
+        return exception.GetType().Name + ": " + string.Join(": ", parts);
     }
 }

@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SpoSdk.Audit;
 using SpoSdk.Audit.Output;
 using SpoSdk.Audit.Parsing;
+using SpoSdk.Cli.CommandLine;
 
 namespace SpoSdk.Cli.Commands;
 
@@ -18,7 +20,7 @@ internal static class AuditCommand
     private const string UsageText = "usage: spoc audit [--json] FILE|-";
     private const int ChunkBytes = 64 * 1024;
 
-    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, CliProgress progress)
     {
         var json = false;
         string? input = null;
@@ -50,10 +52,10 @@ internal static class AuditCommand
             return Task.FromResult(SpocApp.Failure);
         }
 
-        return Task.FromResult(Run(input, json, stdin, stdout, stderr));
+        return Task.FromResult(Run(input, json, stdin, stdout, stderr, progress));
     }
 
-    private static int Run(string input, bool json, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    private static int Run(string input, bool json, TextReader stdin, TextWriter stdout, TextWriter stderr, CliProgress progress)
     {
         var parser = new AuditLineParser();
         var splitter = new AuditStreamParser(parser);
@@ -63,20 +65,22 @@ internal static class AuditCommand
         {
             if (input == "-")
             {
-                Pump(stdin, splitter, ref sink);
+                Pump(stdin, splitter, ref sink, progress);
             }
             else
             {
                 using var stream = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
-                Pump(stream, splitter, ref sink);
+                Pump(stream, splitter, ref sink, progress);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DecoderFallbackException)
         {
+            progress.Clear();
             stderr.WriteLine("spoc: cannot read " + input + ": " + ex.Message);
             return SpocApp.Failure;
         }
 
+        progress.Clear();
         if (parser.Counters.OversizedLines > 0)
         {
             stderr.WriteLine("spoc audit: skipped " + parser.Counters.OversizedLines + " line(s) longer than " + parser.Options.MaxLineBytes + " bytes");
@@ -90,15 +94,24 @@ internal static class AuditCommand
         return SpocApp.Success;
     }
 
-    private static void Pump(Stream stream, AuditStreamParser splitter, ref OutputSink sink)
+    private static void Pump(Stream stream, AuditStreamParser splitter, ref OutputSink sink, CliProgress progress)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+
+        // A regular file's size is known up front (a pipe or a growing log: just the bytes so far).
+        var size = progress.Enabled && stream.CanSeek ? stream.Length : 0;
+        long total = 0;
         try
         {
             int read;
             while ((read = stream.Read(buffer, 0, ChunkBytes)) > 0)
             {
                 splitter.Write(buffer.AsSpan(0, read), ref sink);
+                total += read;
+                if (progress.Enabled)
+                {
+                    progress.Report(Progress(total, size));
+                }
             }
 
             splitter.Complete(ref sink);
@@ -110,12 +123,13 @@ internal static class AuditCommand
     }
 
     // Standard input arrives as text; it is re-encoded chunk by chunk (the encoder keeps surrogate pairs that a chunk cuts).
-    private static void Pump(TextReader reader, AuditStreamParser splitter, ref OutputSink sink)
+    private static void Pump(TextReader reader, AuditStreamParser splitter, ref OutputSink sink, CliProgress progress)
     {
         const int ChunkChars = 16 * 1024;
         var chars = ArrayPool<char>.Shared.Rent(ChunkChars);
         var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(ChunkChars));
         var encoder = Encoding.UTF8.GetEncoder();
+        long total = 0;
         try
         {
             int read;
@@ -123,6 +137,11 @@ internal static class AuditCommand
             {
                 var count = encoder.GetBytes(chars, 0, read, bytes, 0, flush: false);
                 splitter.Write(bytes.AsSpan(0, count), ref sink);
+                total += count;
+                if (progress.Enabled)
+                {
+                    progress.Report(Progress(total, 0));
+                }
             }
 
             var last = encoder.GetBytes(chars, 0, 0, bytes, 0, flush: true);
@@ -135,6 +154,10 @@ internal static class AuditCommand
             ArrayPool<byte>.Shared.Return(bytes);
         }
     }
+
+    private static string Progress(long read, long size) => size > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"reading log {read / 1_048_576.0:F1}/{size / 1_048_576.0:F1} MiB ({100.0 * read / size:F0}%)")
+        : string.Create(CultureInfo.InvariantCulture, $"reading log {read / 1_048_576.0:F1} MiB");
 
     private sealed class OutputSink : IAuditEventSink, IDisposable
     {

@@ -13,7 +13,7 @@ namespace SpoSdk.Cli.Commands;
 /// </summary>
 internal static class ConvertCommand
 {
-    private const string Usage = "usage: spoc convert --to VERSION [-o OUT] [--format yaml|json] FILE...\n       spoc convert PROFILE [-o OUT] [-p PROGRAM]";
+    private const string SeeHelp = "; see 'spoc convert --help'";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
@@ -26,7 +26,7 @@ internal static class ConvertCommand
             {
                 if (i + 1 >= args.Count)
                 {
-                    await stderr.WriteLineAsync("spoc convert: " + arg + " needs a value\n" + Usage).ConfigureAwait(false);
+                    await stderr.WriteLineAsync("spoc convert: option '" + arg + "' needs a value" + SeeHelp).ConfigureAwait(false);
                     return SpocApp.Failure;
                 }
 
@@ -41,7 +41,7 @@ internal static class ConvertCommand
             }
             else if (arg.StartsWith('-') && arg != "-")
             {
-                await stderr.WriteLineAsync("spoc convert: unknown option '" + arg + "'\n" + Usage).ConfigureAwait(false);
+                await stderr.WriteLineAsync("spoc convert: unknown option '" + arg + "'" + SeeHelp).ConfigureAwait(false);
                 return SpocApp.Failure;
             }
             else
@@ -50,9 +50,16 @@ internal static class ConvertCommand
             }
         }
 
-        if (files.Count == 0 || format is not (null or "yaml" or "json") || (to is null && (files.Count != 1 || format is not null)) || (to is not null && program is not null))
+        // One line naming what is wrong, rather than the synopsis to puzzle over.
+        var problem = files.Count == 0 ? "no FILE given"
+            : format is not (null or "yaml" or "json") ? "--format must be yaml or json, not '" + format + "'"
+            : to is null && files.Count != 1 ? "without --to, convert takes exactly one PROFILE (got " + files.Count + ")"
+            : to is null && format is not null ? "--format needs --to (the raw form has one format)"
+            : to is not null && program is not null ? "--program applies only without --to"
+            : null;
+        if (problem is not null)
         {
-            await stderr.WriteLineAsync(Usage).ConfigureAwait(false);
+            await stderr.WriteLineAsync("spoc convert: " + problem + SeeHelp).ConfigureAwait(false);
             return SpocApp.Failure;
         }
 

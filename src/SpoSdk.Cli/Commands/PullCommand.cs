@@ -1,4 +1,5 @@
 using System.Text;
+using SpoSdk.Cli.CommandLine;
 using SpoSdk.Oci.Artifacts;
 using SpoSdk.Oci.Content;
 using SpoSdk.Oci.Distribution;
@@ -21,10 +22,10 @@ internal static class PullCommand
     private const UnixFileMode ReadableByAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
-        RunAsync(args, stdin, stdout, stderr, Environment.GetEnvironmentVariable, null);
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, CliProgress progress) =>
+        RunAsync(args, stdin, stdout, stderr, Environment.GetEnvironmentVariable, null, progress);
 
-    internal static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, HttpMessageHandler? handler)
+    internal static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, HttpMessageHandler? handler, CliProgress? progress = null)
     {
         string? output = null, platformText = null, username = null;
         var plainHttp = false;
@@ -122,7 +123,15 @@ internal static class PullCommand
         try
         {
             var policy = new OciTrustPolicy { PublicKeys = keys, DisableSignatureVerification = disable };
-            result = await new OciProfileClient(client).PullAsync(reference!, policy, platform).ConfigureAwait(false);
+            progress?.Report("pulling " + reference);
+            try
+            {
+                result = await new OciProfileClient(client).PullAsync(reference!, policy, platform).ConfigureAwait(false);
+            }
+            finally
+            {
+                progress?.Clear();
+            }
         }
         catch (Exception ex) when (ex is OciTrustException or OciContentException or OciArtifactException)
         {

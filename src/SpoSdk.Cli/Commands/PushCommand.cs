@@ -1,4 +1,5 @@
 using System.Text;
+using SpoSdk.Cli.CommandLine;
 using SpoSdk.Oci.Artifacts;
 using SpoSdk.Oci.Content;
 using SpoSdk.Oci.Distribution;
@@ -18,10 +19,10 @@ internal static class PushCommand
 {
     private const string Usage = "usage: spoc push REF FILE... [--layout spo|kep6061] [--platform P]... [--annotation K=V]... [--plain-http] [-u USER]";
 
-    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
-        RunAsync(args, stdin, stdout, stderr, Environment.GetEnvironmentVariable, null);
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, CliProgress progress) =>
+        RunAsync(args, stdin, stdout, stderr, Environment.GetEnvironmentVariable, null, progress);
 
-    internal static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, HttpMessageHandler? handler)
+    internal static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, HttpMessageHandler? handler, CliProgress? progress = null)
     {
         string? layoutText = null, username = null;
         var plainHttp = false;
@@ -135,7 +136,18 @@ internal static class PushCommand
         ProfileArtifactLayout? layout = layoutText switch { "spo" => ProfileArtifactLayout.Spo, "kep6061" => ProfileArtifactLayout.Kep6061, _ => null };
         try
         {
-            var result = await new OciProfileClient(client).PushAsync(reference!, files, layout, annotations).ConfigureAwait(false);
+            OciPushResult result;
+            progress?.Report("pushing " + files.Count + " profile(s) to " + reference);
+            try
+            {
+                result = await new OciProfileClient(client).PushAsync(reference!, files, layout, annotations).ConfigureAwait(false);
+            }
+            finally
+            {
+                progress?.Clear();
+            }
+
+
             foreach (var warning in result.Warnings)
             {
                 await stderr.WriteLineAsync("spoc push: warning: " + warning).ConfigureAwait(false);

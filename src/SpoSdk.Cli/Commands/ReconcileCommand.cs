@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
+using SpoSdk.Cli.CommandLine;
 using SpoSdk.Hosting;
 using SpoSdk.Runtime.Backends;
 
@@ -26,7 +27,7 @@ internal static class ReconcileCommand
 {
     private const string Usage = "usage: spoc reconcile --manifests DIR --node-root DIR [--node-name NAME] [--kubelet-dir DIR]";
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CliProgress progress)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i += 2)
@@ -60,7 +61,7 @@ internal static class ReconcileCommand
         var spo = provider.GetRequiredService<SpoOperator>();
         var paths = new NodePaths(kubeletDirectory);
 
-        var (exitCode, documents) = await ReadAsync(manifests, stderr).ConfigureAwait(false);
+        var (exitCode, documents) = await ReadAsync(manifests, stderr, progress).ConfigureAwait(false);
         if (exitCode == SpocApp.Failure)
         {
             return exitCode;
@@ -76,16 +77,18 @@ internal static class ReconcileCommand
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        exitCode = Math.Max(exitCode, await CreateAsync(spo.Backend, first, stderr).ConfigureAwait(false));
+        progress.Report("reconciling " + documents.Count + " profile(s)");
+        exitCode = Math.Max(exitCode, await CreateAsync(spo.Backend, first, stderr, progress).ConfigureAwait(false));
         await spo.StartAsync(timeout.Token).ConfigureAwait(false);
         await spo.WaitForIdleAsync(TimeSpan.FromMilliseconds(500), timeout.Token).ConfigureAwait(false);
         if (later.Count > 0)
         {
-            exitCode = Math.Max(exitCode, await CreateAsync(spo.Backend, later, stderr).ConfigureAwait(false));
+            exitCode = Math.Max(exitCode, await CreateAsync(spo.Backend, later, stderr, progress).ConfigureAwait(false));
             await spo.WaitForIdleAsync(TimeSpan.FromMilliseconds(500), timeout.Token).ConfigureAwait(false);
         }
 
         await spo.StopAsync(timeout.Token).ConfigureAwait(false);
+        progress.Clear();
 
         var events = (await spo.Backend.Resource<k8s.Models.Corev1Event>().ListAsync().ConfigureAwait(false)).Items;
         var reports = new List<(string Kind, string Name, string State)>();
@@ -129,7 +132,7 @@ internal static class ReconcileCommand
         }
     }
 
-    private static async Task<int> CreateAsync(IClusterBackend backend, List<(string File, SpoDocument Document)> documents, TextWriter stderr)
+    private static async Task<int> CreateAsync(IClusterBackend backend, List<(string File, SpoDocument Document)> documents, TextWriter stderr, CliProgress progress)
     {
         var exitCode = SpocApp.Success;
         foreach (var (file, document) in documents)
@@ -140,6 +143,7 @@ internal static class ReconcileCommand
             }
             catch (ResourceException ex)
             {
+                progress.Clear();
                 await stderr.WriteLineAsync(file + "#" + document.Index + " " + document.Object!.Kind + "/" + document.Object.Metadata.Name + ": " + ex.Message).ConfigureAwait(false);
                 exitCode = SpocApp.Invalid;
             }
@@ -149,15 +153,18 @@ internal static class ReconcileCommand
     }
 
     // Every manifest under the folder, any served version, in manifest order; invalid documents are reported and skipped.
-    private static async Task<(int ExitCode, List<(string File, SpoDocument Document)> Documents)> ReadAsync(string manifests, TextWriter stderr)
+    private static async Task<(int ExitCode, List<(string File, SpoDocument Document)> Documents)> ReadAsync(string manifests, TextWriter stderr, CliProgress progress)
     {
         var serializer = new SpoSerializer();
         var exitCode = SpocApp.Success;
         var documents = new List<(string File, SpoDocument Document)>();
-        foreach (var file in Directory.EnumerateFiles(manifests, "*", SearchOption.AllDirectories)
+        var files = Directory.EnumerateFiles(manifests, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetExtension(f) is ".yaml" or ".yml" or ".json")
-            .Order(StringComparer.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        foreach (var (file, index) in files.Select((f, i) => (f, i)))
         {
+            progress.Report("reading manifests " + (index + 1) + "/" + files.Count);
             SpoReadResult result;
             try
             {
@@ -165,12 +172,14 @@ internal static class ReconcileCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                progress.Clear();
                 await stderr.WriteLineAsync("spoc: cannot read " + file + ": " + ex.Message).ConfigureAwait(false);
                 return (SpocApp.Failure, documents);
             }
 
             foreach (var error in result.Errors)
             {
+                progress.Clear();
                 await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
                 exitCode = SpocApp.Invalid;
             }
