@@ -9,6 +9,7 @@ using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.InMemory;
 using SpoSdk.Runtime.Leader;
 using SpoSdk.Tests.Runtime.Leader;
+using Xunit.Abstractions;
 using SpoSdk.Tests.Audit.Enrichment;
 
 namespace SpoSdk.Tests.Hosting;
@@ -17,7 +18,7 @@ namespace SpoSdk.Tests.Hosting;
 /// Two SDK instances on one shared cluster with leader election, as two replicas: exactly one runs the
 /// manager role at any time, the other takes over when it stops, and both run the daemon role throughout.
 /// </summary>
-public sealed class LeaderElectionHostingTests : IAsyncLifetime
+public sealed class LeaderElectionHostingTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Namespace = "security-profiles-operator";
 
@@ -64,6 +65,7 @@ public sealed class LeaderElectionHostingTests : IAsyncLifetime
         var lease = await Lease();
         Assert.Null(lease.Spec.HolderIdentity);
         await Pods.EventuallyAsync(() => standby.Health.IsLeader, "the standby to take over");
+        output.WriteLine("graceful hand-over took " + stopped.Elapsed);
         Assert.True(stopped.Elapsed < LeaseDuration, "a released Lease is taken at the next retry, not after the lease duration; took " + stopped.Elapsed);
         Assert.Equal(1, (await Lease()).Spec.LeaseTransitions);
 
@@ -87,6 +89,7 @@ public sealed class LeaderElectionHostingTests : IAsyncLifetime
         Assert.Equal(leader.Operator.LeaderElector!.Identity, (await Lease()).Spec.HolderIdentity);
         await Pods.EventuallyAsync(() => standby.Health.IsLeader, "the standby to take over");
 
+        output.WriteLine("takeover after a crash took " + stopped.Elapsed + " (lease " + LeaseDuration + ")");
         Assert.InRange(stopped.Elapsed, LeaseDuration - TimeSpan.FromMilliseconds(500), LeaseDuration + TimeSpan.FromSeconds(5));
         Assert.Equal(standby.Operator.LeaderElector!.Identity, (await Lease()).Spec.HolderIdentity);
         Assert.Equal(1, Volatile.Read(ref _mostLeadersAtOnce));
