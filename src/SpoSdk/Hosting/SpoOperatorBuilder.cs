@@ -179,7 +179,11 @@ public sealed class SpoOperatorBuilder
         return this;
     }
 
-    /// <summary>Runs only the manager role (status aggregation, webhooks): for the leader-elected deployment.</summary>
+    /// <summary>
+    /// Runs only the manager role (status aggregation, SPOD status, recording bookkeeping, default
+    /// profiles): for the leader-elected deployment (see <see cref="WithLeaderElection"/>). Node-side
+    /// options (<see cref="AddLogEnricher"/>, an SELinux installer, <see cref="UseOciBaseProfiles"/>) are then errors.
+    /// </summary>
     public SpoOperatorBuilder ManagerOnly()
     {
         (Manager, Daemon) = (true, false);
@@ -221,7 +225,11 @@ public sealed class SpoOperatorBuilder
     /// <summary>Whether the manager role runs under leader election over <paramref name="backend"/>.</summary>
     internal bool LeaderElectionFor(IClusterBackend backend) => LeaderElectionChoice ?? backend is Runtime.Backends.Kubernetes.KubernetesBackend;
 
-    /// <summary>What is wrong with the configuration, if anything (checked when the host starts).</summary>
+    /// <summary>
+    /// What is wrong with the configuration, if anything (checked by <c>AddSecurityProfilesOperator</c>),
+    /// each message naming the option. Options that cannot take effect in the chosen role are errors rather
+    /// than silently ignored, so a deployment never runs without something it asked for.
+    /// </summary>
     internal IEnumerable<string> Problems()
     {
         if (Backend is null)

@@ -8,6 +8,8 @@ using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.InMemory;
 using SpoSdk.Runtime.Leader;
+using SpoSdk.Tests.Runtime.Leader;
+using Xunit.Abstractions;
 using SpoSdk.Tests.Audit.Enrichment;
 
 namespace SpoSdk.Tests.Hosting;
@@ -16,12 +18,14 @@ namespace SpoSdk.Tests.Hosting;
 /// Two SDK instances on one shared cluster with leader election, as two replicas: exactly one runs the
 /// manager role at any time, the other takes over when it stops, and both run the daemon role throughout.
 /// </summary>
-public sealed class LeaderElectionHostingTests : IAsyncLifetime
+public sealed class LeaderElectionHostingTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Namespace = "security-profiles-operator";
 
-    // Short, whole-second timings so a takeover happens within the test; the rules are those of the defaults.
-    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(2);
+    // Short, whole-second timings so a takeover happens within the test; the rules are those of the
+    // defaults. The renew deadline leaves room for a loaded CI machine's pauses (a missed deadline makes
+    // a leader step down and lead again, which would be right but would spoil the term counts).
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
     private readonly InMemoryBackend _backend = new(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
     private readonly List<OperatorHost> _hosts = new();
@@ -61,6 +65,7 @@ public sealed class LeaderElectionHostingTests : IAsyncLifetime
         var lease = await Lease();
         Assert.Null(lease.Spec.HolderIdentity);
         await Pods.EventuallyAsync(() => standby.Health.IsLeader, "the standby to take over");
+        output.WriteLine("graceful hand-over took " + stopped.Elapsed);
         Assert.True(stopped.Elapsed < LeaseDuration, "a released Lease is taken at the next retry, not after the lease duration; took " + stopped.Elapsed);
         Assert.Equal(1, (await Lease()).Spec.LeaseTransitions);
 
@@ -84,8 +89,40 @@ public sealed class LeaderElectionHostingTests : IAsyncLifetime
         Assert.Equal(leader.Operator.LeaderElector!.Identity, (await Lease()).Spec.HolderIdentity);
         await Pods.EventuallyAsync(() => standby.Health.IsLeader, "the standby to take over");
 
+        output.WriteLine("takeover after a crash took " + stopped.Elapsed + " (lease " + LeaseDuration + ")");
         Assert.InRange(stopped.Elapsed, LeaseDuration - TimeSpan.FromMilliseconds(500), LeaseDuration + TimeSpan.FromSeconds(5));
         Assert.Equal(standby.Operator.LeaderElector!.Identity, (await Lease()).Spec.HolderIdentity);
+        Assert.Equal(1, Volatile.Read(ref _mostLeadersAtOnce));
+    }
+
+    [Fact]
+    public async Task A_leader_cut_off_from_its_lease_stops_its_manager_work_and_leads_again_with_fresh_controllers_later()
+    {
+        var cuts = new Dictionary<string, FailingLeaseBackend> { ["node-a"] = new(_backend), ["node-b"] = new(_backend) };
+        var a = await StartAsync("node-a", backend: cuts["node-a"]);
+        var b = await StartAsync("node-b", backend: cuts["node-b"]);
+        var first = await SingleLeaderAsync(a, b);
+        var second = first == a ? b : a;
+
+        // The first leader cannot renew: it stops its manager work within the renew deadline, before the
+        // Lease runs out for the second, which then takes over.
+        cuts[first.Operator.NodeName].FailUpdates = true;
+        await Pods.EventuallyAsync(() => second.Health.IsLeader, "the second instance to take over");
+        Assert.False(first.Health.IsLeader);
+        Assert.Equal(0, first.Health.Current.ManagerControllers);
+        Assert.True(first.Health.Current is { Started: true, DaemonControllers: > 0 });
+
+        // Now the second is cut off and the first is back: the first leads again, in a second term.
+        cuts[first.Operator.NodeName].FailUpdates = false;
+        cuts[second.Operator.NodeName].FailUpdates = true;
+        await Pods.EventuallyAsync(() => first.Health.IsLeader && !second.Health.IsLeader, "the first instance to lead again");
+        Assert.Equal(2, first.Operator.ManagerTerms);
+        Assert.Equal(1, second.Operator.ManagerTerms);
+        Assert.Equal(2, (await Lease()).Spec.LeaseTransitions);
+
+        // Its new controllers work: a new profile's status is aggregated.
+        await TwoInstancesTests.Profiles(first).CreateAsync(TwoInstancesTests.Profile("again", SeccompAction.ScmpActErrno));
+        await Pods.EventuallyAsync(() => TwoInstancesTests.Installed(first, "again"), "the second term's aggregation");
         Assert.Equal(1, Volatile.Read(ref _mostLeadersAtOnce));
     }
 
@@ -132,14 +169,14 @@ public sealed class LeaderElectionHostingTests : IAsyncLifetime
         Assert.Equal("ops", (await profiles.GetAsync(key))!.Metadata.Labels["team"]);
     }
 
-    private async Task<OperatorHost> StartAsync(string node, bool release = true)
+    private async Task<OperatorHost> StartAsync(string node, bool release = true, FailingLeaseBackend? backend = null)
     {
         var host = await OperatorHost.StartAsync(
-            (spo, root) => spo.UseBackend(_ => new SharedBackend(_backend)).WithNodeName(node).WithNodeRoot(root).AddSeccomp().WithLeaderElection(o =>
+            (spo, root) => spo.UseBackend(_ => backend ?? (IClusterBackend)new SharedBackend(_backend)).WithNodeName(node).WithNodeRoot(root).AddSeccomp().WithLeaderElection(o =>
             {
                 o.Identity = node;
                 o.LeaseDuration = LeaseDuration;
-                o.RenewDeadline = TimeSpan.FromSeconds(1);
+                o.RenewDeadline = TimeSpan.FromSeconds(2);
                 o.RetryPeriod = TimeSpan.FromMilliseconds(100);
                 o.ReleaseOnCancel = release;
             }),

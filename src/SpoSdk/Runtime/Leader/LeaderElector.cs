@@ -64,7 +64,7 @@ public sealed class LeaderElector
         LeaseKey = new ObjectKey(options.LeaseNamespace ?? defaultNamespace, options.LeaseName);
     }
 
-    /// <summary>Raised when this instance starts or stops leading (on the elector's loop; keep handlers short).</summary>
+    /// <summary>Raised when this instance starts or stops leading, or sees another holder on the Lease (on the elector's loop; keep handlers short).</summary>
     public event EventHandler<LeadershipChange>? LeadershipChanged;
 
     /// <summary>This candidate's <c>holderIdentity</c>.</summary>
@@ -356,6 +356,9 @@ public sealed class LeaderElector
     // The clock starts when this instance sees the Lease change, not at the renewTime written by another host.
     private void Observe(V1Lease lease)
     {
+        bool holderChanged;
+        bool leading;
+        string? holder;
         lock (_gate)
         {
             if (lease.Metadata?.ResourceVersion != _observedVersion || _observedVersion is null)
@@ -367,7 +370,15 @@ public sealed class LeaderElector
             // The holder's own leaseDurationSeconds, as client-go reads it; ours when it wrote none.
             _observedDuration = lease.Spec?.LeaseDurationSeconds is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : _options.LeaseDuration;
 
-            _observedHolder = lease.Spec?.HolderIdentity is { Length: > 0 } holder ? holder : null;
+            holder = lease.Spec?.HolderIdentity is { Length: > 0 } written ? written : null;
+            holderChanged = holder != _observedHolder;
+            _observedHolder = holder;
+            leading = _isLeader;
+        }
+
+        if (holderChanged)
+        {
+            LeadershipChanged?.Invoke(this, new LeadershipChange(leading, holder));
         }
     }
 
