@@ -132,7 +132,8 @@ internal sealed class MeterCollectorBridge : IDisposable
         private readonly Dictionary<string, string[]> _seenThisRound = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string[]> _seenLastRound = new(StringComparer.Ordinal);
         private Collector? _collector;
-        private string[] _labelNames = [];
+        private string[] _tagKeys = [];
+        private bool _failed;
 
         private readonly InstrumentKind _kind = KindOf(instrument);
 
@@ -149,7 +150,23 @@ internal sealed class MeterCollectorBridge : IDisposable
             Collector collector;
             lock (_gate)
             {
-                collector = _collector ??= Create(tags);
+                if (_failed)
+                {
+                    return;
+                }
+
+                try
+                {
+                    collector = _collector ??= Create(tags);
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                    // A measurement callback must never throw: the exception would surface in the code that counted.
+                    // An instrument prometheus-net cannot take (say, a name clash with another kind) is left out.
+                    _failed = true;
+                    return;
+                }
+
                 labels = LabelValues(tags);
                 if (Observable)
                 {
@@ -236,21 +253,38 @@ internal sealed class MeterCollectorBridge : IDisposable
         // Label names are the first measurement's tag keys, sorted so the output is stable whatever order the tags came in.
         private Collector Create(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var names = new string[tags.Length];
+            var keys = new string[tags.Length];
             for (var i = 0; i < tags.Length; i++)
             {
-                names[i] = tags[i].Key;
+                keys[i] = tags[i].Key;
             }
 
-            Array.Sort(names, StringComparer.Ordinal);
-            _labelNames = names;
+            Array.Sort(keys, StringComparer.Ordinal);
+            var names = keys.Select(k => PrometheusName(k, allowColon: false)).ToArray();
+            var name = PrometheusName(instrument.Name, allowColon: true);
             var help = string.IsNullOrEmpty(instrument.Description) ? instrument.Name : instrument.Description;
-            return _kind switch
+            Collector collector = _kind switch
             {
-                InstrumentKind.Histogram => owner._collectors.CreateHistogram(instrument.Name, help, new HistogramConfiguration { LabelNames = names, Buckets = owner._buckets(instrument) }),
-                InstrumentKind.Counter => owner._collectors.CreateCounter(instrument.Name, help, names),
-                _ => owner._collectors.CreateGauge(instrument.Name, help, names),
+                InstrumentKind.Histogram => owner._collectors.CreateHistogram(name, help, new HistogramConfiguration { LabelNames = names, Buckets = owner._buckets(instrument) }),
+                InstrumentKind.Counter => owner._collectors.CreateCounter(name, help, names),
+                _ => owner._collectors.CreateGauge(name, help, names),
             };
+            _tagKeys = keys;
+            return collector;
+        }
+
+        // Upstream's names pass unchanged; anything Prometheus does not allow becomes '_' (as prometheus-net's adapter does).
+        private static string PrometheusName(string name, bool allowColon)
+        {
+            var chars = name.ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+            {
+                var c = chars[i];
+                var allowed = char.IsAsciiLetter(c) || c == '_' || (allowColon && c == ':') || (i > 0 && char.IsAsciiDigit(c));
+                chars[i] = allowed ? c : '_';
+            }
+
+            return chars.Length == 0 ? "_" : new string(chars);
         }
 
         private static InstrumentKind KindOf(Instrument instrument)
@@ -270,16 +304,16 @@ internal sealed class MeterCollectorBridge : IDisposable
             return definition == typeof(Histogram<>) ? InstrumentKind.Histogram : InstrumentKind.Gauge;
         }
 
-        // Values in label-name order; a tag the first measurement did not have is left out, a missing one is empty.
+        // Values in the first measurement's (sorted) tag order; a tag it did not have is left out, a missing one is empty.
         private string[] LabelValues(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var values = new string[_labelNames.Length];
+            var values = new string[_tagKeys.Length];
             for (var i = 0; i < values.Length; i++)
             {
                 values[i] = string.Empty;
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == _labelNames[i])
+                    if (tag.Key == _tagKeys[i])
                     {
                         values[i] = Convert.ToString(tag.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
                         break;

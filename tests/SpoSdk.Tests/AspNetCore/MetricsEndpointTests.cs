@@ -194,6 +194,26 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, double> { ["b"] = 5 }, after);
     }
 
+    [Fact]
+    public async Task Instruments_prometheus_cannot_take_as_they_are_are_renamed_or_left_out_without_throwing_at_the_caller()
+    {
+        await using var services = NewMeterServices();
+        var meter = services.GetRequiredService<IMeterFactory>().Create(SpodMetrics.MeterName);
+        using var exporter = new SpoMetricsExporter(services.GetRequiredService<IMeterFactory>());
+
+        meter.CreateCounter<long>("spo.odd-name").Add(2, new KeyValuePair<string, object?>("some-label", "x"));
+
+        // Its name is taken by the scrape counter, which is a counter, not a gauge: prometheus-net refuses it.
+        var clash = meter.CreateUpDownCounter<long>("promhttp_metric_handler_requests_total");
+        clash.Add(1, new KeyValuePair<string, object?>("other", "y"));
+        clash.Add(1, new KeyValuePair<string, object?>("other", "y"));
+
+        var samples = PrometheusText.Samples(await CollectAsync(exporter.SpodRegistry));
+        var odd = Assert.Single(samples, s => s.Name == "spo_odd_name");
+        Assert.Equal(("x", 2.0), (odd.Labels["some_label"], odd.Value));
+        Assert.DoesNotContain(samples, s => s.Labels.ContainsKey("other"));
+    }
+
     private static ServiceProvider NewMeterServices() => new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     private static async Task<string> CollectAsync(Prometheus.CollectorRegistry registry)
