@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -142,6 +144,73 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         await sample.WaitForAsync(_ => !File.Exists(nodeFile), "the deleted profile's node file to go");
         await sample.WaitForAsync(s => LastTable(s.Stdout).Count == 0, "the table to be empty again");
 
+        Assert.Equal(0, await sample.InterruptAsync());
+    }
+
+    [Fact]
+    public async Task Over_https_it_serves_the_webhooks_with_the_certificate_it_was_given()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var certFile = Path.Combine(_dir, "tls.crt");
+        var keyFile = Path.Combine(_dir, "tls.key");
+        await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem() + "\n");
+        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem() + "\n");
+
+        await using var sample = await HostedOperatorProcess.StartAsync("--manifests", Manifests, "--node-root", NodeRoot, "--urls", "https://127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile);
+
+        Assert.Equal("https", sample.WebhookAddress.Scheme);
+        X509Certificate2? served = null;
+        using var handler = new HttpClientHandler
+        {
+            // Trust exactly the certificate written above, and remember what was served.
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
+            {
+                served = cert is null ? null : X509CertificateLoader.LoadCertificate(cert.RawData);
+                return cert?.Thumbprint == certificate.Thumbprint;
+            },
+        };
+        using var http = new HttpClient(handler) { BaseAddress = sample.WebhookAddress };
+
+        // The RawSelinuxProfile validator refuses a policy that reaches outside its block.
+        var review = """
+            {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"r-1",
+             "kind":{"group":"security-profiles-operator.x-k8s.io","version":"v1","kind":"RawSelinuxProfile"},
+             "resource":{"group":"security-profiles-operator.x-k8s.io","version":"v1","resource":"rawselinuxprofiles"},
+             "name":"escape","operation":"CREATE","userInfo":{"username":"test"},
+             "object":{"apiVersion":"security-profiles-operator.x-k8s.io/v1","kind":"RawSelinuxProfile","metadata":{"name":"escape"},"spec":{"policy":"(blockinherit container)"}}}}
+            """;
+        using var response = await http.PostAsync("/validate-rawselinuxprofile", new StringContent(review, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["response"]!;
+        Assert.Equal("r-1", (string?)answer["uid"]);
+        Assert.False((bool)answer["allowed"]!);
+        Assert.Contains("blockinherit", (string?)answer["status"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(certificate.Thumbprint, served?.Thumbprint);
+        served?.Dispose();
+        Assert.Equal(0, await sample.InterruptAsync());
+    }
+
+    [Fact]
+    public async Task In_the_daemon_role_it_installs_profiles_and_serves_no_webhooks()
+    {
+        await WriteManifestAsync("profile.yaml", Seccomp("daemon-only", "read"));
+
+        await using var sample = await HostedOperatorProcess.StartAsync("--manifests", Manifests, "--node-root", NodeRoot, "--urls", "http://127.0.0.1:0", "--role", "daemon");
+
+        Assert.True(File.Exists(Path.Combine(NodeRoot, SeccompDirectory, "daemon-only.json")), sample.ToString());
+        var address = Assert.Single(Regex.Matches(sample.Stdout, @"^listening: (\S+)$", RegexOptions.Multiline)).Groups[1].Value;
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        using var response = await http.PostAsync("/convert", new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+
+        // The table holds the profile kinds only: a daemon may not read bindings.
+        Assert.Equal(["SeccompProfile"], LastTable(sample.Stdout).Select(r => r[0]));
         Assert.Equal(0, await sample.InterruptAsync());
     }
 
