@@ -9,6 +9,7 @@ namespace SpoSdk.Tests.Runtime.Leader;
 internal sealed class FailingLeaseBackend(IClusterBackend inner) : IClusterBackend
 {
     private volatile bool _failUpdates;
+    private int _failed;
 
     public bool FailUpdates
     {
@@ -16,9 +17,18 @@ internal sealed class FailingLeaseBackend(IClusterBackend inner) : IClusterBacke
         set => _failUpdates = value;
     }
 
+    /// <summary>How many updates have failed so far.</summary>
+    public int FailedUpdates => Volatile.Read(ref _failed);
+
     public IResourceClient<T> Resource<T>()
         where T : class, k8s.IKubernetesObject<V1ObjectMeta> =>
         typeof(T) == typeof(V1Lease) ? (IResourceClient<T>)(object)new FailingLeases(this, inner.Resource<V1Lease>()) : inner.Resource<T>();
+
+    private Task<V1Lease> Fail()
+    {
+        Interlocked.Increment(ref _failed);
+        throw new HttpRequestException("connection refused");
+    }
 
     private sealed class FailingLeases(FailingLeaseBackend owner, IResourceClient<V1Lease> leases) : IResourceClient<V1Lease>
     {
@@ -31,7 +41,7 @@ internal sealed class FailingLeaseBackend(IClusterBackend inner) : IClusterBacke
         public Task<V1Lease> CreateAsync(V1Lease obj, CancellationToken cancellationToken = default) => leases.CreateAsync(obj, cancellationToken);
 
         public Task<V1Lease> UpdateAsync(V1Lease obj, CancellationToken cancellationToken = default) =>
-            owner.FailUpdates && obj.Metadata?.Name == LeaderElectionOptions.DefaultLeaseName ? throw new HttpRequestException("connection refused") : leases.UpdateAsync(obj, cancellationToken);
+            owner.FailUpdates && obj.Metadata?.Name == LeaderElectionOptions.DefaultLeaseName ? owner.Fail() : leases.UpdateAsync(obj, cancellationToken);
 
         public Task<V1Lease> UpdateStatusAsync(V1Lease obj, CancellationToken cancellationToken = default) => leases.UpdateStatusAsync(obj, cancellationToken);
 

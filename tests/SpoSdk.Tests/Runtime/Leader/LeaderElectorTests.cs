@@ -164,11 +164,21 @@ public sealed class LeaderElectorTests
         await Eventually(() => Volatile.Read(ref terms) == 1 && elector.IsLeader);
         var lastRenewal = _time.GetUtcNow();
         failing.FailUpdates = true;
-        await AdvanceUntil(() => !elector.IsLeader);
 
-        // Stopped within the renew deadline (10 s) plus one retry step, well inside the 15 s lease.
+        // A renewal every 2 s retry period fails; the elector still leads until the 10 s renew deadline.
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(2));
+            await Eventually(() => failing.FailedUpdates == attempt);
+            Assert.True(elector.IsLeader);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually(() => !elector.IsLeader);
+
+        // Stopped exactly at the renew deadline, 5 s before a standby could take the 15 s lease.
         var cancelled = Assert.Single(cancelledAt);
-        Assert.InRange(cancelled - lastRenewal, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12));
+        Assert.Equal(TimeSpan.FromSeconds(10), cancelled - lastRenewal);
 
         // The API server comes back: the elector (still the holder) leads again with a fresh term.
         failing.FailUpdates = false;
