@@ -29,7 +29,7 @@ public static class SpoHealthChecks
     public static IHealthChecksBuilder AddSpoHealthChecks(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<ISpoOperatorHealth, SpoOperatorHealth>();
+        services.TryAddSingleton<ISpoOperatorHealth, HostedOperatorHealth>();
         return services.AddHealthChecks()
             .AddCheck(LiveTag, () => HealthCheckResult.Healthy("process responsive"), [LiveTag])
             .Add(new HealthCheckRegistration(ReadyTag, sp => new ReadinessCheck(sp.GetRequiredService<ISpoOperatorHealth>()), HealthStatus.Unhealthy, [ReadyTag]));

@@ -39,6 +39,24 @@ public sealed class HealthEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Under_leader_election_readiness_reports_the_lease_this_instance_won()
+    {
+        var backend = Pods.NewBackend();
+        await using var server = await LoopbackServer.StartAsync(
+            services =>
+            {
+                services.AddSecurityProfilesOperator(spo => spo.UseBackend(_ => backend).WithNodeName("node-1").WithNodeRoot(_root).AddSeccomp().WithLeaderElection());
+                services.AddSpoHealthChecks();
+            },
+            app => app.MapSpoHealth());
+
+        var health = server.Services.GetRequiredService<ISpoOperatorHealth>();
+        await Pods.EventuallyAsync(() => health.IsLeader == true && health.InformersSynced, "leadership");
+        var report = await server.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Tags.Contains(SpoHealthChecks.ReadyTag));
+        Assert.Equal("informers synced; leader", Assert.Single(report.Entries).Value.Description);
+    }
+
+    [Fact]
     public async Task Unsynced_informers_fail_readiness_but_not_liveness()
     {
         var state = new FixedHealth(synced: false, leader: null);
@@ -76,7 +94,7 @@ public sealed class HealthEndpointTests : IDisposable
             .AddSecurityProfilesOperator(spo => spo.UseBackend(_ => Pods.NewBackend()).WithNodeName("node-1").WithNodeRoot(_root).AddSeccomp())
             .BuildServiceProvider();
         using var lifetime = new ManualLifetime();
-        var health = new SpoOperatorHealth(services.GetRequiredService<InformerFactory>(), lifetime);
+        var health = new HostedOperatorHealth(services.GetRequiredService<InformerFactory>(), services.GetRequiredService<SpoOperatorHealth>(), lifetime);
         var spo = services.GetRequiredService<SpoOperator>();
 
         Assert.False(health.InformersSynced);

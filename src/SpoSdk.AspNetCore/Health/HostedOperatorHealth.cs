@@ -19,18 +19,23 @@ public interface ISpoOperatorHealth
 /// <summary>
 /// <see cref="ISpoOperatorHealth"/> from what the SDK exposes: the host has started (so the operator's
 /// <c>StartAsync</c> ran and its informers exist), is not stopping, and the <see cref="InformerFactory"/>'s
-/// informers have all synced. Leader state is unknown (null) until leader election reports it here.
+/// informers have all synced; leadership from the instance's <see cref="SpoOperatorHealth"/>.
 /// </summary>
-public sealed class SpoOperatorHealth : ISpoOperatorHealth
+public sealed class HostedOperatorHealth : ISpoOperatorHealth
 {
     private readonly InformerFactory _informers;
+    private readonly SpoOperatorHealth? _state;
     private readonly IHostApplicationLifetime? _lifetime;
 
-    /// <summary>Reads <paramref name="informers"/>; without a <paramref name="lifetime"/> the host is taken as started.</summary>
-    public SpoOperatorHealth(InformerFactory informers, IHostApplicationLifetime? lifetime = null)
+    /// <summary>
+    /// Reads <paramref name="informers"/> and <paramref name="state"/> (without it leadership is unknown);
+    /// without a <paramref name="lifetime"/> the host is taken as started.
+    /// </summary>
+    public HostedOperatorHealth(InformerFactory informers, SpoOperatorHealth? state = null, IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(informers);
         _informers = informers;
+        _state = state;
         _lifetime = lifetime;
     }
 
@@ -50,5 +55,5 @@ public sealed class SpoOperatorHealth : ISpoOperatorHealth
     }
 
     /// <inheritdoc />
-    public bool? IsLeader => null;
+    public bool? IsLeader => _state?.Current is { ManagerRole: true, LeaderElection: true } current ? current.IsLeader : null;
 }
