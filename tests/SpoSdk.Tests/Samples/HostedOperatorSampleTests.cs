@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -285,6 +287,20 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         Assert.Equal(1, verbose.ExitCode);
         Assert.StartsWith("error: kubeconfig " + missing + " does not exist\n", verbose.Stderr, StringComparison.Ordinal);
         Assert.Contains("   at ", verbose.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_one_error_line_and_exit_1()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        var result = await RunOnceAsync("--urls", "http://127.0.0.1:" + port);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: Failed to bind to address http://127.0.0.1:" + port + ": address already in use", error, StringComparison.Ordinal);
     }
 
     [Fact]
