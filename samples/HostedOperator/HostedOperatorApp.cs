@@ -149,6 +149,10 @@ public static class HostedOperatorApp
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);
+
+        // A failed start (a port in use) reaches the user as the one error line; the host's own
+        // report of it, stack trace and all, only with --verbose.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", options.Verbose ? LogLevel.Information : LogLevel.None);
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
 
         var certificate = options.TlsCertificate is { } cert ? new ReloadingCertificate(cert, options.TlsKey!) : null;

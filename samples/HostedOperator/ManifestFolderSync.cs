@@ -141,7 +141,6 @@ public sealed class ManifestFolderSync : IDisposable
     /// <summary>Watches the folder; each burst of changes is applied once it has been quiet for the debounce time.</summary>
     public void StartWatching(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_gate.CurrentCount < 0, this);
         _watching = cancellationToken;
         _pending = _time.CreateTimer(_ => _ = SyncQuietlyAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _watcher = new FileSystemWatcher(Folder) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
@@ -173,9 +172,11 @@ public sealed class ManifestFolderSync : IDisposable
         {
             // Shutting down.
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            await _errors.WriteLineAsync("error: reading " + Folder + ": " + ex.Message).ConfigureAwait(false);
+            // Nobody awaits a watcher-triggered sync: report it here (the folder vanished, the API
+            // server is unreachable...); the next change to the folder tries again.
+            await _errors.WriteLineAsync("error: syncing " + Folder + ": " + ex.Message).ConfigureAwait(false);
         }
     }
 

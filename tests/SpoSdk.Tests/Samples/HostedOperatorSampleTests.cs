@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -235,6 +237,25 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task The_manager_and_daemon_roles_work_as_two_processes_as_the_deploy_manifests_run_them()
+    {
+        await WriteManifestAsync("profile.yaml", Seccomp("split-roles", "read"));
+        var kubeconfig = Path.Combine(_dir, "kubeconfig");
+        var managerRoot = Path.Combine(_dir, "manager-node");
+
+        // The manager keeps the cluster (embedded, its API served); the daemon reaches it only through that API.
+        await using var manager = await HostedOperatorProcess.StartAsync("--role", "manager", "--manifests", Manifests, "--node-root", managerRoot, "--urls", "http://127.0.0.1:0", "--serve-api", kubeconfig);
+        await using var daemon = await HostedOperatorProcess.StartAsync("--role", "daemon", "--kubeconfig", kubeconfig, "--node-root", NodeRoot, "--urls", "http://127.0.0.1:0");
+
+        // The daemon installs; the manager, which writes no node files, reports Installed from the daemon's node status.
+        await manager.WaitForAsync(s => LastTable(s.Stdout).Any(r => r[2] == "split-roles" && r[3] == "Installed"), "the manager to report the daemon's install");
+        Assert.True(File.Exists(Path.Combine(NodeRoot, SeccompDirectory, "split-roles.json")));
+        Assert.False(Directory.Exists(Path.Combine(managerRoot, SeccompDirectory)));
+        Assert.Equal(0, await daemon.InterruptAsync());
+        Assert.Equal(0, await manager.InterruptAsync());
+    }
+
+    [Fact]
     public async Task With_a_kubeconfig_it_applies_the_manifests_to_that_cluster_and_installs_them()
     {
         await using var server = await KubernetesApiTestServer.StartNewAsync();
@@ -285,6 +306,20 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         Assert.Equal(1, verbose.ExitCode);
         Assert.StartsWith("error: kubeconfig " + missing + " does not exist\n", verbose.Stderr, StringComparison.Ordinal);
         Assert.Contains("   at ", verbose.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_one_error_line_and_exit_1()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        var result = await RunOnceAsync("--urls", "http://127.0.0.1:" + port);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: Failed to bind to address http://127.0.0.1:" + port + ": address already in use", error, StringComparison.Ordinal);
     }
 
     [Fact]
