@@ -175,17 +175,21 @@ public sealed class SpocCommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Audit_shows_progress_only_when_stderr_is_a_terminal(bool terminal)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task Audit_shows_progress_only_when_stderr_is_a_terminal_and_stdout_is_not(bool terminal, bool outputTerminal)
     {
         var log = Path.Combine(_dir, "audit.log");
         await File.WriteAllTextAsync(log, string.Concat(Enumerable.Repeat("type=SYSCALL msg=audit(1700000000.000:1): arch=c000003e syscall=0 success=yes exit=0 pid=1 comm=\"x\"\n", 5_000)));
+        using var stdout = new StringWriter();
+        using var stderrWriter = new StringWriter();
 
-        var (code, _, stderr) = await RunAsync(terminal, "audit", log);
+        var code = await SpocApp.RunAsync(["audit", log], new SpocConsole(TextReader.Null, stdout, stderrWriter, terminal) { OutputIsTerminal = outputTerminal });
 
+        var stderr = stderrWriter.ToString();
         Assert.Equal(0, code);
-        if (terminal)
+        if (terminal && !outputTerminal)
         {
             Assert.Matches(@"^\rreading log [0-9.]+/[0-9.]+ MiB \(\d+%\)\u001b\[K", stderr);
             Assert.EndsWith("\r\u001b[K", stderr, StringComparison.Ordinal);
