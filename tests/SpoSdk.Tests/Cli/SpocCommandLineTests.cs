@@ -75,6 +75,55 @@ public sealed class SpocCommandLineTests : IDisposable
         Assert.Equal("spoc " + name + ": unknown option '--bogus'; see 'spoc " + name + " --help'", Assert.Single(Lines(stderr)));
     }
 
+    /// <summary>Every spelling of every option each command defines.</summary>
+    public static TheoryData<string, string> DefinedOptions()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var command in SpocCommands.All)
+        {
+            foreach (var spelling in command.Options.SelectMany(o => o.Names))
+            {
+                data.Add(command.Name, spelling);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DefinedOptions))]
+    public async Task Every_defined_option_is_one_the_command_parses_and_bad_values_never_crash(string name, string spelling)
+    {
+        var command = SpocCommands.All.Single(c => c.Name == name);
+        var option = command.FindOption(spelling)!;
+        var missing = Path.Combine(_dir, "missing.yaml");
+        var value = Path.Combine(_dir, "x");
+
+        // The option with a value no command accepts as is, then just enough for the command to start
+        // (nothing it reaches exists, so nothing runs, connects or is written).
+        string[] given = option.Value is null ? [spelling] : option.ValueOptional ? [spelling + "=read"] : [spelling, value];
+        string[] rest = name switch
+        {
+            "reconcile" => ["--manifests", missing, "--node-root", _dir],
+            "push" => ["127.0.0.1:1/p:v1", missing],
+            "pull" => ["127.0.0.1:1/p@sha256:" + new string('0', 64), "--key", missing],
+            "record" => [Path.Combine(_dir, "no-such-program")],
+            "run" => ["--profile", missing, Path.Combine(_dir, "no-such-program")],
+            _ => [missing],
+        };
+        if (name == "run" && spelling is "-p" or "--profile")
+        {
+            rest = [Path.Combine(_dir, "no-such-program")];
+        }
+
+        var (_, _, stderr) = await RunAsync([name, .. given, .. rest]);
+
+        Assert.DoesNotContain("unknown option", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("needs a value", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("--verbose shows the stack trace", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(value), "nothing is written");
+    }
+
     [Fact]
     public async Task Overview_lists_every_command_on_stdout_and_exits_zero()
     {
