@@ -50,7 +50,7 @@ internal static class SpocCommands
             [new("FILE|-", "the log to read; '-' reads stdin", Required: true)],
             [new(["--json"], null, "one JSON object per event instead of the enricher's line")],
             ["spoc audit --json /var/log/audit/audit.log"],
-            i => AuditCommand.RunAsync(i.Args, i.Console.In, i.Console.Out, i.Console.Error, i.Progress)),
+            i => AuditCommand.RunAsync(i.Args, i.Console.In, i.Console.Out, i.Console.Error, i.Console.OutputIsTerminal ? CliProgress.None : i.Progress)),
         new(
             "migrate",
             "migrate [--check] [--diff] PATH...",

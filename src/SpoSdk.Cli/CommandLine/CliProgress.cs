@@ -7,6 +7,9 @@ namespace SpoSdk.Cli.CommandLine;
 /// </summary>
 internal sealed class CliProgress
 {
+    /// <summary>Progress that shows nothing.</summary>
+    public static readonly CliProgress None = new(TextWriter.Null, enabled: false, TimeProvider.System);
+
     /// <summary>The least time between two updates.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 

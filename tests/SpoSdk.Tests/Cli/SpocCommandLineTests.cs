@@ -75,6 +75,55 @@ public sealed class SpocCommandLineTests : IDisposable
         Assert.Equal("spoc " + name + ": unknown option '--bogus'; see 'spoc " + name + " --help'", Assert.Single(Lines(stderr)));
     }
 
+    /// <summary>Every spelling of every option each command defines.</summary>
+    public static TheoryData<string, string> DefinedOptions()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var command in SpocCommands.All)
+        {
+            foreach (var spelling in command.Options.SelectMany(o => o.Names))
+            {
+                data.Add(command.Name, spelling);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DefinedOptions))]
+    public async Task Every_defined_option_is_one_the_command_parses_and_bad_values_never_crash(string name, string spelling)
+    {
+        var command = SpocCommands.All.Single(c => c.Name == name);
+        var option = command.FindOption(spelling)!;
+        var missing = Path.Combine(_dir, "missing.yaml");
+        var value = Path.Combine(_dir, "x");
+
+        // The option with a value no command accepts as is, then just enough for the command to start
+        // (nothing it reaches exists, so nothing runs, connects or is written).
+        string[] given = option.Value is null ? [spelling] : option.ValueOptional ? [spelling + "=read"] : [spelling, value];
+        string[] rest = name switch
+        {
+            "reconcile" => ["--manifests", missing, "--node-root", _dir],
+            "push" => ["127.0.0.1:1/p:v1", missing],
+            "pull" => ["127.0.0.1:1/p@sha256:" + new string('0', 64), "--key", missing],
+            "record" => [Path.Combine(_dir, "no-such-program")],
+            "run" => ["--profile", missing, Path.Combine(_dir, "no-such-program")],
+            _ => [missing],
+        };
+        if (name == "run" && spelling is "-p" or "--profile")
+        {
+            rest = [Path.Combine(_dir, "no-such-program")];
+        }
+
+        var (_, _, stderr) = await RunAsync([name, .. given, .. rest]);
+
+        Assert.DoesNotContain("unknown option", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("needs a value", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("--verbose shows the stack trace", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(value), "nothing is written");
+    }
+
     [Fact]
     public async Task Overview_lists_every_command_on_stdout_and_exits_zero()
     {
@@ -175,17 +224,21 @@ public sealed class SpocCommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Audit_shows_progress_only_when_stderr_is_a_terminal(bool terminal)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task Audit_shows_progress_only_when_stderr_is_a_terminal_and_stdout_is_not(bool terminal, bool outputTerminal)
     {
         var log = Path.Combine(_dir, "audit.log");
         await File.WriteAllTextAsync(log, string.Concat(Enumerable.Repeat("type=SYSCALL msg=audit(1700000000.000:1): arch=c000003e syscall=0 success=yes exit=0 pid=1 comm=\"x\"\n", 5_000)));
+        using var stdout = new StringWriter();
+        using var stderrWriter = new StringWriter();
 
-        var (code, _, stderr) = await RunAsync(terminal, "audit", log);
+        var code = await SpocApp.RunAsync(["audit", log], new SpocConsole(TextReader.Null, stdout, stderrWriter, terminal) { OutputIsTerminal = outputTerminal });
 
+        var stderr = stderrWriter.ToString();
         Assert.Equal(0, code);
-        if (terminal)
+        if (terminal && !outputTerminal)
         {
             Assert.Matches(@"^\rreading log [0-9.]+/[0-9.]+ MiB \(\d+%\)\u001b\[K", stderr);
             Assert.EndsWith("\r\u001b[K", stderr, StringComparison.Ordinal);
