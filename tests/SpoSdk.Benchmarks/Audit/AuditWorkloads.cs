@@ -48,57 +48,21 @@ public static class AuditWorkloads
     }
 
     /// <summary>
-    /// The first stage of <see cref="SpanParser"/> alone: the vectorized search for <c>audit(</c> over the buffer,
-    /// each hit's line bounds found as the parser finds them, nothing parsed; returns the sum of line starts.
+    /// The first stages of <see cref="SpanParser"/> alone, with the parser's own code: the vectorized search for
+    /// <c>audit(</c> over the buffer and each hit's line bounds, and when <paramref name="readHeaders"/> each line's
+    /// record header; nothing else. Returns the sum of line lengths and record types.
     /// </summary>
-    public static long MarkerAndLineBounds(byte[] corpus)
+    public static long FindAuditLines(byte[] corpus, bool readHeaders)
     {
         long sum = 0;
-        var lines = corpus.AsSpan();
-        var position = 0;
-        while (position < lines.Length)
+        var found = new AuditMarkerLines(corpus);
+        while (found.MoveNext())
         {
-            var found = lines[position..].IndexOf(AuditHeader.AuditMarker);
-            if (found < 0)
-            {
-                break;
-            }
-
-            var hit = position + found;
-            var lineStart = position + lines[position..hit].LastIndexOf((byte)'\n') + 1;
-            var lineLength = lines[hit..].IndexOf((byte)'\n');
-            sum += lineStart;
-            position = (lineLength < 0 ? lines.Length : hit + lineLength) + 1;
-        }
-
-        return sum;
-    }
-
-    /// <summary>As <see cref="MarkerAndLineBounds"/> plus reading each hit's record header; returns the sum of record types.</summary>
-    public static long MarkerBoundsAndHeader(byte[] corpus)
-    {
-        long sum = 0;
-        var lines = corpus.AsSpan();
-        var position = 0;
-        while (position < lines.Length)
-        {
-            var found = lines[position..].IndexOf(AuditHeader.AuditMarker);
-            if (found < 0)
-            {
-                break;
-            }
-
-            var hit = position + found;
-            var lineStart = position + lines[position..hit].LastIndexOf((byte)'\n') + 1;
-            var lineLength = lines[hit..].IndexOf((byte)'\n');
-            var lineEnd = lineLength < 0 ? lines.Length : hit + lineLength;
-            var searchFrom = Math.Max(0, hit - lineStart - AuditHeader.MaxTypeToAuditMarker);
-            if (AuditHeader.TryFindBeforeMarker(lines[lineStart..lineEnd], searchFrom, hit - lineStart, out var header))
+            sum += found.Line.Length;
+            if (readHeaders && AuditHeader.TryFindBeforeMarker(found.Line, found.SearchFrom, found.MarkerAt, out var header))
             {
                 sum += header.RecordType;
             }
-
-            position = lineEnd + 1;
         }
 
         return sum;

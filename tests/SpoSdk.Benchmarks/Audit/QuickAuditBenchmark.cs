@@ -46,8 +46,8 @@ public static class QuickAuditBenchmark
             AuditWorkloads.SpanParser(parser, bytes);
             AuditWorkloads.SpanParserMaterialized(parser, bytes);
             AuditWorkloads.SpanParserPerLine(parser, bytes);
-            AuditWorkloads.MarkerAndLineBounds(bytes);
-            AuditWorkloads.MarkerBoundsAndHeader(bytes);
+            AuditWorkloads.FindAuditLines(bytes, readHeaders: false);
+            AuditWorkloads.FindAuditLines(bytes, readHeaders: true);
         }
 
         AuditWorkloads.RegexPort(lines);
@@ -55,8 +55,8 @@ public static class QuickAuditBenchmark
         var scan = Best(9, () => AuditWorkloads.NewlineScan(bytes));
         var ours = Best(9, () => AuditWorkloads.SpanParser(parser, bytes));
         var materialized = Best(5, () => AuditWorkloads.SpanParserMaterialized(parser, bytes));
-        var bounds = Best(5, () => AuditWorkloads.MarkerAndLineBounds(bytes));
-        var headers = Best(5, () => AuditWorkloads.MarkerBoundsAndHeader(bytes));
+        var bounds = Best(5, () => AuditWorkloads.FindAuditLines(bytes, readHeaders: false));
+        var headers = Best(5, () => AuditWorkloads.FindAuditLines(bytes, readHeaders: true));
         var perLine = Best(5, () => AuditWorkloads.SpanParserPerLine(parser, bytes));
         var regex = Best(3, () => AuditWorkloads.RegexPort(lines));
         var regexOnce = Best(3, () => AuditWorkloads.RegexPortOnce(lines));

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using SpoSdk.Api.Syscalls;
 
@@ -120,6 +121,7 @@ public ref struct AuditEventView
     public readonly AuditEvent ToEvent() => AuditLineParser.Materialize(in this);
 
     /// <summary>Where <paramref name="field"/>'s bytes are in the line and how to read them; the one mapping of record fields to event fields.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal readonly TextSource Source(AuditField field)
     {
         switch (field)
@@ -153,6 +155,7 @@ public ref struct AuditEventView
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly TextSource FromSlot(FieldKey key, bool hexAllowed)
     {
         ref readonly var slot = ref Slots[(int)key];

@@ -80,31 +80,15 @@ public sealed class AuditLineParser
         where TSink : IAuditEventViewSink, allows ref struct
     {
         var events = 0;
-        var position = 0;
         var view = default(AuditEventView);
-        while (position < lines.Length)
+        var found = new AuditMarkerLines(lines);
+        while (found.MoveNext())
         {
-            // "audit(" rather than "type=": rarer in ordinary logs (dockerd writes type=runtime) and a faster search.
-            var found = lines[position..].IndexOf(AuditHeader.AuditMarker);
-            if (found < 0)
-            {
-                break;
-            }
-
-            // position is always a line start, and no line between it and the hit holds "audit(". A header's
-            // "type=" sits a bounded distance before its "audit(", so none can start before searchFrom.
-            var hit = position + found;
-            var lineStart = position + lines[position..hit].LastIndexOf((byte)'\n') + 1;
-            var lineLength = lines[hit..].IndexOf((byte)'\n');
-            var lineEnd = lineLength < 0 ? lines.Length : hit + lineLength;
-            var searchFrom = Math.Max(0, hit - lineStart - AuditHeader.MaxTypeToAuditMarker);
-            if (Parse(lines[lineStart..lineEnd], searchFrom, hit - lineStart, ref view) == AuditParseResult.Event)
+            if (Parse(found.Line, found.SearchFrom, found.MarkerAt, ref view) == AuditParseResult.Event)
             {
                 events++;
                 sink.OnEvent(in view);
             }
-
-            position = lineEnd + 1;
         }
 
         return events;
@@ -398,35 +382,43 @@ public sealed class AuditLineParser
     /// <summary>Copies a view's text into the one string an <see cref="AuditEvent"/> holds.</summary>
     internal static AuditEvent Materialize(in AuditEventView view)
     {
-        var line = view.LineBytes;
         var sources = default(PayloadSources);
         var hexBytes = 0;
-        var recordEnd = view.IdStart + view.IdLength;
-        for (var rest = FieldsOf(view.TypeValue); rest != 0; rest &= rest - 1)
+        var end = view.IdStart + view.IdLength;
+
+        // Constant fields, so the JIT folds each inlined Source switch to the one case: only the fields the type carries are visited.
+        Put(in view, AuditField.AuditId, ref sources, ref hexBytes, ref end);
+        Put(in view, AuditField.Executable, ref sources, ref hexBytes, ref end);
+        Put(in view, AuditField.Comm, ref sources, ref hexBytes, ref end);
+        if (view.TypeValue == AuditEventType.Selinux)
         {
-            var f = BitOperations.TrailingZeroCount(rest);
-            var source = view.Source((AuditField)f);
-            sources[f] = source;
-            hexBytes += source.Kind == TextSourceKind.Hex ? source.Length / 2 : 0;
-            recordEnd = source.Kind == TextSourceKind.Absent ? recordEnd : Math.Max(recordEnd, source.Start + source.Length);
+            Put(in view, AuditField.Perms, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.Scontext, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.Tcontext, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.Tclass, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.Name, ref sources, ref hexBytes, ref end);
+        }
+        else if (view.TypeValue == AuditEventType.AppArmor)
+        {
+            Put(in view, AuditField.Apparmor, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.Operation, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.Profile, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.Name, ref sources, ref hexBytes, ref end);
+            Put(in view, AuditField.ExtraInfo, ref sources, ref hexBytes, ref end);
         }
 
-        var payload = BuildPayload(line, view.IdStart, recordEnd, ref sources, hexBytes, out var ranges);
+        var payload = BuildPayload(view.LineBytes, view.IdStart, end, ref sources, hexBytes, out var ranges);
         return new AuditEvent(view.TypeValue, view.RecordTypeValue, payload, ranges, view.SerialValue, view.PidValue, view.Uid, view.Gid, view.ArchValue, view.SyscallId, view.SyscallName);
     }
 
-    /// <summary>Bit <c>f</c> set for every text field an event of <paramref name="type"/> can carry: the others need no look.</summary>
-    private static uint FieldsOf(AuditEventType type)
+    /// <summary>Records where <paramref name="field"/>'s text comes from, the hex bytes it will need, and how far the text reaches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(in AuditEventView view, AuditField field, ref PayloadSources sources, ref int hexBytes, ref int end)
     {
-        const uint Common = (1u << (int)AuditField.AuditId) | (1u << (int)AuditField.Executable) | (1u << (int)AuditField.Comm);
-        return type switch
-        {
-            AuditEventType.Selinux => Common | (1u << (int)AuditField.Perms) | (1u << (int)AuditField.Scontext) | (1u << (int)AuditField.Tcontext)
-                | (1u << (int)AuditField.Tclass) | (1u << (int)AuditField.Name),
-            AuditEventType.AppArmor => Common | (1u << (int)AuditField.Apparmor) | (1u << (int)AuditField.Operation) | (1u << (int)AuditField.Profile)
-                | (1u << (int)AuditField.Name) | (1u << (int)AuditField.ExtraInfo),
-            _ => Common,
-        };
+        var source = view.Source(field);
+        sources[(int)field] = source;
+        hexBytes += source.Kind == TextSourceKind.Hex ? source.Length / 2 : 0;
+        end = source.Kind == TextSourceKind.Absent ? end : Math.Max(end, source.Start + source.Length);
     }
 
     private static string BuildPayload(ReadOnlySpan<byte> line, int idStart, int recordEnd, ref PayloadSources sources, int hexBytes, out AuditEvent.TextRanges ranges)
