@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.Naming;
+using SpoSdk.AspNetCore.Health;
+using SpoSdk.AspNetCore.Metrics;
 using SpoSdk.AspNetCore.Tls;
 using SpoSdk.AspNetCore.Webhooks;
 using SpoSdk.Hosting;
@@ -181,8 +183,12 @@ public static class HostedOperatorApp
                 "daemon" => spo.DaemonOnly(),
                 _ => spo,
             };
-            spo.AddSeccomp().AddSelinux().AddAppArmor().AddRecording()
-                .AddLogEnricher(enricher => enricher.ProcRoot = options.ProcRoot ?? enricher.ProcRoot);
+            spo.AddSeccomp().AddSelinux().AddAppArmor().AddRecording();
+            if (options.Role != "manager")
+            {
+                // The enricher reads the node's audit log: daemon role only.
+                spo.AddLogEnricher(enricher => enricher.ProcRoot = options.ProcRoot ?? enricher.ProcRoot);
+            }
         });
 
         // The webhooks belong to the manager role: a daemon-only process serves none.
@@ -192,13 +198,18 @@ public static class HostedOperatorApp
             builder.Services.AddSpoWebhooks();
         }
 
+        // Every role serves its metrics (/metrics-spod, /metrics) and probes (/healthz, /readyz).
+        builder.Services.AddSpoMetrics();
+        builder.Services.AddSpoHealthChecks();
+
         var app = builder.Build();
         if (webhooks)
         {
             app.MapSpoWebhooks();
         }
 
-        // Metrics and health (SpoSdk.AspNetCore) map here, beside the webhooks, on the same listeners.
+        app.MapSpoMetrics();
+        app.MapSpoHealth();
         return app;
     }
 

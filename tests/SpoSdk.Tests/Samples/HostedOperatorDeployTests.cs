@@ -177,6 +177,12 @@ public sealed class HostedOperatorDeployTests(ITestOutputHelper output)
         Assert.Equal(("manager", true, null), (manager.Role, manager.InCluster, manager.Manifests));
         Assert.All(manager.Urls, u => Assert.True(u.IsHttps));
         Assert.StartsWith("/tmp/k8s-webhook-server/serving-certs/", manager.TlsCertificate, StringComparison.Ordinal);
+        var deployment = Single(objects, "Deployment", "spo-manager");
+        Assert.True((long?)deployment["spec"]!["replicas"] >= 2, "the manager runs leader-elected replicas");
+        var probes = Containers(deployment).Single();
+        Assert.Equal(("/healthz", "HTTPS"), ((string?)probes["livenessProbe"]!["httpGet"]!["path"], (string?)probes["livenessProbe"]!["httpGet"]!["scheme"]));
+        Assert.Equal(("/readyz", "HTTPS"), ((string?)probes["readinessProbe"]!["httpGet"]!["path"], (string?)probes["readinessProbe"]!["httpGet"]!["scheme"]));
+        Assert.Contains(RulesOf(objects, "spo-manager"), r => Strings(r["resources"]).Contains("leases") && Strings(r["verbs"]).Contains("update") && Strings(r["resourceNames"]).SequenceEqual([global::SpoSdk.Runtime.Leader.LeaderElectionOptions.DefaultLeaseName]));
         var daemon = HostedOperatorOptions.Parse(Args(Single(objects, "DaemonSet", "spo-daemon")), "unused", "unused");
         Assert.Equal(("daemon", true, "/", "/host/proc"), (daemon.Role, daemon.InCluster, daemon.NodeRoot, daemon.ProcRoot));
         Assert.All(daemon.Urls, u => Assert.True(System.Net.IPAddress.IsLoopback(u.Address)));

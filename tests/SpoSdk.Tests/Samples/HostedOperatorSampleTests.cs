@@ -49,6 +49,7 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         var rows = LastTable(result.Stdout);
         string[] expected =
         [
+            "SeccompProfile - log-enricher-trace Installed /var/lib/kubelet/seccomp/operator/log-enricher-trace.json",
             "SeccompProfile - nginx-web Installed /var/lib/kubelet/seccomp/operator/nginx-web.json",
             "SeccompProfile - nginx-web-with-base Installed /var/lib/kubelet/seccomp/operator/nginx-web-with-base.json",
             "SeccompProfile - redis-cache Installed /var/lib/kubelet/seccomp/operator/redis-cache.json",
@@ -141,6 +142,14 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         Assert.Equal("Success", (string?)answer["result"]!["status"]);
         Assert.Equal("security-profiles-operator.x-k8s.io/v1", (string?)answer["convertedObjects"]![0]!["apiVersion"]);
 
+        // Probes and metrics on the same listener: ready, and the controller and SPO series scraped in Prometheus text.
+        Assert.Equal("Healthy", await http.GetStringAsync("/healthz"));
+        Assert.Equal("Healthy", await http.GetStringAsync("/readyz"));
+        var runtimeMetrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE controller_runtime_reconcile_total counter", runtimeMetrics, StringComparison.Ordinal);
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"profile\"", runtimeMetrics, StringComparison.Ordinal);
+        Assert.Contains("promhttp_metric_handler_requests_total", await http.GetStringAsync("/metrics-spod"), StringComparison.Ordinal);
+
         // Deleted: the profile and its node file go.
         File.Delete(Path.Combine(Manifests, "follower.yaml"));
         await sample.WaitForAsync(_ => !File.Exists(nodeFile), "the deleted profile's node file to go");
@@ -210,6 +219,7 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri(address) };
         using var response = await http.PostAsync("/convert", new StringContent("{}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("Healthy", await http.GetStringAsync("/readyz"));
 
         // The table holds the profile kinds only: a daemon may not read bindings.
         Assert.Equal(["SeccompProfile"], LastTable(sample.Stdout).Select(r => r[0]));
