@@ -87,9 +87,16 @@ public static class HostedOperatorApp
                     : "webhooks: " + address + " (" + ConversionEndpoint.DefaultPattern + ", " + SpoSdk.Admission.SpoWebhooks.BindingPath + ", ...)");
             }
 
+            // When the cluster last changed: once idle, the moment everything had converged.
+            var lastChange = DateTime.UtcNow;
+
             // Coalesced: a burst of changes is one redraw.
             var redraw = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-            table.Changed += () => redraw.Writer.TryWrite(true);
+            table.Changed += () =>
+            {
+                lastChange = DateTime.UtcNow;
+                redraw.Writer.TryWrite(true);
+            };
             using var sync = options.Manifests is { } manifests ? new ManifestFolderSync(cluster.Backend, manifests, error, TimeProvider.System, Debounce) : null;
             var badFiles = 0;
             if (sync is not null)
@@ -102,6 +109,7 @@ public static class HostedOperatorApp
             var rows = table.Rows();
             var printed = StatusTable.Render(rows, options.NodeRoot);
             await output.WriteAsync(printed);
+            await output.WriteLineAsync("\n" + Converged(lastChange));
             await output.FlushAsync(stopping);
             if (options.Once)
             {
@@ -211,6 +219,15 @@ public static class HostedOperatorApp
         app.MapSpoMetrics();
         app.MapSpoHealth();
         return app;
+    }
+
+    // Process start to the last change before the operator went idle (the first converged reconcile),
+    // and the memory it holds then.
+    private static string Converged(DateTime lastChange)
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var seconds = (lastChange - process.StartTime.ToUniversalTime()).TotalSeconds;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"converged {seconds:0.00} s after process start; working set {process.WorkingSet64 / (1024 * 1024)} MiB");
     }
 
     // One line for the user: the message, and the inner reason when the outer one only wraps it.
