@@ -1,6 +1,10 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
 using k8s.Models;
 using SpoSdk.Api.Serialization;
+using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.Apply;
 
@@ -12,6 +16,9 @@ public interface ICrdInstaller
     /// <summary>
     /// Applies every CRD (server-side apply as <see cref="CrdInstaller.FieldManager"/>, forced: the SDK's
     /// definitions win over older ones) and returns their names, sorted. Applying unchanged CRDs writes nothing.
+    /// Then, for a CRD whose <c>status.storedVersions</c> still lists versions other than its storage version,
+    /// rewrites every object of the kind (so each is stored in the storage version, as the storage-version
+    /// migrator does) and prunes <c>storedVersions</c> to the storage version.
     /// </summary>
     Task<IReadOnlyList<string>> InstallAsync(CancellationToken cancellationToken = default);
 }
@@ -42,9 +49,47 @@ public sealed class CrdInstaller : ICrdInstaller
                 ?? throw new InvalidDataException("an embedded CRD is empty");
             var applied = await client.ApplyAsync(crd, new ApplyOptions(FieldManager, Force: true), cancellationToken).ConfigureAwait(false);
             installed.Add(applied.Metadata.Name);
+            await PruneStoredVersionsAsync(client, applied, cancellationToken).ConfigureAwait(false);
         }
 
         installed.Sort(StringComparer.Ordinal);
         return installed;
+    }
+
+    private async Task PruneStoredVersionsAsync(IResourceClient<V1CustomResourceDefinition> client, V1CustomResourceDefinition crd, CancellationToken cancellationToken)
+    {
+        var storage = crd.Spec.Versions.Single(v => v.Storage).Name;
+        var stored = crd.Status?.StoredVersions ?? [];
+        if (stored.Count == 0 || stored.SequenceEqual([storage]))
+        {
+            return;
+        }
+
+        // Every object first, then the record: pruning before an object is rewritten would lose the version it is stored in.
+        var hub = SpoKindRegistry.Default.Kinds.Single(k => k.Group == crd.Spec.Group && k.Kind == crd.Spec.Names.Kind && k.IsStorageVersion);
+        var rewrite = typeof(CrdInstaller).GetMethod(nameof(RewriteAllAsync), BindingFlags.NonPublic | BindingFlags.Instance)!.MakeGenericMethod(hub.ModelType);
+        await ((Task)rewrite.Invoke(this, [cancellationToken])!).ConfigureAwait(false);
+        await client.PatchStatusAsync(
+            ObjectKey.Cluster(crd.Metadata.Name),
+            ResourcePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["storedVersions"] = new JsonArray(storage) } }),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    // An unchanged update stores the object again, in the storage version.
+    private async Task RewriteAllAsync<T>(CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var objects = _backend.Resource<T>();
+        await foreach (var item in ResourceClientPaging.ListPagesAsync(objects, null, null, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await objects.UpdateAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ResourceConflictException or ResourceNotFoundException)
+            {
+                // Written or deleted since the list: either way it is no longer stored in an old version.
+            }
+        }
     }
 }

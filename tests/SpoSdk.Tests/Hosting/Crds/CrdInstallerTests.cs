@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s.Models;
 using SpoSdk.Api.Conversion;
 using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
 using SpoSdk.Hosting.Crds;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
@@ -45,6 +46,28 @@ public abstract class CrdInstallerContract
         await installer.InstallAsync();
 
         Assert.Equal("profilebinding", (await crds.GetAsync(key))!.Spec.Names.Singular);
+    }
+
+    [Fact]
+    public async Task Stored_versions_are_pruned_to_the_storage_version_after_every_object_is_rewritten()
+    {
+        var installer = new CrdInstaller(Backend);
+        await installer.InstallAsync();
+        var crds = Backend.Resource<V1CustomResourceDefinition>();
+        var key = ObjectKey.Cluster("seccompprofiles.security-profiles-operator.x-k8s.io");
+        await crds.PatchStatusAsync(key, ResourcePatch.Merge(JsonNode.Parse("""{"status":{"storedVersions":["v1beta1","v1"]}}""")!));
+        var profiles = Backend.Resource<SeccompProfile>();
+        var profile = await profiles.CreateAsync(new SeccompProfile { Metadata = new V1ObjectMeta { Name = "migrated" }, Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno } });
+
+        await installer.InstallAsync();
+
+        Assert.Equal(["v1"], (await crds.GetAsync(key))!.Status.StoredVersions);
+        Assert.NotEqual(profile.Metadata.ResourceVersion, (await profiles.GetAsync(ObjectKey.Cluster("migrated")))!.Metadata.ResourceVersion);
+
+        // Pruned: the next install rewrites nothing.
+        var after = (await profiles.GetAsync(ObjectKey.Cluster("migrated")))!.Metadata.ResourceVersion;
+        await installer.InstallAsync();
+        Assert.Equal(after, (await profiles.GetAsync(ObjectKey.Cluster("migrated")))!.Metadata.ResourceVersion);
     }
 }
 
