@@ -22,7 +22,7 @@ internal sealed record ServedResource(ResourceType Type, string Singular, IReadO
     public string QualifiedKind => Type.Group.Length == 0 ? Type.Kind : Type.Kind + "." + Type.Group;
 }
 
-/// <summary>Everything the server serves: every SPO kind in every served version, and the core kinds the operator uses.</summary>
+/// <summary>Everything the server serves: every SPO kind in every served version, the core kinds the operator uses, and CRDs.</summary>
 internal sealed class ResourceCatalog
 {
     public const string CoordinationGroup = "coordination.k8s.io";
@@ -41,6 +41,7 @@ internal sealed class ResourceCatalog
         Add(new ServedResource(ResourceType.Of<V1Namespace>(), "namespace", ["ns"], false, false));
         Add(new ServedResource(ResourceType.Of<Corev1Event>(), "event", ["ev"], false, false));
         Add(new ServedResource(ResourceType.Of<V1Lease>(), "lease", [], false, false));
+        Add(new ServedResource(ResourceType.Of<V1CustomResourceDefinition>(), "customresourcedefinition", ["crd", "crds"], false, false));
 
         Groups = _byPath.Values
             .Where(r => r.Type.Group.Length > 0)

@@ -150,6 +150,8 @@ public abstract partial class TypedClientContract
         Assert.Null(await profiles.GetAsync(Name("bad")));
 
         var first = await profiles.ApplyAsync(Profile("bad", SeccompAction.ScmpActErrno), new ApplyOptions("alice"));
+        var readBack = await Assert.ThrowsAsync<ResourceBadRequestException>(() => profiles.ApplyAsync(first, new ApplyOptions("alice")));
+        Assert.Equal("metadata.managedFields must be nil", readBack.Message);
         await profiles.ApplyAsync(Profile("bad", SeccompAction.ScmpActErrno, new() { ["v"] = "2" }), new ApplyOptions("alice"));
         var stale = Profile("bad", SeccompAction.ScmpActErrno, new() { ["v"] = "3" });
         stale.Metadata.ResourceVersion = first.Metadata.ResourceVersion;

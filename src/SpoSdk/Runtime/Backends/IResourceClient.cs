@@ -55,8 +55,8 @@ public interface IResourceClient<T>
     /// those fields; fields it applied before and now omits are removed unless another manager owns them.
     /// A field another manager owns with a different value is <see cref="ResourceConflictException"/> (409, a
     /// <c>FieldManagerConflict</c> cause per field) unless <see cref="ApplyOptions.Force"/>; status is not touched;
-    /// a <c>metadata.resourceVersion</c> in <paramref name="obj"/> is a precondition. Re-applying the same
-    /// object changes nothing (no new resourceVersion).
+    /// a <c>metadata.resourceVersion</c> in <paramref name="obj"/> is a precondition; managed fields in it are
+    /// refused (400), as the API server refuses them. Re-applying the same object changes nothing (no new resourceVersion).
     /// </summary>
     Task<T> ApplyAsync(T obj, ApplyOptions options, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException(GetType().Name + " cannot apply");

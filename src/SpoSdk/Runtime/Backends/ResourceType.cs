@@ -53,5 +53,6 @@ public sealed record ResourceType(string Group, string Version, string Kind, str
         [typeof(V1Namespace)] = new(string.Empty, "v1", "Namespace", "namespaces", false, typeof(V1Namespace), true),
         [typeof(Corev1Event)] = new(string.Empty, "v1", "Event", "events", true, typeof(Corev1Event), false),
         [typeof(V1Lease)] = new("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease), false),
+        [typeof(V1CustomResourceDefinition)] = new("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, typeof(V1CustomResourceDefinition), true),
     };
 }

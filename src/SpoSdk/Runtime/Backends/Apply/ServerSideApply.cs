@@ -65,6 +65,12 @@ public sealed class ServerSideApply
             throw new ResourceBadRequestException("fieldManager must be at most " + MaxManagerLength + " characters");
         }
 
+        if (applied["metadata"]?["managedFields"] is JsonArray { Count: > 0 })
+        {
+            // As on the API server: ownership is the server's record, not part of an intent.
+            throw new ResourceBadRequestException("metadata.managedFields must be nil");
+        }
+
         var apiVersion = Text(applied["apiVersion"]) ?? throw new ResourceBadRequestException("an applied object needs apiVersion");
         var key = KeyOf(kind, applied);
         var requested = Text(applied["metadata"]?["resourceVersion"]);
