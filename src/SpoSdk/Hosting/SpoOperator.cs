@@ -323,6 +323,11 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     // (leadership lost or stop); in-flight reconciles see the cancellation at their next await.
     private async Task RunManagerTermAsync(CancellationToken cancellationToken)
     {
+        if (_settings.CrdInstallation)
+        {
+            await InstallCrdsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         using var term = new ControllerSet();
         AddManagerRole(term, Node);
         lock (_termGate)
@@ -344,6 +349,22 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             }
 
             _health.Update(s => s with { IsLeader = false, ManagerControllers = 0 });
+        }
+    }
+
+    // Before the term's controllers: their informers need the CRDs. A failure is logged and the term goes on
+    // (the CRDs may already be there); the next term tries again.
+    private async Task InstallCrdsAsync(CancellationToken cancellationToken)
+    {
+        var logger = _loggers.CreateLogger<Crds.CrdInstaller>();
+        try
+        {
+            var installed = await new Crds.CrdInstaller(_backend).InstallAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Applied {Count} CRDs: {Names}", installed.Count, string.Join(", ", installed));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Installing the CRDs failed; the manager role runs on with the CRDs the cluster has");
         }
     }
 

@@ -38,6 +38,8 @@ public sealed class SpoOperatorBuilder
 
     internal bool Recording { get; private set; }
 
+    internal bool CrdInstallation { get; private set; }
+
     internal bool Manager { get; private set; } = true;
 
     internal bool Daemon { get; private set; } = true;
@@ -168,6 +170,18 @@ public sealed class SpoOperatorBuilder
     }
 
     /// <summary>
+    /// Opt-in: at the start of each leadership term the manager role applies the SDK's CRDs by server-side
+    /// apply (field manager <c>sposdk</c>, forced) and, once every object of a kind is stored as v1, prunes
+    /// the CRD's <c>status.storedVersions</c> to it (see <see cref="Crds.CrdInstaller"/>). Needs rights to
+    /// write customresourcedefinitions, which the deploy manifests do not grant by default.
+    /// </summary>
+    public SpoOperatorBuilder InstallCrds()
+    {
+        CrdInstallation = true;
+        return this;
+    }
+
+    /// <summary>
     /// Lets SeccompProfiles use <c>oci://</c> base profiles, pulled through the OCI client with a
     /// digest-verified cache, trusted when one of <paramref name="publicKeys"/> verifies their cosign
     /// signature, when pinned by digest, or when the SPOD turns verification off.
@@ -240,6 +254,11 @@ public sealed class SpoOperatorBuilder
         if (!Seccomp && !Selinux && !AppArmor && LogEnricher is null && !Recording)
         {
             yield return "no component: add at least one, e.g. AddSeccomp(), AddSelinux() or AddAppArmor()";
+        }
+
+        if (CrdInstallation && !Manager)
+        {
+            yield return "InstallCrds() with DaemonOnly(): the manager role installs the CRDs";
         }
 
         if (Recording && Daemon && LogEnricher is null)

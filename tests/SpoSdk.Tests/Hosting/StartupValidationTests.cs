@@ -17,6 +17,7 @@ public sealed class StartupValidationTests
         { "UseOciBaseProfiles(...) with ManagerOnly()", spo => spo.UseInMemoryBackend().AddSeccomp().UseOciBaseProfiles().ManagerOnly() },
         { "WithLeaderElection() with DaemonOnly()", spo => spo.UseInMemoryBackend().AddSeccomp().DaemonOnly().WithLeaderElection() },
         { "WithExpectedNodes(...) with DaemonOnly()", spo => spo.UseInMemoryBackend().AddSeccomp().DaemonOnly().WithExpectedNodes("node-1") },
+        { "InstallCrds() with DaemonOnly()", spo => spo.UseInMemoryBackend().AddSeccomp().DaemonOnly().InstallCrds() },
         { "AddRecording() on a node needs AddLogEnricher()", spo => spo.UseInMemoryBackend().AddRecording() },
         { "WithLeaderElection(): LeaderElectionOptions.LeaseDuration", spo => spo.UseInMemoryBackend().AddSeccomp().WithLeaderElection(o => o.LeaseDuration = TimeSpan.FromSeconds(5)) },
         { "WithLeaderElection(): LeaderElectionOptions.LeaseName", spo => spo.UseInMemoryBackend().AddSeccomp().WithLeaderElection(o => o.LeaseName = "Not_A_Name") },

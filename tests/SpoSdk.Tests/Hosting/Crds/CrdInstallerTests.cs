@@ -100,3 +100,26 @@ public sealed class HttpCrdInstallerTests : CrdInstallerContract, IAsyncLifetime
         }
     }
 }
+
+/// <summary><c>InstallCrds()</c> as a host runs it: the manager's leadership term applies the CRDs before its controllers run.</summary>
+public sealed class CrdInstallationHostingTests
+{
+    [Fact]
+    public async Task The_leading_manager_applies_every_CRD_and_a_daemon_only_instance_does_not()
+    {
+        var backend = new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
+        var crds = backend.Resource<V1CustomResourceDefinition>();
+        await using (var daemon = await SpoSdk.Tests.Hosting.OperatorHost.StartAsync((spo, root) => spo.UseBackend(_ => backend).WithNodeName("node-1").WithNodeRoot(root).AddSeccomp().DaemonOnly()))
+        {
+            await daemon.Operator.WaitForIdleAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            Assert.Empty((await crds.ListAsync()).Items);
+        }
+
+        await using var manager = await SpoSdk.Tests.Hosting.OperatorHost.StartAsync((spo, root) => spo.UseBackend(_ => backend).WithNodeName("node-1").WithNodeRoot(root).AddSeccomp().ManagerOnly().WithExpectedNodes("node-1").WithLeaderElection().InstallCrds());
+        await SpoSdk.Tests.Audit.Enrichment.Pods.EventuallyAsync(() => manager.Health.IsLeader, "leadership");
+
+        var names = (await crds.ListAsync()).Items.Select(c => c.Metadata.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(SpoKindRegistry.Default.Kinds.Select(k => k.CrdName).Distinct().Order(StringComparer.Ordinal), names);
+        Assert.All((await crds.ListAsync()).Items, c => Assert.Equal(CrdInstaller.FieldManager, c.Metadata.ManagedFields.Single().Manager));
+    }
+}
