@@ -8,9 +8,9 @@ using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.InMemory;
 using SpoSdk.Runtime.Leader;
+using SpoSdk.Tests.Audit.Enrichment;
 using SpoSdk.Tests.Runtime.Leader;
 using Xunit.Abstractions;
-using SpoSdk.Tests.Audit.Enrichment;
 
 namespace SpoSdk.Tests.Hosting;
 

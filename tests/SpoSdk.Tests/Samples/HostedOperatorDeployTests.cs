@@ -41,7 +41,7 @@ public sealed class HostedOperatorDeployTests(ITestOutputHelper output)
         Assert.Equal(8, expected.Count);
         Assert.Equal(expected, crds.Select(c => Str(c, "metadata", "name")).Order(StringComparer.Ordinal));
 
-        var certificate = Assert.Single(Of(objects, "Certificate"));
+        var certificate = Single(objects, "Certificate", "webhook-cert");
         var service = Single(objects, "Service", "webhook-service");
         foreach (var crd in crds)
         {
@@ -185,7 +185,11 @@ public sealed class HostedOperatorDeployTests(ITestOutputHelper output)
         Assert.Contains(RulesOf(objects, "spo-manager"), r => Strings(r["resources"]).Contains("leases") && Strings(r["verbs"]).Contains("update") && Strings(r["resourceNames"]).SequenceEqual([global::SpoSdk.Runtime.Leader.LeaderElectionOptions.DefaultLeaseName]));
         var daemon = HostedOperatorOptions.Parse(Args(Single(objects, "DaemonSet", "spo-daemon")), "unused", "unused");
         Assert.Equal(("daemon", true, "/", "/host/proc"), (daemon.Role, daemon.InCluster, daemon.NodeRoot, daemon.ProcRoot));
-        Assert.All(daemon.Urls, u => Assert.True(System.Net.IPAddress.IsLoopback(u.Address)));
+        Assert.All(daemon.Urls, u => Assert.True(u.IsHttps, "the daemon's metrics are served over TLS"));
+        Assert.StartsWith("/etc/spo-metrics/", daemon.TlsCertificate, StringComparison.Ordinal);
+        var daemonProbes = Containers(Single(objects, "DaemonSet", "spo-daemon")).Single();
+        Assert.Equal(("/readyz", "HTTPS"), ((string?)daemonProbes["readinessProbe"]!["httpGet"]!["path"], (string?)daemonProbes["readinessProbe"]!["httpGet"]!["scheme"]));
+        Assert.Equal("spo-daemon", Str(Single(objects, "Service", "metrics"), "spec", "selector", "app.kubernetes.io/name"));
     }
 
     private static void AssertSameObject(JsonNode expected, JsonObject rendered)
