@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using SpoSdk.Api.Naming;
+using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
+using SpoSdk.Hosting;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Leader;
+using SpoSdk.Tests.Audit.Enrichment;
+
+namespace SpoSdk.Tests.Hosting;
+
+/// <summary>
+/// The profile counters of <c>/metrics-spod</c> and the leader gauge of <c>/metrics</c>, as a hosted operator
+/// reconciling real profiles into real files moves them: one count per file written or removed, none for a
+/// resync that changes nothing, errors with upstream's reasons only.
+/// </summary>
+public sealed class SpodProfileMetricsTests
+{
+    private const string Node = "node-1";
+
+    [Fact]
+    public async Task Seccomp_counts_a_write_once_a_resync_not_at_all_a_removal_once_and_a_refused_profile_as_an_error()
+    {
+        await using var host = await OperatorHost.StartAsync((spo, root) => spo.UseInMemoryBackend().WithNodeName(Node).WithNodeRoot(root).AddSeccomp());
+        using var metrics = new CollectedMetrics(host.Provider);
+        var profiles = host.Operator.Backend.Resource<SeccompProfile>();
+
+        await profiles.CreateAsync(TwoInstancesTests.Profile("web", SeccompAction.ScmpActErrno));
+        await Pods.EventuallyAsync(() => TwoInstancesTests.Installed(host, "web"), "web installed");
+        Assert.Equal(1, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")));
+
+        await ResyncAsync(metrics, profiles, "web");
+        Assert.Equal(1, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")));
+
+        // A changed spec is a new file: one more update.
+        await profiles.UpdateWithRetryAsync(ObjectKey.Cluster("web"), p =>
+        {
+            p.Spec.DefaultAction = SeccompAction.ScmpActLog;
+            return true;
+        });
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")) == 2, "the changed file counted");
+
+        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
+        await Pods.EventuallyAsync(() => profiles.GetAsync(ObjectKey.Cluster("web")).GetAwaiter().GetResult() is null, "web gone");
+        Assert.Equal(1, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "delete")));
+        Assert.Equal(2, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")));
+        Assert.Equal(0, metrics.Total(SpodMetrics.SeccompProfileErrorTotal));
+
+        // The SPOD allows only read: a profile allowing write is refused, with upstream's reason and no update.
+        await host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
+        {
+            Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = "security-profiles-operator" },
+            Spec = new SecurityProfilesOperatorDaemonSpec
+            {
+                Security = new SecurityProfilesOperatorDaemonSecurity { AllowedSyscalls = ["read"], AllowedSeccompActions = [SpodSeccompAction.ScmpActAllow] },
+            },
+        });
+        var refused = TwoInstancesTests.Profile("writer", SeccompAction.ScmpActErrno);
+        refused.Spec.Syscalls = [new SeccompProfileSyscall { Action = SeccompAction.ScmpActAllow, Names = ["write"] }];
+        await Pods.EventuallyAsync(() => host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().GetAsync(new ObjectKey("security-profiles-operator", "spod")).GetAwaiter().GetResult() is not null, "the SPOD stored");
+        await profiles.CreateAsync(refused);
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "ProfileNotAllowed")) >= 1, "the refusal counted");
+        Assert.Equal(metrics.Total(SpodMetrics.SeccompProfileErrorTotal), metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "ProfileNotAllowed")));
+        Assert.Equal(2, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")));
+        metrics.AssertOnlyLabels(SpodMetrics.SeccompProfileTotal, "operation");
+        metrics.AssertOnlyLabels(SpodMetrics.SeccompProfileErrorTotal, "reason");
+    }
+
+    [Fact]
+    public async Task AppArmor_counts_a_load_once_a_resync_not_at_all_an_unload_once_and_a_closed_gate_as_not_supported()
+    {
+        await using var host = await OperatorHost.StartAsync((spo, root) => spo.UseInMemoryBackend().WithNodeName(Node).WithNodeRoot(root).AddAppArmor());
+        using var metrics = new CollectedMetrics(host.Provider);
+        var profiles = host.Operator.Backend.Resource<AppArmorProfile>();
+        var file = Path.Combine(host.Root, NodePaths.AppArmorProfile("web").TrimStart('/'));
+
+        await profiles.CreateAsync(AppArmor("web"));
+        await Pods.EventuallyAsync(() => AppArmorState(profiles, "web") == AppArmorProfileState.Installed, "web installed");
+        Assert.True(File.Exists(file), file);
+        Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "update")));
+
+        await ResyncAsync(metrics, profiles, "web");
+        Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "update")));
+
+        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
+        await Pods.EventuallyAsync(() => profiles.GetAsync(ObjectKey.Cluster("web")).GetAwaiter().GetResult() is null, "web gone");
+        Assert.False(File.Exists(file), file);
+        Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "delete")));
+        Assert.Equal(0, metrics.Total(SpodMetrics.AppArmorProfileErrorTotal));
+
+        // A SPOD that leaves AppArmor off refuses the next profile: upstream's "not supported" reason, never an update.
+        await host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
+        {
+            Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = "security-profiles-operator" },
+            Spec = new SecurityProfilesOperatorDaemonSpec { EnableAppArmor = false },
+        });
+        await Pods.EventuallyAsync(() => host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().GetAsync(new ObjectKey("security-profiles-operator", "spod")).GetAwaiter().GetResult() is not null, "the SPOD stored");
+        await profiles.CreateAsync(AppArmor("gated"));
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "gated"), ("reason", "AppArmorNotSupportedOnNode")) >= 1, "the closed gate counted");
+        Assert.Equal(metrics.Total(SpodMetrics.AppArmorProfileErrorTotal), metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "gated"), ("reason", "AppArmorNotSupportedOnNode")));
+        Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "update")));
+        metrics.AssertOnlyLabels(SpodMetrics.AppArmorProfileErrorTotal, "profile", "reason");
+    }
+
+    [Fact]
+    public async Task The_leader_gauge_is_1_while_leading_0_after_stepping_down_and_absent_without_an_election()
+    {
+        await using var elected = await OperatorHost.StartAsync((spo, root) => spo.UseInMemoryBackend().WithNodeName(Node).WithNodeRoot(root).AddSeccomp().WithLeaderElection(o =>
+        {
+            o.Identity = Node;
+            o.RetryPeriod = TimeSpan.FromMilliseconds(100);
+        }));
+        using var metrics = new CollectedMetrics(elected.Provider);
+        var lease = ("name", LeaderElectionOptions.DefaultLeaseName);
+
+        await Pods.EventuallyAsync(() => elected.Health.IsLeader, "the only instance to lead");
+        Assert.Equal(1, metrics.Gauge(SpoOperator.LeaderElectionMasterStatus, lease));
+
+        await elected.StopAsync();
+        Assert.False(elected.Health.IsLeader);
+        Assert.Equal(0, metrics.Gauge(SpoOperator.LeaderElectionMasterStatus, lease));
+
+        await using var alone = await OperatorHost.StartAsync((spo, root) => spo.UseInMemoryBackend().WithNodeName(Node).WithNodeRoot(root).AddSeccomp());
+        using var unelected = new CollectedMetrics(alone.Provider);
+        Assert.True(alone.Health.IsLeader);
+        Assert.Null(unelected.GaugeOrNull(SpoOperator.LeaderElectionMasterStatus, lease));
+    }
+
+    [Fact]
+    public void One_SDK_instance_has_one_SpodMetrics_and_two_instances_have_two()
+    {
+        using var first = Provider();
+        using var second = Provider();
+        Assert.Same(first.GetRequiredService<SpodMetrics>(), first.GetRequiredService<SpodMetrics>());
+        Assert.NotSame(first.GetRequiredService<SpodMetrics>(), second.GetRequiredService<SpodMetrics>());
+
+        static ServiceProvider Provider() => new ServiceCollection()
+            .AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeRoot(Path.GetTempPath()).AddSeccomp())
+            .BuildServiceProvider();
+    }
+
+    private static AppArmorProfile AppArmor(string name) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new AppArmorProfileSpec
+        {
+            Mode = AppArmorProfileMode.Enforce,
+            Abstract = Translators.AppArmor.AppArmorVectors.Nginx(),
+        },
+    };
+
+    private static AppArmorProfileState? AppArmorState(IResourceClient<AppArmorProfile> profiles, string name) =>
+        profiles.GetAsync(ObjectKey.Cluster(name)).GetAwaiter().GetResult()?.Status?.Status;
+
+    // A resync that changes nothing on the node: an annotation the node side ignores, waited for until the
+    // profile controller has reconciled after it (its reconcile counter moved on, then held still).
+    private static async Task ResyncAsync<TProfile>(CollectedMetrics metrics, IResourceClient<TProfile> profiles, string name)
+        where TProfile : class, k8s.IKubernetesObject<V1ObjectMeta>
+    {
+        await metrics.SettledReconcilesAsync();
+        var before = metrics.Total("controller_runtime_reconcile_total");
+        await profiles.UpdateWithRetryAsync(ObjectKey.Cluster(name), p =>
+        {
+            p.Metadata.Annotations ??= new Dictionary<string, string>();
+            p.Metadata.Annotations["example.com/touched"] = "yes";
+            return true;
+        });
+        await Pods.EventuallyAsync(() => metrics.Total("controller_runtime_reconcile_total") > before, "a reconcile after the annotation");
+        await metrics.SettledReconcilesAsync();
+    }
+
+    /// <summary>The SDK instance's measurements (only meters of its own <see cref="IMeterFactory"/>), summed per label set.</summary>
+    private sealed class CollectedMetrics : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<string, long> _sums = new();
+        private readonly ConcurrentDictionary<string, long> _gauges = new();
+
+        public CollectedMetrics(IServiceProvider provider)
+        {
+            var factory = provider.GetRequiredService<IMeterFactory>();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                var key = Key(instrument.Name, tags);
+                if (instrument is ObservableGauge<long>)
+                {
+                    _gauges[key] = value;
+                }
+                else
+                {
+                    _sums.AddOrUpdate(key, value, (_, sum) => sum + value);
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Value(string name, params (string Name, string Value)[] labels) =>
+            _sums.TryGetValue(Key(name, labels.Select(l => new KeyValuePair<string, object?>(l.Name, l.Value)).ToArray()), out var sum) ? sum : 0;
+
+        public long Total(string name) => _sums.Where(s => s.Key.StartsWith(name + "{", StringComparison.Ordinal)).Sum(s => s.Value);
+
+        public long Gauge(string name, params (string Name, string Value)[] labels) =>
+            GaugeOrNull(name, labels) ?? throw new Xunit.Sdk.XunitException(name + " was not observed");
+
+        public long? GaugeOrNull(string name, params (string Name, string Value)[] labels)
+        {
+            _gauges.Clear();
+            _listener.RecordObservableInstruments();
+            return _gauges.TryGetValue(Key(name, labels.Select(l => new KeyValuePair<string, object?>(l.Name, l.Value)).ToArray()), out var value) ? value : null;
+        }
+
+        public void AssertOnlyLabels(string name, params string[] labels)
+        {
+            var seen = _sums.Keys.Where(k => k.StartsWith(name + "{", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(seen);
+            Assert.All(seen, key => Assert.Equal(
+                labels,
+                key[(name.Length + 1)..^1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(pair => pair[..pair.IndexOf('=', StringComparison.Ordinal)])));
+        }
+
+        // No reconcile finished for a while: the controllers have caught up with every change so far.
+        public async Task SettledReconcilesAsync()
+        {
+            var last = Total("controller_runtime_reconcile_total");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (true)
+            {
+                await Task.Delay(300);
+                var now = Total("controller_runtime_reconcile_total");
+                if (now == last)
+                {
+                    return;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "the controllers kept reconciling");
+                last = now;
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+
+        private static string Key(string name, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var pairs = new List<string>(tags.Length);
+            foreach (var tag in tags)
+            {
+                pairs.Add(tag.Key + "=" + tag.Value);
+            }
+
+            pairs.Sort(StringComparer.Ordinal);
+            return name + "{" + string.Join(",", pairs) + "}";
+        }
+    }
+}
