@@ -4,6 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.V1;
+using SpoSdk.AspNetCore.Metrics;
 using SpoSdk.Audit.Metrics;
 using SpoSdk.Hosting;
 using SpoSdk.Runtime;
@@ -29,26 +30,16 @@ public sealed class SpodProfileMetricsTests
         using var metrics = new CollectedMetrics(host.Provider);
         var profiles = host.Operator.Backend.Resource<SeccompProfile>();
 
-        await profiles.CreateAsync(TwoInstancesTests.Profile("web", SeccompAction.ScmpActErrno));
-        await Pods.EventuallyAsync(() => TwoInstancesTests.Installed(host, "web"), "web installed");
-        Assert.Equal(1, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")));
-
-        await ResyncAsync(metrics, profiles, "web");
-        Assert.Equal(1, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")));
-
-        // A changed spec is a new file: one more update.
-        await profiles.UpdateWithRetryAsync(ObjectKey.Cluster("web"), p =>
-        {
-            p.Spec.DefaultAction = SeccompAction.ScmpActLog;
-            return true;
-        });
-        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")) == 2, "the changed file counted");
-
-        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
-        await Pods.EventuallyAsync(() => profiles.GetAsync(ObjectKey.Cluster("web")).GetAwaiter().GetResult() is null, "web gone");
-        Assert.Equal(1, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "delete")));
+        await InstallResyncDeleteAsync(
+            host,
+            metrics,
+            TwoInstancesTests.Profile("web", SeccompAction.ScmpActErrno),
+            new NodePaths(NodePaths.DefaultKubeletDirectory).SeccompProfile("web"),
+            SpodMetrics.SeccompProfileTotal,
+            SpodMetrics.SeccompProfileErrorTotal,
+            p => p?.Status?.Status == SeccompProfileState.Installed,
+            p => p.Spec.DefaultAction = SeccompAction.ScmpActLog);
         Assert.Equal(2, metrics.Value(SpodMetrics.SeccompProfileTotal, ("operation", "update")));
-        Assert.Equal(0, metrics.Total(SpodMetrics.SeccompProfileErrorTotal));
 
         // The SPOD allows only read: a profile allowing write is refused, with upstream's reason and no update.
         await host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
@@ -61,7 +52,7 @@ public sealed class SpodProfileMetricsTests
         });
         var refused = TwoInstancesTests.Profile("writer", SeccompAction.ScmpActErrno);
         refused.Spec.Syscalls = [new SeccompProfileSyscall { Action = SeccompAction.ScmpActAllow, Names = ["write"] }];
-        await Pods.EventuallyAsync(() => host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().GetAsync(new ObjectKey("security-profiles-operator", "spod")).GetAwaiter().GetResult() is not null, "the SPOD stored");
+        await SpodCachedAsync(host);
         await profiles.CreateAsync(refused);
         await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "ProfileNotAllowed")) >= 1, "the refusal counted");
         Assert.Equal(metrics.Total(SpodMetrics.SeccompProfileErrorTotal), metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "ProfileNotAllowed")));
@@ -76,21 +67,14 @@ public sealed class SpodProfileMetricsTests
         await using var host = await OperatorHost.StartAsync((spo, root) => spo.UseInMemoryBackend().WithNodeName(Node).WithNodeRoot(root).AddAppArmor());
         using var metrics = new CollectedMetrics(host.Provider);
         var profiles = host.Operator.Backend.Resource<AppArmorProfile>();
-        var file = Path.Combine(host.Root, NodePaths.AppArmorProfile("web").TrimStart('/'));
-
-        await profiles.CreateAsync(AppArmor("web"));
-        await Pods.EventuallyAsync(() => AppArmorState(profiles, "web") == AppArmorProfileState.Installed, "web installed");
-        Assert.True(File.Exists(file), file);
-        Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "update")));
-
-        await ResyncAsync(metrics, profiles, "web");
-        Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "update")));
-
-        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
-        await Pods.EventuallyAsync(() => profiles.GetAsync(ObjectKey.Cluster("web")).GetAwaiter().GetResult() is null, "web gone");
-        Assert.False(File.Exists(file), file);
-        Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "delete")));
-        Assert.Equal(0, metrics.Total(SpodMetrics.AppArmorProfileErrorTotal));
+        await InstallResyncDeleteAsync(
+            host,
+            metrics,
+            AppArmor("web"),
+            NodePaths.AppArmorProfile("web"),
+            SpodMetrics.AppArmorProfileTotal,
+            SpodMetrics.AppArmorProfileErrorTotal,
+            p => p?.Status?.Status == AppArmorProfileState.Installed);
 
         // A SPOD that leaves AppArmor off refuses the next profile: upstream's "not supported" reason, never an update.
         await host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
@@ -98,12 +82,75 @@ public sealed class SpodProfileMetricsTests
             Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = "security-profiles-operator" },
             Spec = new SecurityProfilesOperatorDaemonSpec { EnableAppArmor = false },
         });
-        await Pods.EventuallyAsync(() => host.Operator.Backend.Resource<SecurityProfilesOperatorDaemon>().GetAsync(new ObjectKey("security-profiles-operator", "spod")).GetAwaiter().GetResult() is not null, "the SPOD stored");
+        await SpodCachedAsync(host);
         await profiles.CreateAsync(AppArmor("gated"));
         await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "gated"), ("reason", "AppArmorNotSupportedOnNode")) >= 1, "the closed gate counted");
         Assert.Equal(metrics.Total(SpodMetrics.AppArmorProfileErrorTotal), metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "gated"), ("reason", "AppArmorNotSupportedOnNode")));
         Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "update")));
         metrics.AssertOnlyLabels(SpodMetrics.AppArmorProfileErrorTotal, "profile", "reason");
+    }
+
+    [Fact]
+    public async Task Selinux_counts_an_install_once_a_resync_not_at_all_a_removal_once_and_a_missing_parent_as_cannot_save()
+    {
+        await using var host = await OperatorHost.StartAsync((spo, root) => spo.UseInMemoryBackend().WithNodeName(Node).WithNodeRoot(root).AddSelinux());
+        using var metrics = new CollectedMetrics(host.Provider);
+        var profiles = host.Operator.Backend.Resource<SelinuxProfile>();
+        await InstallResyncDeleteAsync(
+            host,
+            metrics,
+            Profiles.Selinux.SelinuxNodeReconcilerTests.Profile("web"),
+            NodePaths.SelinuxPolicy("web"),
+            SpodMetrics.SelinuxProfileTotal,
+            SpodMetrics.SelinuxProfileErrorTotal,
+            p => p?.Status?.Status == SelinuxProfileState.Installed);
+
+        // A parent that does not exist: nothing can be saved; the reason is upstream's, and the name is no label.
+        var orphan = Profiles.Selinux.SelinuxNodeReconcilerTests.Profile("orphan");
+        orphan.Spec!.Inherit = [new SelinuxProfileInherit { Kind = SelinuxProfileInheritKind.SelinuxProfile, Name = "missing-parent" }];
+        await profiles.CreateAsync(orphan);
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SelinuxProfileErrorTotal, ("reason", "CannotSaveSelinuxPolicy")) >= 1, "the failed translation counted");
+        Assert.Equal(metrics.Total(SpodMetrics.SelinuxProfileErrorTotal), metrics.Value(SpodMetrics.SelinuxProfileErrorTotal, ("reason", "CannotSaveSelinuxPolicy")));
+        Assert.Equal(1, metrics.Value(SpodMetrics.SelinuxProfileTotal, ("operation", "update")));
+        metrics.AssertOnlyLabels(SpodMetrics.SelinuxProfileErrorTotal, "reason");
+    }
+
+    [Fact]
+    public async Task Scraped_over_http_the_install_counter_and_the_leader_gauge_carry_upstream_names()
+    {
+        var root = Directory.CreateTempSubdirectory("spo-spodmetrics-").FullName;
+        try
+        {
+            await using var server = await AspNetCore.LoopbackServer.StartAsync(
+                services =>
+                {
+                    services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeName(Node).WithNodeRoot(root).AddSeccomp()
+                        .WithLeaderElection(o => o.RetryPeriod = TimeSpan.FromMilliseconds(100)));
+                    services.AddSpoMetrics();
+                },
+                app => app.MapSpoMetrics());
+            var spo = server.Services.GetRequiredService<SpoOperator>();
+            await spo.Backend.Resource<SeccompProfile>().CreateAsync(TwoInstancesTests.Profile("web", SeccompAction.ScmpActErrno));
+
+            var spod = string.Empty;
+            await Pods.EventuallyAsync(
+                () => AspNetCore.PrometheusText.Samples(spod = server.Client.GetStringAsync("/metrics-spod").GetAwaiter().GetResult())
+                    .Any(s => s.Name == SpodMetrics.SeccompProfileTotal && s.Labels["operation"] == "update"),
+                "the install counter scraped");
+            var update = AspNetCore.PrometheusText.Samples(spod).Single(s => s.Name == SpodMetrics.SeccompProfileTotal);
+            Assert.Equal((1d, "update"), (update.Value, update.Labels["operation"]));
+            Assert.Equal("counter", AspNetCore.PrometheusText.TypeOf(spod, SpodMetrics.SeccompProfileTotal));
+
+            await Pods.EventuallyAsync(() => spo.Health.IsLeader, "the only instance to lead");
+            var text = await server.Client.GetStringAsync("/metrics");
+            var gauge = AspNetCore.PrometheusText.Samples(text).Single(s => s.Name == SpoOperator.LeaderElectionMasterStatus);
+            Assert.Equal((1d, LeaderElectionOptions.DefaultLeaseName), (gauge.Value, gauge.Labels["name"]));
+            Assert.Equal("gauge", AspNetCore.PrometheusText.TypeOf(text, SpoOperator.LeaderElectionMasterStatus));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
@@ -143,6 +190,13 @@ public sealed class SpodProfileMetricsTests
             .BuildServiceProvider();
     }
 
+    // The daemon's reconcilers read the SPOD from the instance's informer cache, which trails the store.
+    private static Task SpodCachedAsync(OperatorHost host)
+    {
+        var spods = host.Provider.GetRequiredService<InformerFactory>().For<SecurityProfilesOperatorDaemon>("security-profiles-operator");
+        return Pods.EventuallyAsync(() => spods.Get(new ObjectKey("security-profiles-operator", "spod")) is not null, "the SPOD in the operator's cache");
+    }
+
     private static AppArmorProfile AppArmor(string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },
@@ -153,8 +207,42 @@ public sealed class SpodProfileMetricsTests
         },
     };
 
-    private static AppArmorProfileState? AppArmorState(IResourceClient<AppArmorProfile> profiles, string name) =>
-        profiles.GetAsync(ObjectKey.Cluster(name)).GetAwaiter().GetResult()?.Status?.Status;
+    // Create → installed (file written, one update) → a resync (no update) → optionally a changed spec (one more
+    // update) → delete (file removed, one delete); no error on the way.
+    private static async Task InstallResyncDeleteAsync<TProfile>(OperatorHost host, CollectedMetrics metrics, TProfile profile, string hostPath, string counter, string errorCounter, Func<TProfile?, bool> installed, Action<TProfile>? change = null)
+        where TProfile : class, k8s.IKubernetesObject<V1ObjectMeta>
+    {
+        var profiles = host.Operator.Backend.Resource<TProfile>();
+        var key = ObjectKey.Cluster(profile.Metadata.Name);
+        var file = Path.Combine(host.Root, hostPath.TrimStart('/'));
+        long Updates() => metrics.Value(counter, ("operation", "update"));
+
+        await profiles.CreateAsync(profile);
+        await Pods.EventuallyAsync(() => installed(profiles.GetAsync(key).GetAwaiter().GetResult()), key + " installed");
+        Assert.True(File.Exists(file), file);
+        Assert.Equal(1, Updates());
+
+        await ResyncAsync(metrics, profiles, profile.Metadata.Name);
+        Assert.Equal(1, Updates());
+
+        if (change is not null)
+        {
+            await profiles.UpdateWithRetryAsync(key, p =>
+            {
+                change(p);
+                return true;
+            });
+            await Pods.EventuallyAsync(() => Updates() == 2, "the changed file counted");
+        }
+
+        var written = Updates();
+        await profiles.DeleteAsync(key);
+        await Pods.EventuallyAsync(() => profiles.GetAsync(key).GetAwaiter().GetResult() is null, key + " gone");
+        Assert.False(File.Exists(file), file);
+        Assert.Equal(1, metrics.Value(counter, ("operation", "delete")));
+        Assert.Equal(written, Updates());
+        Assert.Equal(0, metrics.Total(errorCounter));
+    }
 
     // A resync that changes nothing on the node: an annotation the node side ignores, waited for until the
     // profile controller has reconciled after it (its reconcile counter moved on, then held still).
