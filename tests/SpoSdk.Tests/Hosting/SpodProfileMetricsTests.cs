@@ -7,6 +7,7 @@ using SpoSdk.Api.V1;
 using SpoSdk.AspNetCore.Metrics;
 using SpoSdk.Audit.Metrics;
 using SpoSdk.Hosting;
+using SpoSdk.Profiles.AppArmor;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Leader;
@@ -88,6 +89,28 @@ public sealed class SpodProfileMetricsTests
         Assert.Equal(metrics.Total(SpodMetrics.AppArmorProfileErrorTotal), metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "gated"), ("reason", "AppArmorNotSupportedOnNode")));
         Assert.Equal(1, metrics.Value(SpodMetrics.AppArmorProfileTotal, ("operation", "update")));
         metrics.AssertOnlyLabels(SpodMetrics.AppArmorProfileErrorTotal, "profile", "reason");
+    }
+
+    [Fact]
+    public async Task AppArmor_on_a_kernel_without_it_counts_not_supported_and_a_parser_failure_counts_cannot_load()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new CollectedMetrics(provider);
+        var runner = new Profiles.RecordingCommandRunner { ExitCode = 1, StandardError = "AppArmor parser error at line 7:\nsyntax error" };
+        await using var node = new Profiles.LsmNodeFixture(
+            loader: files => new AppArmorParserLoader(runner, files, "/usr/sbin/apparmor_parser"),
+            metrics: new SpodMetrics(provider.GetRequiredService<IMeterFactory>()));
+
+        await node.AppArmor.CreateAsync(AppArmor("nokernel"));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("nokernel")))?.Status?.Status == AppArmorProfileState.Error);
+        Assert.True(metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "nokernel"), ("reason", "AppArmorNotSupportedOnNode")) >= 1);
+
+        Profiles.LsmNodeFixture.WriteHostFile(node.Root, AppArmorKernel.Switch, "Y\n");
+        await node.AppArmor.CreateAsync(AppArmor("broken"));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("broken")))?.Status?.Status == AppArmorProfileState.Error);
+        Assert.True(metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "broken"), ("reason", "CannotLoadAppArmorProfile")) >= 1);
+        Assert.Equal(0, metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "broken"), ("reason", "AppArmorNotSupportedOnNode")));
+        Assert.Equal(0, metrics.Total(SpodMetrics.AppArmorProfileTotal));
     }
 
     [Fact]
@@ -262,7 +285,7 @@ public sealed class SpodProfileMetricsTests
     }
 
     /// <summary>The SDK instance's measurements (only meters of its own <see cref="IMeterFactory"/>), summed per label set.</summary>
-    private sealed class CollectedMetrics : IDisposable
+    internal sealed class CollectedMetrics : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly ConcurrentDictionary<string, long> _sums = new();

@@ -6,7 +6,7 @@ public enum NodeProfileFailure
     /// <summary>The profile could not be turned into a node file (unsafe name, translation error).</summary>
     Save,
 
-    /// <summary>The SPOD or the node does not support the kind (gate closed).</summary>
+    /// <summary>The SPOD turns the kind off, or the node's kernel lacks the LSM.</summary>
     NotSupported,
 
     /// <summary>The node file already belongs to another object.</summary>
@@ -27,7 +27,7 @@ public enum NodeProfileFailure
 /// The SDK's failure points do not all exist upstream, so each maps to the nearest upstream reason (never a
 /// free-form string, so the label stays bounded): SELinux — save, closed gate and install failures →
 /// <c>CannotSaveSelinuxPolicy</c>, a file owned by another object → <c>CannotWritePolicyFile</c>, removal →
-/// <c>CannotRemoveSelinuxPolicy</c>; AppArmor — closed gate → <c>AppArmorNotSupportedOnNode</c>, removal →
+/// <c>CannotRemoveSelinuxPolicy</c>; AppArmor — closed gate or a kernel without AppArmor → <c>AppArmorNotSupportedOnNode</c>, removal →
 /// <c>CannotUnloadAppArmorProfile</c>, everything else → <c>CannotLoadAppArmorProfile</c>.
 /// </remarks>
 public abstract class NodeProfileMetrics

@@ -204,7 +204,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
                 await _status.SetStateAsync(profile, SecurityProfileNodeState.InProgress, path, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(RetryLater);
             default:
-                await FailAsync(profile, CannotSaveReason, installed.Message, path, NodeProfileFailure.Install, cancellationToken).ConfigureAwait(false);
+                await FailAsync(profile, CannotSaveReason, installed.Message, path, installed.NotSupportedOnNode ? NodeProfileFailure.NotSupported : NodeProfileFailure.Install, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Done;
         }
     }
