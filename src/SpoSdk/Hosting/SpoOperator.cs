@@ -56,6 +56,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly List<Task> _running = new();
     private readonly SpodSettingsProvider _spod;
     private readonly IMeterFactory _meters;
+    private readonly SpodMetrics _spodMetrics;
     private readonly List<IAsyncDisposable> _owned = new();
     private readonly LeaderElector? _elector;
     private readonly SpoOperatorHealth _health;
@@ -68,7 +69,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private int _terms;
 
     /// <summary>Creates the operator; the host starts it.</summary>
-    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null, IOciBaseProfileSource? oci = null, SpodSettingsProvider? spod = null, SpoOperatorHealth? health = null)
+    public SpoOperator(SpoOperatorBuilder settings, IClusterBackend backend, InformerFactory informers, INodeFileSystem files, TimeProvider time, IMeterFactory meters, ILoggerFactory? loggers = null, IOciBaseProfileSource? oci = null, SpodSettingsProvider? spod = null, SpoOperatorHealth? health = null, SpodMetrics? spodMetrics = null)
     {
         _oci = oci;
         ArgumentNullException.ThrowIfNull(settings);
@@ -80,6 +81,9 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         _time = time;
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _meters = meters;
+
+        // One SpodMetrics per SDK instance: a second one on the same factory would duplicate the counters.
+        _spodMetrics = spodMetrics ?? new SpodMetrics(meters);
         var meter = meters.Create("SpoSdk");
         _controllerMetrics = new ControllerMetrics(meter);
         _queueMetrics = new WorkQueueMetrics(meter);
@@ -90,8 +94,17 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         {
             _elector = new LeaderElector(backend, settings.OperatorNamespace, settings.LeaderElection, time, _loggers.CreateLogger<LeaderElector>());
             _elector.LeadershipChanged += (_, change) => _health.Update(s => s with { Leader = change.Leader });
+
+            // controller-runtime's gauge, only where an election runs (as there): 1 while leading, else 0.
+            meter.CreateObservableGauge(
+                LeaderElectionMasterStatus,
+                () => new Measurement<long>(_health.IsLeader ? 1 : 0, new KeyValuePair<string, object?>("name", settings.LeaderElection.LeaseName)),
+                description: "Gauge of if the reporter is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.");
         }
     }
+
+    /// <summary>The gauge on the <c>SpoSdk</c> meter saying whether this instance holds the leader Lease (label <c>name</c>: the Lease).</summary>
+    public const string LeaderElectionMasterStatus = "leader_election_master_status";
 
     /// <summary>This instance's live state: started, caches synced, leading or not, controllers running.</summary>
     public SpoOperatorHealth Health => _health;
@@ -257,7 +270,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         {
             var profiles = _informers.For<SeccompProfile>();
             var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
-            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, _spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>());
+            var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, _spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>(), _spodMetrics);
             var controller = NewController(_daemon, "profile", profiles, reconciler);
             _spod.Changed += (_, _) => EnqueueAll(controller, profiles);
         }
@@ -424,7 +437,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
 
         var processes = new ProcessContainerResolver(new ProcFs(options.ProcRoot), time: _time);
         IReadOnlyList<IEnrichedAuditSink> recorderSinks = recorder is null ? [] : [new LogRecorderAuditSink(recorder)];
-        var runner = new LogEnricherRunner(options, _settings.NodeRoot, node.NodeName, _spod, processes, directory, recorderSinks, new SpodMetrics(_meters), new AuditPipelineMetrics(_meters), _time, _loggers);
+        var runner = new LogEnricherRunner(options, _settings.NodeRoot, node.NodeName, _spod, processes, directory, recorderSinks, _spodMetrics, new AuditPipelineMetrics(_meters), _time, _loggers);
         _daemon.Runners.Add(async token =>
         {
             try
@@ -486,8 +499,8 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         if (_settings.Selinux)
         {
             var installer = FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(_files, _settings.SelinuxInstaller?.Invoke(_files, runner) ?? new SelinuxdPolicyInstaller(_files));
-            var selinux = AddNodeFileKind<SelinuxProfile>(node, (profiles, spod) => new SelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<SelinuxProfileNodeReconciler>()));
-            var raw = AddNodeFileKind<RawSelinuxProfile>(node, (profiles, spod) => new RawSelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<RawSelinuxProfileNodeReconciler>()));
+            var selinux = AddNodeFileKind<SelinuxProfile>(node, (profiles, spod) => new SelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<SelinuxProfileNodeReconciler>(), _spodMetrics));
+            var raw = AddNodeFileKind<RawSelinuxProfile>(node, (profiles, spod) => new RawSelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<RawSelinuxProfileNodeReconciler>(), _spodMetrics));
 
             // The two kinds share /etc/selinux.d/<name>.cil: when one lets go of it (its node status goes), the other may take it.
             selinux.Watches(statuses, ProfileStatusAggregator<RawSelinuxProfile>.ProfilesOf(RawSelinuxProfile.KubeKind));
@@ -497,7 +510,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         if (_settings.AppArmor)
         {
             var loader = FileOnlyProfileInstaller.ForNode<IAppArmorProfileLoader>(_files, new AppArmorParserLoader(runner, _files));
-            AddNodeFileKind<AppArmorProfile>(node, (profiles, spod) => new AppArmorProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, loader, events, _loggers.CreateLogger<AppArmorProfileNodeReconciler>()));
+            AddNodeFileKind<AppArmorProfile>(node, (profiles, spod) => new AppArmorProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, loader, events, _loggers.CreateLogger<AppArmorProfileNodeReconciler>(), _spodMetrics));
         }
     }
 

@@ -37,6 +37,8 @@ public static class SpoServiceCollectionExtensions
             services.AddSingleton<Profiles.Seccomp.IOciBaseProfileSource>(sp => new Profiles.Seccomp.OciBaseProfileSource(sp.GetRequiredService<Oci.Resolution.IOciProfileResolver>(), keys));
         }
 
+        // The SPO counters exist once per SDK instance: the node reconcilers and the log enricher share them.
+        services.TryAddSingleton(sp => new Audit.Metrics.SpodMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<SpoOperator>();
         services.AddHostedService(sp => sp.GetRequiredService<SpoOperator>());
         services.AddSingleton(sp => new SpoOperatorHealth(settings.Manager, settings.Daemon, settings.Manager && settings.LeaderElectionFor(sp.GetRequiredService<Runtime.Backends.IClusterBackend>())));

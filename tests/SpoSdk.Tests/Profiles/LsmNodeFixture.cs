@@ -2,6 +2,7 @@ using k8s.Models;
 using SpoSdk.Api.Conversion;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Commands;
 using SpoSdk.Node.Files;
@@ -33,7 +34,7 @@ internal sealed class LsmNodeFixture : IAsyncDisposable
     private readonly Informer<SecurityProfileNodeStatus> _statuses;
     private readonly Informer<SecurityProfilesOperatorDaemon> _spod;
 
-    public LsmNodeFixture(Func<INodeFileSystem, ISelinuxPolicyInstaller>? installer = null, Func<INodeFileSystem, IAppArmorProfileLoader>? loader = null, Action<string>? prepareRoot = null, string nodeName = "node-1")
+    public LsmNodeFixture(Func<INodeFileSystem, ISelinuxPolicyInstaller>? installer = null, Func<INodeFileSystem, IAppArmorProfileLoader>? loader = null, Action<string>? prepareRoot = null, string nodeName = "node-1", SpodMetrics? metrics = null)
     {
         Root = Directory.CreateTempSubdirectory("spo-lsm-node-").FullName;
         prepareRoot?.Invoke(Root);
@@ -47,9 +48,9 @@ internal sealed class LsmNodeFixture : IAsyncDisposable
         var selinuxInstaller = installer?.Invoke(Files) ?? new FileOnlyProfileInstaller();
         var appArmorLoader = loader?.Invoke(Files) ?? new FileOnlyProfileInstaller();
 
-        var selinux = Add<SelinuxProfile>((p, s) => new SelinuxProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, selinuxInstaller, events), SelinuxStatusAppliers.Apply);
+        var selinux = Add<SelinuxProfile>((p, s) => new SelinuxProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, selinuxInstaller, events, metrics: metrics), SelinuxStatusAppliers.Apply);
         var raw = Add<RawSelinuxProfile>((p, s) => new RawSelinuxProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, selinuxInstaller, events), SelinuxStatusAppliers.Apply);
-        Add<AppArmorProfile>((p, s) => new AppArmorProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, appArmorLoader, events), AppArmorProfileNodeReconciler.ApplyStatus);
+        Add<AppArmorProfile>((p, s) => new AppArmorProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, appArmorLoader, events, metrics: metrics), AppArmorProfileNodeReconciler.ApplyStatus);
         selinux.Watches(_statuses, ProfileStatusAggregator<RawSelinuxProfile>.ProfilesOf(RawSelinuxProfile.KubeKind));
         raw.Watches(_statuses, ProfileStatusAggregator<SelinuxProfile>.ProfilesOf(SelinuxProfile.KubeKind));
         foreach (var controller in Controllers)

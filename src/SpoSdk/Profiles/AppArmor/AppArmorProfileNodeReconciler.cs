@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
@@ -36,8 +37,9 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
         NodeFileClaims claims,
         IAppArmorProfileLoader loader,
         IEventRecorder events,
-        ILogger<AppArmorProfileNodeReconciler>? logger = null)
-        : base(backend, profiles, spod, statuses, files, node, claims, loader, events, logger)
+        ILogger<AppArmorProfileNodeReconciler>? logger = null,
+        SpodMetrics? metrics = null)
+        : base(backend, profiles, spod, statuses, files, node, claims, loader, events, logger, metrics is null ? null : NodeProfileMetrics.AppArmor(metrics))
     {
     }
 

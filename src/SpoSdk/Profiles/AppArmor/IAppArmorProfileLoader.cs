@@ -62,7 +62,7 @@ public sealed class AppArmorParserLoader : IAppArmorProfileLoader
     {
         if (_files.ReadAllBytes(AppArmorKernel.Switch) is not [(byte)'Y', ..])
         {
-            return Task.FromResult(NodeInstallResult.Failed("AppArmor is not enabled in the kernel of this node (" + AppArmorKernel.Switch + " is not Y)"));
+            return Task.FromResult(NodeInstallResult.Unsupported("AppArmor is not enabled in the kernel of this node (" + AppArmorKernel.Switch + " is not Y)"));
         }
 
         return NodeInstallCommand.RunAsync(_runner, _parser, "apparmor_parser", arguments, what, cancellationToken);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Runtime;
@@ -43,6 +44,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
     private readonly IEventRecorder _events;
     private readonly INodeProfileInstaller _installer;
     private readonly ILogger _logger;
+    private readonly NodeProfileMetrics? _metrics;
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="backend">The cluster.</param>
@@ -55,6 +57,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
     /// <param name="installer">Makes the kernel take the written file.</param>
     /// <param name="events">Where events go.</param>
     /// <param name="logger">The log.</param>
+    /// <param name="metrics">The kind's SPO counters (installs, removals, errors); null counts nothing.</param>
     protected NodeFileProfileReconciler(
         IClusterBackend backend,
         Informer<TProfile> profiles,
@@ -65,7 +68,8 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         NodeFileClaims claims,
         INodeProfileInstaller installer,
         IEventRecorder events,
-        ILogger? logger)
+        ILogger? logger,
+        NodeProfileMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(installer);
         ArgumentNullException.ThrowIfNull(backend);
@@ -84,6 +88,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         _events = events;
         _installer = installer;
         _logger = logger ?? NullLogger.Instance;
+        _metrics = metrics;
     }
 
     /// <summary>The node's files.</summary>
@@ -140,7 +145,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         }
         catch (UnsafeNodePathException ex)
         {
-            await FailAsync(profile, CannotSaveReason, "$.metadata.name: " + ex.Message, null, cancellationToken).ConfigureAwait(false);
+            await FailAsync(profile, CannotSaveReason, "$.metadata.name: " + ex.Message, null, NodeProfileFailure.Save, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -153,7 +158,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         var spod = _spod?.Get(new ObjectKey(Node.OperatorNamespace, Node.SpodName));
         if (Refusal(profile, spod) is { } refusal)
         {
-            await FailAsync(profile, refusal.Reason, refusal.Message, OwnedFile(profile, path), cancellationToken).ConfigureAwait(false);
+            await FailAsync(profile, refusal.Reason, refusal.Message, OwnedFile(profile, path), NodeProfileFailure.NotSupported, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -166,7 +171,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         var translation = Translate(profile, spod);
         if (!translation.Succeeded)
         {
-            await FailAsync(profile, CannotSaveReason, string.Join("; ", translation.Errors), OwnedFile(profile, path), cancellationToken).ConfigureAwait(false);
+            await FailAsync(profile, CannotSaveReason, string.Join("; ", translation.Errors), OwnedFile(profile, path), NodeProfileFailure.Save, cancellationToken).ConfigureAwait(false);
 
             // A missing referenced profile may yet be created; everything else needs a change to the profile or the SPOD.
             return translation.Errors.Any(e => e.Kind == TranslationErrorKind.NotFound) ? ReconcileResult.After(RetryLater) : ReconcileResult.Done;
@@ -175,7 +180,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         if (_claims.TryClaim(path, profile.Kind, profile.Metadata.Name) is { } other)
         {
             var message = path + " on node " + Node.NodeName + " already belongs to " + other + "; " + NodeFileClaims.OwnerName(profile.Kind, profile.Metadata.Name) + " was not installed (a node file is never overwritten)";
-            await FailAsync(profile, "NodeFileConflict", message, null, cancellationToken).ConfigureAwait(false);
+            await FailAsync(profile, "NodeFileConflict", message, null, NodeProfileFailure.FileConflict, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -189,6 +194,9 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         switch (installed.State)
         {
             case NodeInstallState.Done:
+                // Only a pass that wrote the file or finished an install gets here (an unchanged, installed
+                // profile returned above), so a resync never counts as an update.
+                _metrics?.Changed(ProfileOperation.Update);
                 await _events.RecordAsync(profile, EventKind.Normal, SavedReason, "Successfully saved profile to disk on " + Node.NodeName, cancellationToken).ConfigureAwait(false);
                 await _status.SetStateAsync(profile, SecurityProfileNodeState.Installed, path, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Done;
@@ -196,7 +204,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
                 await _status.SetStateAsync(profile, SecurityProfileNodeState.InProgress, path, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(RetryLater);
             default:
-                await FailAsync(profile, CannotSaveReason, installed.Message, path, cancellationToken).ConfigureAwait(false);
+                await FailAsync(profile, CannotSaveReason, installed.Message, path, installed.NotSupportedOnNode ? NodeProfileFailure.NotSupported : NodeProfileFailure.Install, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Done;
         }
     }
@@ -211,7 +219,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             var removed = await RemoveFileAsync(profile, path, cancellationToken).ConfigureAwait(false);
             if (removed.State == NodeInstallState.Failed)
             {
-                await FailAsync(profile, CannotSaveReason, removed.Message, path, cancellationToken).ConfigureAwait(false);
+                await FailAsync(profile, CannotSaveReason, removed.Message, path, NodeProfileFailure.Remove, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Done;
             }
 
@@ -223,6 +231,17 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
     }
 
     private async Task<NodeInstallResult> RemoveFileAsync(TProfile profile, string path, CancellationToken cancellationToken)
+    {
+        var result = await RemoveFileCoreAsync(profile, path, cancellationToken).ConfigureAwait(false);
+        if (result.State == NodeInstallState.Done)
+        {
+            _metrics?.Changed(ProfileOperation.Delete);
+        }
+
+        return result;
+    }
+
+    private async Task<NodeInstallResult> RemoveFileCoreAsync(TProfile profile, string path, CancellationToken cancellationToken)
     {
         if (UninstallBeforeFileRemoval)
         {
@@ -275,6 +294,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             // As upstream (runtime.md §10.12): a removal the kernel side reports as failed still lets the object go.
             if (removed.State == NodeInstallState.Failed)
             {
+                _metrics?.Failed(profile.Metadata.Name, NodeProfileFailure.Remove);
                 await _events.RecordAsync(profile, EventKind.Warning, CannotSaveReason, removed.Message, cancellationToken).ConfigureAwait(false);
             }
 
@@ -286,8 +306,9 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         return ReconcileResult.Done;
     }
 
-    private async Task FailAsync(TProfile profile, string reason, string message, string? ownedFile, CancellationToken cancellationToken)
+    private async Task FailAsync(TProfile profile, string reason, string message, string? ownedFile, NodeProfileFailure failure, CancellationToken cancellationToken)
     {
+        _metrics?.Failed(profile.Metadata.Name, failure);
         _logger.LogWarning("{Kind} {Name} on {Node}: {Reason}: {Message}", profile.Kind, profile.Metadata.Name, Node.NodeName, reason, message);
         await _events.RecordAsync(profile, EventKind.Warning, reason, message, cancellationToken).ConfigureAwait(false);
         await _status.SetStateAsync(profile, SecurityProfileNodeState.Error, ownedFile, cancellationToken).ConfigureAwait(false);

@@ -24,6 +24,12 @@ public sealed record NodeInstallResult(NodeInstallState State, string Message = 
     /// <summary>Still going, waiting for <paramref name="what"/>.</summary>
     public static NodeInstallResult InProgress(string what) => new(NodeInstallState.InProgress, what);
 
+    /// <summary>The failure is the node's, not the profile's: the kernel lacks the LSM (counted as upstream's <c>…NotSupportedOnNode</c>).</summary>
+    public bool NotSupportedOnNode { get; init; }
+
+    /// <summary>Failed because the node cannot take profiles of this kind at all (<paramref name="why"/>).</summary>
+    public static NodeInstallResult Unsupported(string why) => new(NodeInstallState.Failed, why) { NotSupportedOnNode = true };
+
     /// <summary>Failed because of <paramref name="why"/>.</summary>
     public static NodeInstallResult Failed(string why) => new(NodeInstallState.Failed, why);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
@@ -46,8 +47,12 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
     private readonly BaseProfileResolver _bases;
     private readonly IEventRecorder _events;
     private readonly ILogger _logger;
+    private readonly SpodMetrics? _metrics;
 
-    /// <summary>Creates the reconciler; <paramref name="spod"/> gives the SPOD's allow-list and OCI trust switch (defaults without it).</summary>
+    /// <summary>
+    /// Creates the reconciler; <paramref name="spod"/> gives the SPOD's allow-list and OCI trust switch (defaults without it);
+    /// <paramref name="metrics"/> counts file writes, removals and errors (nothing when null).
+    /// </summary>
     public SeccompProfileNodeReconciler(
         IClusterBackend backend,
         Informer<SeccompProfile> profiles,
@@ -57,7 +62,8 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         NodeOptions node,
         IEventRecorder events,
         IOciBaseProfileSource? oci = null,
-        ILogger<SeccompProfileNodeReconciler>? logger = null)
+        ILogger<SeccompProfileNodeReconciler>? logger = null,
+        SpodMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(profiles);
@@ -74,6 +80,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         _bases = new BaseProfileResolver(name => _profiles.Get(ObjectKey.Cluster(name)), oci);
         _events = events;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _metrics = metrics;
     }
 
     /// <inheritdoc />
@@ -109,7 +116,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         profile = owned;
         if (profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true || profile.Spec.State == SeccompProfileSpecState.Disabled)
         {
-            _files.Delete(path);
+            RemoveFile(path);
             var state = profile.Spec.State == SeccompProfileSpecState.Disabled ? SecurityProfileNodeState.Disabled : SecurityProfileNodeState.Partial;
             await _status.SetStateAsync(profile, state, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
@@ -131,7 +138,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         {
             // An allow-list that tightens after the profile was installed must take it off the node
             // (upstream deletes such profiles outright, runtime.md §1.4).
-            _files.Delete(path);
+            RemoveFile(path);
             await FailAsync(profile, "ProfileNotAllowed", refusal, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
@@ -143,6 +150,8 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
 
         if (_files.WriteIfChanged(path, Encoding.UTF8.GetBytes(SeccompProfileJson.ToCompactJson(spec))))
         {
+            // Upstream counts a written file; an unchanged resync writes nothing and counts nothing.
+            _metrics?.SeccompProfileChanged(ProfileOperation.Update);
             await _events.RecordAsync(profile, EventKind.Normal, "SavedSeccompProfile", "Successfully saved profile to disk on " + _node.NodeName, cancellationToken).ConfigureAwait(false);
         }
 
@@ -171,7 +180,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
 
         try
         {
-            _files.Delete(_paths.SeccompProfile(profile.Metadata.Name));
+            RemoveFile(_paths.SeccompProfile(profile.Metadata.Name));
         }
         catch (UnsafeNodePathException)
         {
@@ -204,8 +213,18 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         }, cancellationToken);
     }
 
+    private void RemoveFile(string path)
+    {
+        if (_files.Delete(path))
+        {
+            _metrics?.SeccompProfileChanged(ProfileOperation.Delete);
+        }
+    }
+
     private async Task FailAsync(SeccompProfile profile, string reason, string message, CancellationToken cancellationToken)
     {
+        // Every reason used here is one of upstream's; anything else would be a bug, counted as the profile's fault.
+        _metrics?.SeccompProfileFailed(Enum.TryParse<SeccompProfileErrorReason>(reason, out var known) ? known : SeccompProfileErrorReason.InvalidSeccompProfile);
         _logger.LogWarning("SeccompProfile {Name} on {Node}: {Reason}: {Message}", profile.Metadata.Name, _node.NodeName, reason, message);
         await _events.RecordAsync(profile, EventKind.Warning, reason, message, cancellationToken).ConfigureAwait(false);
         await _status.SetStateAsync(profile, SecurityProfileNodeState.Error, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.V1;
 using SpoSdk.Api.Validation;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
@@ -33,8 +34,9 @@ public sealed class RawSelinuxProfileNodeReconciler : SelinuxPolicyNodeReconcile
         NodeFileClaims claims,
         ISelinuxPolicyInstaller installer,
         IEventRecorder events,
-        ILogger<RawSelinuxProfileNodeReconciler>? logger = null)
-        : base(backend, profiles, spod, statuses, files, node, claims, installer, events, logger)
+        ILogger<RawSelinuxProfileNodeReconciler>? logger = null,
+        SpodMetrics? metrics = null)
+        : base(backend, profiles, spod, statuses, files, node, claims, installer, events, logger, metrics)
     {
     }
 

@@ -3,6 +3,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
@@ -33,8 +34,9 @@ public abstract class SelinuxPolicyNodeReconciler<TProfile> : NodeFileProfileRec
         NodeFileClaims claims,
         ISelinuxPolicyInstaller installer,
         IEventRecorder events,
-        ILogger? logger)
-        : base(backend, profiles, spod, statuses, files, node, claims, installer, events, logger)
+        ILogger? logger,
+        SpodMetrics? metrics = null)
+        : base(backend, profiles, spod, statuses, files, node, claims, installer, events, logger, metrics is null ? null : NodeProfileMetrics.Selinux(metrics))
     {
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
@@ -31,8 +32,9 @@ public sealed class SelinuxProfileNodeReconciler : SelinuxPolicyNodeReconciler<S
         NodeFileClaims claims,
         ISelinuxPolicyInstaller installer,
         IEventRecorder events,
-        ILogger<SelinuxProfileNodeReconciler>? logger = null)
-        : base(backend, profiles, spod, statuses, files, node, claims, installer, events, logger)
+        ILogger<SelinuxProfileNodeReconciler>? logger = null,
+        SpodMetrics? metrics = null)
+        : base(backend, profiles, spod, statuses, files, node, claims, installer, events, logger, metrics)
     {
     }
 
