@@ -427,8 +427,9 @@ public sealed class CrdEquivalenceTests
                 if (!root.Children.TryGetValue(new YamlScalarNode("kind"), out var kind)
                     || kind is not YamlScalarNode { Value: CrdKind })
                 {
-                    // Besides CRDs, crds/ holds the generator's own settings (kinds named SpoSdk*), e.g. type-names.yaml.
-                    var isGeneratorSettings = kind is YamlScalarNode { Value: { } settingsKind } && settingsKind.StartsWith("SpoSdk", StringComparison.Ordinal);
+                    // Besides CRDs, crds/ holds the generator's own settings (kinds named SpoSdk*), e.g. type-names.yaml,
+                    // and the kustomization that makes the folder a kustomize base for the deploy manifests.
+                    var isGeneratorSettings = kind is YamlScalarNode { Value: { } settingsKind } && (settingsKind.StartsWith("SpoSdk", StringComparison.Ordinal) || settingsKind == "Kustomization");
                     Assert.False(requireSingleDocumentPerFile && !isGeneratorSettings, $"'{file}' does not hold a {CrdKind}.");
                     continue;
                 }
