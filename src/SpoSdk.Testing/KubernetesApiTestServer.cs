@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SpoSdk.Api.Conversion;
 using SpoSdk.Api.Serialization;
@@ -99,6 +100,9 @@ public sealed class KubernetesApiTestServer : IAsyncDisposable
                 ApplicationName = typeof(KubernetesApiTestServer).Assembly.GetName().Name,
             });
             builder.Logging.ClearProviders();
+
+            // Embedded in someone else's process: Ctrl+C and SIGTERM stay theirs (a console lifetime would take them).
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
 
             // An explicit endpoint: ASPNETCORE_URLS and friends in the environment cannot move it off loopback.
             builder.WebHost.ConfigureKestrel(kestrel =>
@@ -302,5 +306,12 @@ public sealed class KubernetesApiTestServer : IAsyncDisposable
         while (_requests.Count > _options.RequestLogCapacity && _requests.TryDequeue(out _))
         {
         }
+    }
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

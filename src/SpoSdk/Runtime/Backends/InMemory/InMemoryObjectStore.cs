@@ -77,13 +77,7 @@ public sealed class InMemoryObjectStore
         ArgumentNullException.ThrowIfNull(selector);
         lock (_gate)
         {
-            var items = _objects
-                .Where(p => p.Key.Kind == kind.Key && (@namespace is null || p.Key.Key.Namespace == @namespace) && selector.Matches(p.Value.Json))
-                .OrderBy(p => p.Key.Key.Namespace, StringComparer.Ordinal)
-                .ThenBy(p => p.Key.Key.Name, StringComparer.Ordinal)
-                .Select(p => Copy(p.Value.Json))
-                .ToList();
-            return (items, Format(_resourceVersion));
+            return (Matching(kind, @namespace, selector).Select(p => Copy(p.Value.Json)).ToList(), Format(_resourceVersion));
         }
     }
 
@@ -96,18 +90,31 @@ public sealed class InMemoryObjectStore
     public StoreListPage ListPage(StoreKind kind, string? @namespace, Selector selector, int limit, string? continueToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentNullException.ThrowIfNull(selector);
         var resume = ContinueToken.Decode(continueToken);
-        var (items, resourceVersion) = List(kind, @namespace, selector);
-        var after = resume is null ? items : items.Where(item => ContinueToken.Compare(ContinueToken.KeyOf(item), resume.After) > 0).ToList();
-        if (limit == 0 || after.Count <= limit)
+        lock (_gate)
         {
-            return new StoreListPage(after, resume?.ResourceVersion ?? resourceVersion, null, 0);
-        }
+            // Only the page's objects are copied: positions are compared on the stored keys.
+            var after = Matching(kind, @namespace, selector)
+                .Where(p => resume is null || ContinueToken.Compare((p.Key.Key.Namespace ?? string.Empty, p.Key.Key.Name), resume.After) > 0)
+                .ToList();
+            var version = resume?.ResourceVersion ?? Format(_resourceVersion);
+            if (limit == 0 || after.Count <= limit)
+            {
+                return new StoreListPage(after.Select(p => Copy(p.Value.Json)).ToList(), version, null, 0);
+            }
 
-        var version = resume?.ResourceVersion ?? resourceVersion;
-        var page = after.Take(limit).ToList();
-        return new StoreListPage(page, version, ContinueToken.Encode(version, ContinueToken.KeyOf(page[^1])), after.Count - limit);
+            var page = after.Take(limit).Select(p => Copy(p.Value.Json)).ToList();
+            return new StoreListPage(page, version, ContinueToken.Encode(version, ContinueToken.KeyOf(page[^1])), after.Count - limit);
+        }
     }
+
+    // The stored objects of a kind that match, in list order (namespace, then name); call under the lock.
+    private IEnumerable<KeyValuePair<StoredKey, Stored>> Matching(StoreKind kind, string? @namespace, Selector selector) =>
+        _objects
+            .Where(p => p.Key.Kind == kind.Key && (@namespace is null || p.Key.Key.Namespace == @namespace) && selector.Matches(p.Value.Json))
+            .OrderBy(p => p.Key.Key.Namespace, StringComparer.Ordinal)
+            .ThenBy(p => p.Key.Key.Name, StringComparer.Ordinal);
 
     /// <summary>
     /// Stores a new object; fills uid, creationTimestamp, resourceVersion and generation. With a
