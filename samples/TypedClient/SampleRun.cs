@@ -18,7 +18,7 @@ public static class SampleRun
     // The field manager the sample applies as: the owner of the fields it applies.
     private const string FieldManager = "typed-client-sample";
 
-    /// <summary>Runs the sample; 0 on success, 1 with one error line on <paramref name="error"/> on failure.</summary>
+    /// <summary>Runs the sample; 0 on success, 1 with one error line on <paramref name="error"/> on failure, 2 for a bad command line.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -31,9 +31,20 @@ public static class SampleRun
         }
 
         var verbose = args.Contains("--verbose");
+        SampleOptions options;
         try
         {
-            var options = SampleOptions.Parse(args);
+            options = SampleOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            // A bad command line is exit 2, as spoc and HostedOperator have it.
+            await error.WriteLineAsync("error: " + ex.Message);
+            return 2;
+        }
+
+        try
+        {
             await using var cluster = await SampleCluster.ConnectAsync(options.Kubeconfig, cancellationToken);
             await output.WriteLineAsync("cluster: " + cluster.Description);
             using var services = new ServiceCollection().AddSingleton(cluster.Backend).AddSpoClients().BuildServiceProvider();

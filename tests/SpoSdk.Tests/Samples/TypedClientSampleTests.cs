@@ -83,7 +83,7 @@ public sealed class TypedClientSampleTests : IDisposable
         Assert.StartsWith("error: kubeconfig " + broken + " cannot be used: ", Assert.Single(unreadable.StderrLines), StringComparison.Ordinal);
 
         var badOption = await RunSampleAsync("--count", "many");
-        Assert.Equal(1, badOption.ExitCode);
+        Assert.Equal(2, badOption.ExitCode);
         Assert.Equal(["error: --count needs a positive whole number, not 'many'"], badOption.StderrLines);
 
         var verbose = await RunSampleAsync("--kubeconfig", broken, "--verbose");
