@@ -70,6 +70,32 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
     /// <inheritdoc />
     protected override TranslationResult Translate(AppArmorProfile profile, SecurityProfilesOperatorDaemon? spod) => AppArmorProfileGenerator.Generate(profile);
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Upstream refuses a new profile whose name the kernel already has (runtime.md §3.3 step 1), so a host
+    /// profile is never replaced. The kernel's list is read under the node root: under any root but
+    /// <c>/</c> there is none, and nothing is refused. Upstream checks at generation 1; the claim check
+    /// here (only a profile that does not own its file yet) also lets a resync of our own profile pass.
+    /// </remarks>
+    protected override string? ForeignOccupant(AppArmorProfile profile)
+    {
+        if (Files.ReadAllBytes(AppArmorKernel.LoadedProfiles) is not { } loaded)
+        {
+            return null;
+        }
+
+        var prefix = profile.Metadata.Name + " (";
+        foreach (var line in System.Text.Encoding.UTF8.GetString(loaded).Split('\n'))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return "profile exists: the kernel of node " + Node.NodeName + " already has an AppArmor profile named " + profile.Metadata.Name + " that this operator did not install; a host profile is never replaced";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Writes the aggregated state into an AppArmorProfile's status: state and the Ready condition.</summary>
     public static bool ApplyStatus(AppArmorProfile profile, AggregatedProfileStatus aggregated)
     {

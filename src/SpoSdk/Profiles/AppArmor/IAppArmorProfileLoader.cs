@@ -20,6 +20,9 @@ public static class AppArmorKernel
 {
     /// <summary>The kernel's switch: <c>Y</c> when AppArmor is enabled (runtime.md §3.1).</summary>
     public const string Switch = "/sys/module/apparmor/parameters/enabled";
+
+    /// <summary>The profiles the kernel has loaded, one per line as <c>name (mode)</c>.</summary>
+    public const string LoadedProfiles = "/sys/kernel/security/apparmor/profiles";
 }
 
 /// <summary>

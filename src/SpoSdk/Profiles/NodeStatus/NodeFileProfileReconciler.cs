@@ -118,6 +118,12 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
     /// <summary>Whether the profile is turned off (<c>spec.state: Disabled</c>).</summary>
     protected abstract bool IsDisabled(TProfile profile);
 
+    /// <summary>
+    /// Why the node already has something of this profile's name that no SPO object installed (checked only
+    /// while the profile does not own its node file yet), or null: e.g. a host AppArmor profile in the kernel.
+    /// </summary>
+    protected virtual string? ForeignOccupant(TProfile profile) => null;
+
     /// <summary>The file's content.</summary>
     protected abstract TranslationResult Translate(TProfile profile, SecurityProfilesOperatorDaemon? spod);
 
@@ -175,6 +181,12 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
 
             // A missing referenced profile may yet be created; everything else needs a change to the profile or the SPOD.
             return translation.Errors.Any(e => e.Kind == TranslationErrorKind.NotFound) ? ReconcileResult.After(RetryLater) : ReconcileResult.Done;
+        }
+
+        if (!_claims.Owns(path, profile.Kind, profile.Metadata.Name) && ForeignOccupant(profile) is { } occupant)
+        {
+            await FailAsync(profile, CannotSaveReason, occupant, null, NodeProfileFailure.FileConflict, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
         }
 
         if (_claims.TryClaim(path, profile.Kind, profile.Metadata.Name) is { } other)

@@ -49,6 +49,40 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_profile_the_kernel_already_has_from_the_host_is_refused_and_its_file_left_alone_while_our_own_resyncs()
+    {
+        await using var node = new LsmNodeFixture();
+        var kernelList = Path.Combine(node.Root, "sys/kernel/security/apparmor/profiles");
+        Directory.CreateDirectory(Path.GetDirectoryName(kernelList)!);
+        await File.WriteAllTextAsync(kernelList, "docker-default (enforce)\nhost-nginx (enforce)\nhost-nginx-extra (complain)\n");
+        Directory.CreateDirectory(Path.GetDirectoryName(node.AppArmorFile("host-nginx"))!);
+        await File.WriteAllTextAsync(node.AppArmorFile("host-nginx"), "# the host's own profile\n");
+
+        await node.AppArmor.CreateAsync(Profile("host-nginx", AppArmorProfileMode.Enforce));
+        await node.AppArmor.CreateAsync(Profile("ours", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("host-nginx")))?.Status?.Status == AppArmorProfileState.Error
+            && (await node.AppArmor.GetAsync(ObjectKey.Cluster("ours")))?.Status?.Status == AppArmorProfileState.Installed);
+
+        var warning = Assert.Single(await node.WarningsAsync("AppArmorProfile", "host-nginx"));
+        Assert.Equal("CannotSaveAppArmorProfile", warning.Reason);
+        Assert.StartsWith("profile exists: the kernel of node node-1 already has an AppArmor profile named host-nginx", warning.Message, StringComparison.Ordinal);
+        Assert.Equal("# the host's own profile\n", await File.ReadAllTextAsync(node.AppArmorFile("host-nginx")));
+
+        // Once the kernel lists our own profile, a resync of it is not a conflict.
+        await File.AppendAllTextAsync(kernelList, "ours (enforce)\n");
+        await node.AppArmor.UpdateAsync(WithAnnotation((await node.AppArmor.GetAsync(ObjectKey.Cluster("ours")))!));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("ours")))?.Status?.Status == AppArmorProfileState.Installed);
+        Assert.Empty(await node.WarningsAsync("AppArmorProfile", "ours"));
+    }
+
+    private static AppArmorProfile WithAnnotation(AppArmorProfile profile)
+    {
+        profile.Metadata.Annotations ??= new Dictionary<string, string>();
+        profile.Metadata.Annotations["touched"] = "yes";
+        return profile;
+    }
+
+    [Fact]
     public async Task The_spod_gate_refuses_profiles_until_apparmor_is_enabled()
     {
         await using var node = new LsmNodeFixture();
