@@ -268,22 +268,12 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
 
     private async Task<ReconcileResult> DeleteAsync(TProfile profile, CancellationToken cancellationToken)
     {
+        if (await _status.BeginRemovalAsync(profile, RetryLater, cancellationToken).ConfigureAwait(false) is { } now)
+        {
+            return now;
+        }
+
         var finalizer = NodeFinalizers.ForDeletion(profile, Node.NodeName);
-        if (!Finalizers.Contains(profile, finalizer))
-        {
-            return ReconcileResult.Done;
-        }
-
-        if (await _status.GetStateAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) is { } state && state != SecurityProfileNodeState.Terminating)
-        {
-            await _status.SetStateAsync(profile, SecurityProfileNodeState.Terminating, cancellationToken).ConfigureAwait(false);
-        }
-
-        // Pods still run with it: the policy stays until they are gone.
-        if (Finalizers.Contains(profile, SpoFinalizers.InUseByActivePods))
-        {
-            return ReconcileResult.After(RetryLater);
-        }
 
         string? path;
         try

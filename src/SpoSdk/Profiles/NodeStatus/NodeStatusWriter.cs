@@ -4,6 +4,7 @@ using SpoSdk.Api.Naming;
 using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Controllers;
 
 namespace SpoSdk.Profiles.NodeStatus;
 
@@ -43,6 +44,28 @@ public sealed class NodeStatusWriter
     /// </summary>
     public ObjectKey KindQualifiedKeyFor(string kind, string profileName) =>
         ObjectKey.Cluster(ProfileNames.NodeStatusName(kind, ProfileNames.ProfileId(kind, profileName).ToLowerInvariant(), NodeName));
+
+    /// <summary>
+    /// The first steps of taking a deleted profile off this node, shared by every node reconciler: nothing
+    /// to do without this node's deletion finalizer; otherwise the node status says Terminating, and while
+    /// pods still run with the profile it stays.
+    /// </summary>
+    /// <returns>What the reconcile returns now (<paramref name="retryLater"/> while in use), or null to go on removing it.</returns>
+    public async Task<ReconcileResult?> BeginRemovalAsync(IKubernetesObject<V1ObjectMeta> profile, TimeSpan retryLater, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (!Finalizers.Contains(profile, NodeFinalizers.ForDeletion(profile, NodeName)))
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (await GetStateAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) is { } state && state != SecurityProfileNodeState.Terminating)
+        {
+            await SetStateAsync(profile, SecurityProfileNodeState.Terminating, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Finalizers.Contains(profile, SpoFinalizers.InUseByActivePods) ? ReconcileResult.After(retryLater) : null;
+    }
 
     /// <summary>The current state on this node, or null when there is no status object.</summary>
     public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken)

@@ -161,22 +161,12 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
 
     private async Task<ReconcileResult> DeleteAsync(SeccompProfile profile, CancellationToken cancellationToken)
     {
+        if (await _status.BeginRemovalAsync(profile, RetryLater, cancellationToken).ConfigureAwait(false) is { } now)
+        {
+            return now;
+        }
+
         var finalizer = NodeFinalizers.ForDeletion(profile, _node.NodeName);
-        if (!Finalizers.Contains(profile, finalizer))
-        {
-            return ReconcileResult.Done;
-        }
-
-        if (await _status.GetStateAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) is { } state && state != SecurityProfileNodeState.Terminating)
-        {
-            await _status.SetStateAsync(profile, SecurityProfileNodeState.Terminating, cancellationToken).ConfigureAwait(false);
-        }
-
-        // Pods still run with it: the file stays until they are gone.
-        if (Finalizers.Contains(profile, SpoFinalizers.InUseByActivePods))
-        {
-            return ReconcileResult.After(RetryLater);
-        }
 
         try
         {
