@@ -153,6 +153,26 @@ public sealed class FastPathTests
     }
 
     [Fact]
+    public void Line_bounds_are_found_wherever_the_line_falls_against_vector_windows()
+    {
+        // The line's start and end are found a vector window at a time: a record at every offset from the block start,
+        // after short and long noise lines, with and without a final line break, gives exactly the event it gives alone.
+        var alone = _parser.Parse(Encoding.UTF8.GetBytes(AuditLines.A9), out var expected);
+        Assert.Equal(AuditParseResult.Event, alone);
+        foreach (var noiseLength in new[] { 0, 1, 5, 31, 32, 33, 63, 64, 65, 100 })
+        {
+            for (var offset = 0; offset < 70; offset++)
+            {
+                var before = new string('n', offset) + "\n" + new string('x', noiseLength) + "\n";
+                var after = new string('y', noiseLength);
+                Assert.Equal([expected], ParseBlock(before + AuditLines.A9 + "\n" + after));
+                Assert.Equal([expected], ParseBlock(before + AuditLines.A9));
+                Assert.Equal([expected], ParseBlock(AuditLines.A9 + "\n" + before));
+            }
+        }
+    }
+
+    [Fact]
     public void Numbers_are_read_exactly_at_every_length_up_to_their_limits()
     {
         // Up to nine digits take the path without per-digit overflow checks; ten and more the checked one.

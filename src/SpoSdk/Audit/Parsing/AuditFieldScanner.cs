@@ -211,6 +211,7 @@ internal static class AuditFieldScanner
     }
 
     /// <summary>Skips to the next separator; quoted sections inside the token are skipped whole.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SkipToken(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int i, out bool unterminated)
     {
         unterminated = false;
