@@ -16,4 +16,11 @@ public sealed record NodeOptions
 
     /// <summary>The name of the SPOD configuration object.</summary>
     public string SpodName { get; init; } = "spod";
+
+    /// <summary>
+    /// Whether the node's kernel can enforce seccomp; without it seccomp profiles are not installed and each reconcile
+    /// reports upstream's <c>SeccompNotSupportedOnNode</c>. Defaults to <see cref="SeccompKernel.IsSupported"/> on
+    /// this process's kernel, which a node agent shares with its node.
+    /// </summary>
+    public bool SeccompSupported { get; init; } = SeccompKernel.IsSupported();
 }

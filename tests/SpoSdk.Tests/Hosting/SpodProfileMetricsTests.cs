@@ -8,10 +8,12 @@ using SpoSdk.AspNetCore.Metrics;
 using SpoSdk.Audit.Metrics;
 using SpoSdk.Hosting;
 using SpoSdk.Profiles.AppArmor;
+using SpoSdk.Profiles.Selinux;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Leader;
 using SpoSdk.Tests.Audit.Enrichment;
+using SpoSdk.Tests.Profiles;
 
 namespace SpoSdk.Tests.Hosting;
 
@@ -136,6 +138,93 @@ public sealed class SpodProfileMetricsTests
         Assert.Equal(metrics.Total(SpodMetrics.SelinuxProfileErrorTotal), metrics.Value(SpodMetrics.SelinuxProfileErrorTotal, ("reason", "CannotSaveSelinuxPolicy")));
         Assert.Equal(1, metrics.Value(SpodMetrics.SelinuxProfileTotal, ("operation", "update")));
         metrics.AssertOnlyLabels(SpodMetrics.SelinuxProfileErrorTotal, "reason");
+    }
+
+    [Fact]
+    public async Task Seccomp_on_a_kernel_without_it_writes_nothing_and_says_and_counts_not_supported()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new CollectedMetrics(provider);
+        await using var node = new Profiles.SeccompNodeFixture(seccompSupported: false, metrics: new SpodMetrics(provider.GetRequiredService<IMeterFactory>()));
+
+        await node.Profiles.CreateAsync(TwoInstancesTests.Profile("web", SeccompAction.ScmpActErrno));
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "SeccompNotSupportedOnNode")) >= 1, "the unsupported kernel counted");
+        await node.SettleAsync(() => Task.FromResult(true));
+
+        Assert.False(File.Exists(node.FileOf("web")));
+        var events = await node.Backend.Resource<Corev1Event>().ListAsync();
+        Assert.Contains(events.Items, e => e.InvolvedObject.Name == "web" && e.Reason == "SeccompNotSupportedOnNode" && e.Type == "Warning");
+        Assert.Empty((await node.Backend.Resource<SecurityProfileNodeStatus>().ListAsync()).Items);
+        Assert.Equal(metrics.Total(SpodMetrics.SeccompProfileErrorTotal), metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "SeccompNotSupportedOnNode")));
+        Assert.Equal(0, metrics.Total(SpodMetrics.SeccompProfileTotal));
+
+        // Nothing holds a deleted profile on such a node.
+        await node.Profiles.DeleteAsync(ObjectKey.Cluster("web"));
+        await node.SettleAsync(async () => await node.Profiles.GetAsync(ObjectKey.Cluster("web")) is null);
+    }
+
+    [Fact]
+    public async Task A_node_status_the_api_refuses_counts_cannot_update_node_status_and_is_retried_until_written()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new CollectedMetrics(provider);
+        FailingNodeStatusBackend? failing = null;
+        await using var node = new Profiles.SeccompNodeFixture(metrics: new SpodMetrics(provider.GetRequiredService<IMeterFactory>()), daemonBackend: b => failing = new FailingNodeStatusBackend(b));
+
+        await node.Profiles.CreateAsync(TwoInstancesTests.Profile("web", SeccompAction.ScmpActErrno));
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "CannotUpdateNodeStatus")) >= 2, "two refused status writes counted");
+        Assert.Equal(metrics.Total(SpodMetrics.SeccompProfileErrorTotal), metrics.Value(SpodMetrics.SeccompProfileErrorTotal, ("reason", "CannotUpdateNodeStatus")));
+        Assert.True(failing!.FailedWrites >= 2);
+
+        // The API comes back: the retried reconcile writes the status and counts no more errors.
+        failing.FailWrites = false;
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SeccompProfileState.Installed);
+        var errors = metrics.Total(SpodMetrics.SeccompProfileErrorTotal);
+        await node.Profiles.UpdateWithRetryAsync(ObjectKey.Cluster("web"), p =>
+        {
+            p.Metadata.Annotations ??= new Dictionary<string, string>();
+            p.Metadata.Annotations["example.com/touched"] = "yes";
+            return true;
+        });
+        await node.SettleAsync(() => Task.FromResult(true));
+        Assert.Equal(errors, metrics.Total(SpodMetrics.SeccompProfileErrorTotal));
+    }
+
+    [Fact]
+    public async Task AppArmor_and_selinux_count_a_refused_node_status_with_their_own_upstream_reasons()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new CollectedMetrics(provider);
+        await using var node = new Profiles.LsmNodeFixture(metrics: new SpodMetrics(provider.GetRequiredService<IMeterFactory>()), daemonBackend: b => new FailingNodeStatusBackend(b));
+
+        await node.AppArmor.CreateAsync(AppArmor("web"));
+        await node.Selinux.CreateAsync(Profiles.Selinux.SelinuxNodeReconcilerTests.Profile("web"));
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.AppArmorProfileErrorTotal, ("profile", "web"), ("reason", "CannotUpdateNodeStatus")) >= 1, "the AppArmor status write counted");
+        await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SelinuxProfileErrorTotal, ("reason", "CannotUpdatePolicyStatus")) >= 1, "the SELinux status write counted");
+    }
+
+    [Fact]
+    public async Task Selinuxd_out_of_reach_counts_cannot_contact_selinuxd_on_each_pass_and_the_profile_waits()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new CollectedMetrics(provider);
+        SelinuxdPolicyInstaller? selinuxd = null;
+        await using var node = new Profiles.LsmNodeFixture(
+            installer: files => selinuxd = new SelinuxdPolicyInstaller(files),
+            prepareRoot: root => Profiles.LsmNodeFixture.WriteHostFile(root, SelinuxPolicyInstallers.KernelMarker, "1"),
+            metrics: new SpodMetrics(provider.GetRequiredService<IMeterFactory>()));
+        try
+        {
+            await node.Selinux.CreateAsync(Profiles.Selinux.SelinuxNodeReconcilerTests.Profile("web"));
+            await Pods.EventuallyAsync(() => metrics.Value(SpodMetrics.SelinuxProfileErrorTotal, ("reason", "CannotContactSelinuxd")) >= 1, "the unreachable selinuxd counted");
+            Assert.Equal(metrics.Total(SpodMetrics.SelinuxProfileErrorTotal), metrics.Value(SpodMetrics.SelinuxProfileErrorTotal, ("reason", "CannotContactSelinuxd")));
+            Assert.Equal(0, metrics.Total(SpodMetrics.SelinuxProfileTotal));
+            Assert.True(File.Exists(node.SelinuxFile("web")), "the policy file waits for selinuxd");
+        }
+        finally
+        {
+            selinuxd?.Dispose();
+        }
     }
 
     [Fact]

@@ -34,7 +34,7 @@ internal sealed class LsmNodeFixture : IAsyncDisposable
     private readonly Informer<SecurityProfileNodeStatus> _statuses;
     private readonly Informer<SecurityProfilesOperatorDaemon> _spod;
 
-    public LsmNodeFixture(Func<INodeFileSystem, ISelinuxPolicyInstaller>? installer = null, Func<INodeFileSystem, IAppArmorProfileLoader>? loader = null, Action<string>? prepareRoot = null, string nodeName = "node-1", SpodMetrics? metrics = null)
+    public LsmNodeFixture(Func<INodeFileSystem, ISelinuxPolicyInstaller>? installer = null, Func<INodeFileSystem, IAppArmorProfileLoader>? loader = null, Action<string>? prepareRoot = null, string nodeName = "node-1", SpodMetrics? metrics = null, Func<IClusterBackend, IClusterBackend>? daemonBackend = null)
     {
         Root = Directory.CreateTempSubdirectory("spo-lsm-node-").FullName;
         prepareRoot?.Invoke(Root);
@@ -45,12 +45,13 @@ internal sealed class LsmNodeFixture : IAsyncDisposable
         _spod = Informer<SecurityProfilesOperatorDaemon>();
         var events = new EventRecorder(Backend, "spod", nodeName);
         var claims = new NodeFileClaims(nodeName, _statuses);
+        var writes = daemonBackend?.Invoke(Backend) ?? Backend;
         var selinuxInstaller = installer?.Invoke(Files) ?? new FileOnlyProfileInstaller();
         var appArmorLoader = loader?.Invoke(Files) ?? new FileOnlyProfileInstaller();
 
-        var selinux = Add<SelinuxProfile>((p, s) => new SelinuxProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, selinuxInstaller, events, metrics: metrics), SelinuxStatusAppliers.Apply);
-        var raw = Add<RawSelinuxProfile>((p, s) => new RawSelinuxProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, selinuxInstaller, events), SelinuxStatusAppliers.Apply);
-        Add<AppArmorProfile>((p, s) => new AppArmorProfileNodeReconciler(Backend, p, s, _statuses, Files, node, claims, appArmorLoader, events, metrics: metrics), AppArmorProfileNodeReconciler.ApplyStatus);
+        var selinux = Add<SelinuxProfile>((p, s) => new SelinuxProfileNodeReconciler(writes, p, s, _statuses, Files, node, claims, selinuxInstaller, events, metrics: metrics), SelinuxStatusAppliers.Apply);
+        var raw = Add<RawSelinuxProfile>((p, s) => new RawSelinuxProfileNodeReconciler(writes, p, s, _statuses, Files, node, claims, selinuxInstaller, events), SelinuxStatusAppliers.Apply);
+        Add<AppArmorProfile>((p, s) => new AppArmorProfileNodeReconciler(writes, p, s, _statuses, Files, node, claims, appArmorLoader, events, metrics: metrics), AppArmorProfileNodeReconciler.ApplyStatus);
         selinux.Watches(_statuses, ProfileStatusAggregator<RawSelinuxProfile>.ProfilesOf(RawSelinuxProfile.KubeKind));
         raw.Watches(_statuses, ProfileStatusAggregator<SelinuxProfile>.ProfilesOf(SelinuxProfile.KubeKind));
         foreach (var controller in Controllers)

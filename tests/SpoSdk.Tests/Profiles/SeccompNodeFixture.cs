@@ -2,6 +2,7 @@ using SpoSdk.Api.Conversion;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit.Metrics;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
 using SpoSdk.Profiles.NodeStatus;
@@ -23,17 +24,22 @@ internal sealed class SeccompNodeFixture : IAsyncDisposable
     private readonly List<IAsyncDisposable> _informers = new();
     private readonly List<IDisposable> _controllers = new();
 
-    public SeccompNodeFixture(string nodeName = "node-1", IOciBaseProfileSource? oci = null)
+    /// <param name="nodeName">The node.</param>
+    /// <param name="oci">Where OCI base profiles come from.</param>
+    /// <param name="seccompSupported">Whether the node's kernel has seccomp.</param>
+    /// <param name="metrics">The SPO counters the node reconciler moves.</param>
+    /// <param name="daemonBackend">Wraps the backend the node reconciler writes through (e.g. to make writes fail).</param>
+    public SeccompNodeFixture(string nodeName = "node-1", IOciBaseProfileSource? oci = null, bool seccompSupported = true, SpodMetrics? metrics = null, Func<IClusterBackend, IClusterBackend>? daemonBackend = null)
     {
         Root = Directory.CreateTempSubdirectory("spo-node-").FullName;
         Backend = new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
         Files = new CountingFileSystem(new LocalNodeFileSystem(Root));
-        var node = new NodeOptions { NodeName = nodeName };
+        var node = new NodeOptions { NodeName = nodeName, SeccompSupported = seccompSupported };
         var profiles = Informer<SeccompProfile>();
         var statuses = Informer<SecurityProfileNodeStatus>();
         var spod = new SpodSettingsProvider(Informer<SecurityProfilesOperatorDaemon>(), node.OperatorNamespace);
         var events = new EventRecorder(Backend, "spod", nodeName);
-        var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(Backend, profiles, spod, statuses, Files, node, events, oci));
+        var daemon = new Controller<SeccompProfile>("profile", profiles, new SeccompProfileNodeReconciler(daemonBackend?.Invoke(Backend) ?? Backend, profiles, spod, statuses, Files, node, events, oci, metrics: metrics));
         var aggregator = new Controller<SeccompProfile>("nodestatus", Informer<SeccompProfile>(), new SeccompProfileStatusAggregator(Backend, profiles, statuses, () => [nodeName], new NodePaths()));
         aggregator.Watches(statuses, SeccompProfileStatusAggregator.ProfileOf);
         spod.Changed += (_, _) =>

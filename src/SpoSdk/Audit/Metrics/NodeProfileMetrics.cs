@@ -17,6 +17,12 @@ public enum NodeProfileFailure
 
     /// <summary>The kernel side could not remove the profile.</summary>
     Remove,
+
+    /// <summary>The node-side service that installs profiles (selinuxd) could not be reached.</summary>
+    Unreachable,
+
+    /// <summary>The profile's SecurityProfileNodeStatus for this node could not be written.</summary>
+    NodeStatus,
 }
 
 /// <summary>
@@ -27,8 +33,9 @@ public enum NodeProfileFailure
 /// The SDK's failure points do not all exist upstream, so each maps to the nearest upstream reason (never a
 /// free-form string, so the label stays bounded): SELinux — save, closed gate and install failures →
 /// <c>CannotSaveSelinuxPolicy</c>, a file owned by another object → <c>CannotWritePolicyFile</c>, removal →
-/// <c>CannotRemoveSelinuxPolicy</c>; AppArmor — closed gate or a kernel without AppArmor → <c>AppArmorNotSupportedOnNode</c>, removal →
-/// <c>CannotUnloadAppArmorProfile</c>, everything else → <c>CannotLoadAppArmorProfile</c>.
+/// <c>CannotRemoveSelinuxPolicy</c>, selinuxd out of reach → <c>CannotContactSelinuxd</c>, a node status write →
+/// <c>CannotUpdatePolicyStatus</c>; AppArmor — closed gate or a kernel without AppArmor → <c>AppArmorNotSupportedOnNode</c>, removal →
+/// <c>CannotUnloadAppArmorProfile</c>, a node status write → <c>CannotUpdateNodeStatus</c>, everything else → <c>CannotLoadAppArmorProfile</c>.
 /// </remarks>
 public abstract class NodeProfileMetrics
 {
@@ -57,6 +64,8 @@ public abstract class NodeProfileMetrics
         {
             NodeProfileFailure.FileConflict => SelinuxProfileErrorReason.CannotWritePolicyFile,
             NodeProfileFailure.Remove => SelinuxProfileErrorReason.CannotRemoveSelinuxPolicy,
+            NodeProfileFailure.Unreachable => SelinuxProfileErrorReason.CannotContactSelinuxd,
+            NodeProfileFailure.NodeStatus => SelinuxProfileErrorReason.CannotUpdatePolicyStatus,
             _ => SelinuxProfileErrorReason.CannotSaveSelinuxPolicy,
         });
     }
@@ -69,6 +78,7 @@ public abstract class NodeProfileMetrics
         {
             NodeProfileFailure.NotSupported => AppArmorProfileErrorReason.AppArmorNotSupportedOnNode,
             NodeProfileFailure.Remove => AppArmorProfileErrorReason.CannotUnloadAppArmorProfile,
+            NodeProfileFailure.NodeStatus => AppArmorProfileErrorReason.CannotUpdateNodeStatus,
             _ => AppArmorProfileErrorReason.CannotLoadAppArmorProfile,
         });
     }

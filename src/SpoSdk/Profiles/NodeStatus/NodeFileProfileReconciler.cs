@@ -84,7 +84,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         Files = files;
         Node = node;
         _claims = claims;
-        _status = new NodeStatusWriter(backend, node.NodeName, statuses);
+        _status = new NodeStatusWriter(backend, node.NodeName, statuses, name => metrics?.Failed(name, NodeProfileFailure.NodeStatus));
         _events = events;
         _installer = installer;
         _logger = logger ?? NullLogger.Instance;
@@ -213,11 +213,21 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
                 await _status.SetStateAsync(profile, SecurityProfileNodeState.Installed, path, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Done;
             case NodeInstallState.InProgress:
+                CountUnreachable(profile, installed);
                 await _status.SetStateAsync(profile, SecurityProfileNodeState.InProgress, path, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(RetryLater);
             default:
                 await FailAsync(profile, CannotSaveReason, installed.Message, path, installed.NotSupportedOnNode ? NodeProfileFailure.NotSupported : NodeProfileFailure.Install, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Done;
+        }
+    }
+
+    // Waiting for a service that cannot be reached is still waiting, but upstream counts every such pass as an error.
+    private void CountUnreachable(TProfile profile, NodeInstallResult result)
+    {
+        if (result.ServiceUnreachable)
+        {
+            _metrics?.Failed(profile.Metadata.Name, NodeProfileFailure.Unreachable);
         }
     }
 
@@ -290,6 +300,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             var removed = await RemoveFileAsync(profile, path, cancellationToken).ConfigureAwait(false);
             if (removed.State == NodeInstallState.InProgress)
             {
+                CountUnreachable(profile, removed);
                 return ReconcileResult.After(RetryLater);
             }
 

@@ -30,6 +30,15 @@ public sealed record NodeInstallResult(NodeInstallState State, string Message = 
     /// <summary>Failed because the node cannot take profiles of this kind at all (<paramref name="why"/>).</summary>
     public static NodeInstallResult Unsupported(string why) => new(NodeInstallState.Failed, why) { NotSupportedOnNode = true };
 
+    /// <summary>
+    /// The node-side service that installs profiles (selinuxd) could not be reached, so the outcome is still open: the
+    /// reconcile asks again later, and each such pass counts as upstream's <c>CannotContactSelinuxd</c>.
+    /// </summary>
+    public bool ServiceUnreachable { get; init; }
+
+    /// <summary>Still open because the installing service could not be reached (<paramref name="why"/>).</summary>
+    public static NodeInstallResult Unreachable(string why) => new(NodeInstallState.InProgress, why) { ServiceUnreachable = true };
+
     /// <summary>Failed because of <paramref name="why"/>.</summary>
     public static NodeInstallResult Failed(string why) => new(NodeInstallState.Failed, why);
 }

@@ -17,17 +17,23 @@ public sealed class NodeStatusWriter
 {
     private readonly IResourceClient<SecurityProfileNodeStatus> _statuses;
     private readonly Runtime.Informers.Informer<SecurityProfileNodeStatus>? _cache;
+    private readonly Action<string>? _writeFailed;
 
     /// <summary>Creates the writer for <paramref name="nodeName"/>.</summary>
     /// <param name="backend">Where status objects are written.</param>
     /// <param name="nodeName">The node.</param>
     /// <param name="cache">An informer to check first, so an unchanged state costs no API call.</param>
-    public NodeStatusWriter(IClusterBackend backend, string nodeName, Runtime.Informers.Informer<SecurityProfileNodeStatus>? cache = null)
+    /// <param name="writeFailed">
+    /// Told the profile's name when writing or deleting its status object fails (upstream's
+    /// <c>CannotUpdateNodeStatus</c>); the failure still propagates, so the reconcile is retried with backoff.
+    /// </param>
+    public NodeStatusWriter(IClusterBackend backend, string nodeName, Runtime.Informers.Informer<SecurityProfileNodeStatus>? cache = null, Action<string>? writeFailed = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentException.ThrowIfNullOrEmpty(nodeName);
         _statuses = backend.Resource<SecurityProfileNodeStatus>();
         _cache = cache;
+        _writeFailed = writeFailed;
         NodeName = nodeName;
     }
 
@@ -96,6 +102,37 @@ public sealed class NodeStatusWriter
     public async Task SetStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, string? ownedFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        try
+        {
+            await WriteStateAsync(profile, state, ownedFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsWriteFailure(ex, cancellationToken))
+        {
+            _writeFailed?.Invoke(profile.Metadata.Name);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes this node's status object of a profile.</summary>
+    public async Task<bool> DeleteAsync(string kind, string profileName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _statuses.DeleteAsync(await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsWriteFailure(ex, cancellationToken))
+        {
+            _writeFailed?.Invoke(profileName);
+            throw;
+        }
+    }
+
+    // Anything but the reconcile being cancelled: the API refused or could not be reached.
+    private static bool IsWriteFailure(Exception ex, CancellationToken cancellationToken) =>
+        !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    private async Task WriteStateAsync(IKubernetesObject<V1ObjectMeta> profile, SecurityProfileNodeState state, string? ownedFile, CancellationToken cancellationToken)
+    {
         var key = await ResolveKeyAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
         if (_cache?.Get(key) is { } cached && cached.Status?.Status == state && cached.Metadata.Label(SpoLabels.ProfileState) == state.Value && cached.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation) == ownedFile)
         {
@@ -132,10 +169,6 @@ public sealed class NodeStatusWriter
             },
             cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Deletes this node's status object of a profile.</summary>
-    public async Task<bool> DeleteAsync(string kind, string profileName, CancellationToken cancellationToken) =>
-        await _statuses.DeleteAsync(await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     // The profile's own status object: the kind-qualified one when it exists, else upstream's name
     // unless a profile of another kind holds it.

@@ -76,7 +76,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         _files = files;
         _node = node;
         _paths = new NodePaths(node.KubeletDirectory);
-        _status = new NodeStatusWriter(backend, node.NodeName, statuses);
+        _status = new NodeStatusWriter(backend, node.NodeName, statuses, _ => metrics?.SeccompProfileFailed(SeccompProfileErrorReason.CannotUpdateNodeStatus));
         _bases = new BaseProfileResolver(name => _profiles.Get(ObjectKey.Cluster(name)), oci);
         _events = events;
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -95,6 +95,15 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         if (profile.Metadata.DeletionTimestamp is not null)
         {
             return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!_node.SeccompSupported)
+        {
+            // As upstream (runtime.md §1.5 step 1): said and counted, nothing written, no retry: the kernel will not change.
+            // Unlike upstream, a deletion still goes ahead, so a finalizer from before cannot hold the object forever.
+            _metrics?.SeccompProfileFailed(SeccompProfileErrorReason.SeccompNotSupportedOnNode);
+            await _events.RecordAsync(profile, EventKind.Warning, "SeccompNotSupportedOnNode", "Seccomp is not supported by the kernel of node " + _node.NodeName, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
         }
 
         string path;

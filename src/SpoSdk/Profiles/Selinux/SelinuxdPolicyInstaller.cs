@@ -105,7 +105,7 @@ public sealed class SelinuxdPolicyInstaller : ISelinuxPolicyInstaller, IDisposab
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return (NodeInstallResult.InProgress("selinuxd cannot be reached: " + ex.Message), false, null, string.Empty);
+            return (NodeInstallResult.Unreachable("selinuxd cannot be reached: " + ex.Message), false, null, string.Empty);
         }
     }
 
