@@ -17,43 +17,28 @@ public interface ISpoOperatorHealth
 }
 
 /// <summary>
-/// <see cref="ISpoOperatorHealth"/> from what the SDK exposes: the host has started (so the operator's
-/// <c>StartAsync</c> ran and its informers exist), is not stopping, and the <see cref="InformerFactory"/>'s
-/// informers have all synced; leadership from the instance's <see cref="SpoOperatorHealth"/>.
+/// <see cref="ISpoOperatorHealth"/> from the instance's own <see cref="SpoOperatorHealth"/>: ready once the host has
+/// started, the operator runs and its informers have synced, and no longer once the host is stopping; leadership as
+/// the instance reports it.
 /// </summary>
 public sealed class HostedOperatorHealth : ISpoOperatorHealth
 {
-    private readonly InformerFactory _informers;
-    private readonly SpoOperatorHealth? _state;
+    private readonly SpoOperatorHealth _state;
     private readonly IHostApplicationLifetime? _lifetime;
 
-    /// <summary>
-    /// Reads <paramref name="informers"/> and <paramref name="state"/> (without it leadership is unknown);
-    /// without a <paramref name="lifetime"/> the host is taken as started.
-    /// </summary>
-    public HostedOperatorHealth(InformerFactory informers, SpoOperatorHealth? state = null, IHostApplicationLifetime? lifetime = null)
+    /// <summary>Reads <paramref name="state"/>; without a <paramref name="lifetime"/> the host is taken as started.</summary>
+    public HostedOperatorHealth(SpoOperatorHealth state, IHostApplicationLifetime? lifetime = null)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _informers = informers;
+        ArgumentNullException.ThrowIfNull(state);
         _state = state;
         _lifetime = lifetime;
     }
 
     /// <inheritdoc />
-    public bool InformersSynced
-    {
-        get
-        {
-            if (_lifetime is { } lifetime && (!lifetime.ApplicationStarted.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested))
-            {
-                return false;
-            }
-
-            // Without a token, WaitForSyncAsync hands back the informers' own sync tasks: nothing waits here.
-            return _informers.WaitForSyncAsync(CancellationToken.None).IsCompletedSuccessfully;
-        }
-    }
+    public bool InformersSynced =>
+        (_lifetime is not { } lifetime || (lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested))
+        && _state.Current.IsReady;
 
     /// <inheritdoc />
-    public bool? IsLeader => _state?.Current is { ManagerRole: true, LeaderElection: true } current ? current.IsLeader : null;
+    public bool? IsLeader => _state.Current is { ManagerRole: true, LeaderElection: true } current ? current.IsLeader : null;
 }

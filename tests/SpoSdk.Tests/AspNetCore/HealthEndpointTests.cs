@@ -94,7 +94,7 @@ public sealed class HealthEndpointTests : IDisposable
             .AddSecurityProfilesOperator(spo => spo.UseBackend(_ => Pods.NewBackend()).WithNodeName("node-1").WithNodeRoot(_root).AddSeccomp())
             .BuildServiceProvider();
         using var lifetime = new ManualLifetime();
-        var health = new HostedOperatorHealth(services.GetRequiredService<InformerFactory>(), services.GetRequiredService<SpoOperatorHealth>(), lifetime);
+        var health = new HostedOperatorHealth(services.GetRequiredService<SpoOperatorHealth>(), lifetime);
         var spo = services.GetRequiredService<SpoOperator>();
 
         Assert.False(health.InformersSynced);
