@@ -364,18 +364,16 @@ public sealed class AuditLineParser
 
     private static bool TryParseInt(ReadOnlySpan<byte> line, in FieldSlot slot, out int value)
     {
-        ulong parsed = 0;
-        var ok = slot.State == SlotState.Bare && Digits.TryParse(line.Slice(slot.Start, slot.Length), int.MaxValue, out parsed);
+        var parsed = 0u;
+        var ok = slot.State == SlotState.Bare && Digits.TryParseUInt32(line.Slice(slot.Start, slot.Length), int.MaxValue, out parsed);
         value = (int)parsed;
         return ok;
     }
 
     private static bool TryParseUInt(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
     {
-        ulong parsed = 0;
-        var ok = slot.State == SlotState.Bare && Digits.TryParse(line.Slice(slot.Start, slot.Length), uint.MaxValue, out parsed);
-        value = (uint)parsed;
-        return ok;
+        value = 0;
+        return slot.State == SlotState.Bare && Digits.TryParseUInt32(line.Slice(slot.Start, slot.Length), uint.MaxValue, out value);
     }
 
     private static bool TryParseHex(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)

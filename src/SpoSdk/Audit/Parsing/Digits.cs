@@ -1,8 +1,43 @@
+using System.Runtime.CompilerServices;
+
 namespace SpoSdk.Audit.Parsing;
 
 /// <summary>Number parsing for audit values: plain ASCII digits, no sign, no spaces, overflow is failure.</summary>
 internal static class Digits
 {
+    /// <summary>
+    /// As <see cref="TryParse"/> for a value no larger than <paramref name="max"/> (at most <see cref="uint.MaxValue"/>),
+    /// inlined: ids such as pid, uid and syscall are short, so up to ten digits take one loop that cannot overflow a
+    /// <see cref="ulong"/>; a longer run (leading zeros) takes the general parse.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseUInt32(ReadOnlySpan<byte> digits, uint max, out uint value)
+    {
+        if ((uint)(digits.Length - 1) >= 10)
+        {
+            var ok = TryParse(digits, max, out var parsed);
+            value = (uint)parsed;
+            return ok;
+        }
+
+        ulong result = 0;
+        foreach (var b in digits)
+        {
+            var d = (uint)(b - '0');
+            if (d > 9)
+            {
+                value = 0;
+                return false;
+            }
+
+            result = (result * 10) + d;
+        }
+
+        var fits = result <= max;
+        value = fits ? (uint)result : 0;
+        return fits;
+    }
+
     /// <summary>Parses decimal digits into a value no larger than <paramref name="max"/>.</summary>
     public static bool TryParse(ReadOnlySpan<byte> digits, ulong max, out ulong value)
     {
