@@ -102,6 +102,42 @@ public sealed class HeaderNumberTests
         Assert.Equal((expected, expected), (e!.Value.Uid, e.Value.Gid));
     }
 
+    [Fact]
+    public void Numbers_of_every_length_with_a_bad_byte_anywhere_read_as_the_plain_parse()
+    {
+        // uid is followed by more record, so up to eight digits take the one-load parse; pid at the line end takes the loop.
+        var random = new Random(1327);
+        char[] bad = ['/', ':', '@', 'a', '~', 'é'];
+        foreach (var atEnd in new[] { false, true })
+        {
+            for (var length = 1; length <= 12; length++)
+            {
+                for (var round = 0; round < 100; round++)
+                {
+                    var chars = new char[length];
+                    for (var i = 0; i < length; i++)
+                    {
+                        chars[i] = (char)('0' + random.Next(10));
+                    }
+
+                    if (round % 2 == 1)
+                    {
+                        chars[random.Next(length)] = bad[random.Next(bad.Length)];
+                    }
+
+                    var number = new string(chars);
+                    var line = "type=SECCOMP msg=audit(1.2:3): syscall=1 uid=" + number + " pid=" + number + (atEnd ? "" : " comm=\"abcdefgh\"");
+                    var isNumber = ulong.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var expected);
+
+                    var result = _parser.Parse(Encoding.UTF8.GetBytes(line), out var e);
+
+                    Assert.True(isNumber && expected <= int.MaxValue ? result == AuditParseResult.Event && e.Pid == (int)expected : result == AuditParseResult.Rejected, line);
+                    Assert.True(result != AuditParseResult.Event || e.Uid == (isNumber && expected <= uint.MaxValue ? (uint)expected : null), line);
+                }
+            }
+        }
+    }
+
     private AuditEvent? ParseAlone(string line) =>
         _parser.Parse(Encoding.UTF8.GetBytes(line), out var e) == AuditParseResult.Event ? e : null;
 

@@ -365,7 +365,7 @@ public sealed class AuditLineParser
     private static bool TryParseInt(ReadOnlySpan<byte> line, in FieldSlot slot, out int value)
     {
         var parsed = 0u;
-        var ok = slot.State == SlotState.Bare && Digits.TryParseUInt32(line.Slice(slot.Start, slot.Length), int.MaxValue, out parsed);
+        var ok = slot.State == SlotState.Bare && Digits.TryParseUInt32(line, slot.Start, slot.Length, int.MaxValue, out parsed);
         value = (int)parsed;
         return ok;
     }
@@ -373,7 +373,7 @@ public sealed class AuditLineParser
     private static bool TryParseUInt(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
     {
         value = 0;
-        return slot.State == SlotState.Bare && Digits.TryParseUInt32(line.Slice(slot.Start, slot.Length), uint.MaxValue, out value);
+        return slot.State == SlotState.Bare && Digits.TryParseUInt32(line, slot.Start, slot.Length, uint.MaxValue, out value);
     }
 
     private static bool TryParseHex(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
