@@ -103,6 +103,37 @@ public sealed class HeaderNumberTests
     }
 
     [Fact]
+    public void Ids_of_every_run_length_read_exactly_whatever_follows_them()
+    {
+        // Runs at and past each limit, in lines that end right after the id or go on, must read as the rule says
+        // (each run 1 to 20 digits, the serial fitting 64 bits), in a block as alone.
+        var random = new Random(1400);
+        foreach (var integer in new[] { 1, 2, 10, 19, 20, 21, 25 })
+        {
+            foreach (var fraction in new[] { -1, 0, 1, 3, 9, 20, 21 })
+            {
+                foreach (var serialLength in new[] { 1, 4, 7, 8, 9, 12, 20, 21 })
+                {
+                    var serial = Digits(random, serialLength);
+                    var id = Digits(random, integer) + (fraction < 0 ? "" : "." + Digits(random, fraction)) + ":" + serial;
+                    var valid = integer <= 20 && fraction is -1 or (> 0 and <= 20) && serialLength <= 20
+                        && ulong.TryParse(serial, System.Globalization.CultureInfo.InvariantCulture, out _);
+                    foreach (var tail in new[] { "", " pid=1 syscall=2", " pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz0123456789\"" })
+                    {
+                        var line = "type=SECCOMP msg=audit(" + id + "):" + (tail.Length == 0 ? "" : tail);
+                        var result = _parser.Parse(Encoding.UTF8.GetBytes(line), out var e);
+                        var inBlock = ParseBlock(line);
+
+                        Assert.True(valid ? result is AuditParseResult.Event or AuditParseResult.Rejected : result == AuditParseResult.NotAudit, line);
+                        Assert.True(result != AuditParseResult.Event || (e.Serial == ulong.Parse(serial, System.Globalization.CultureInfo.InvariantCulture) && e.AuditId.ToString() == id), line);
+                        Assert.Equal(result == AuditParseResult.Event ? [e] : [], inBlock);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Numbers_of_every_length_with_a_bad_byte_anywhere_read_as_the_plain_parse()
     {
         // uid is followed by more record, so up to eight digits take the one-load parse; pid at the line end takes the loop.
@@ -136,6 +167,18 @@ public sealed class HeaderNumberTests
                 }
             }
         }
+    }
+
+    private static string Digits(Random random, int count)
+    {
+        var chars = new char[count];
+        for (var i = 0; i < count; i++)
+        {
+            // The first digit of a long serial stays low enough that most twenty-digit ones fit 64 bits.
+            chars[i] = (char)('0' + (i == 0 && count == 20 ? random.Next(2) : random.Next(10)));
+        }
+
+        return new string(chars);
     }
 
     private AuditEvent? ParseAlone(string line) =>
