@@ -246,17 +246,19 @@ internal readonly ref struct AuditHeader
     {
         const ulong LastSafe = ulong.MaxValue / 10;
         var start = i;
-        var limit = Math.Min(line.Length, start + MaxNumberLength);
+
+        // Nineteen digits stay below ulong.MaxValue, so only a twentieth needs the overflow check, outside the loop.
+        var limit = Math.Min(line.Length, start + MaxNumberLength - 1);
         ulong value = 0;
-        while (i < limit)
+        while (i < limit && (uint)(line[i] - '0') <= 9)
+        {
+            value = (value * 10) + (uint)(line[i] - '0');
+            i++;
+        }
+
+        if (i == start + MaxNumberLength - 1 && i < line.Length && (uint)(line[i] - '0') <= 9)
         {
             var d = (uint)(line[i] - '0');
-            if (d > 9)
-            {
-                break;
-            }
-
-            // Only a twentieth digit can overflow: 19 digits stay below ulong.MaxValue.
             if (value > LastSafe || (value == LastSafe && d > ulong.MaxValue % 10))
             {
                 serial = 0;
