@@ -92,33 +92,54 @@ internal readonly ref struct AuditHeader
     /// <summary>
     /// As <see cref="TryFind(ReadOnlySpan{byte}, int, out AuditHeader)"/> when <paramref name="markerAt"/> is the first
     /// <see cref="AuditMarker"/> in the line. The usual header ends right at it (<c>type=T msg=audit(</c> with
-    /// single spaces), so its <c>type=</c> is found by stepping back over the type token instead of searching. No
-    /// earlier header can exist: one starting before that space-preceded <c>type=</c> would end at a space at or before
-    /// it, so its marker would come before the first one. Any other shape takes the search.
+    /// single spaces), so its <c>type=</c> is found by stepping back over the type token instead of searching, and
+    /// nothing the marker search already matched is read again. No earlier header can exist: one starting before that
+    /// space-preceded <c>type=</c> would end at a space at or before it, so its marker would come before the first one.
+    /// Any other shape takes the search.
     /// </summary>
     public static bool TryFindBeforeMarker(ReadOnlySpan<byte> line, int from, int markerAt, out AuditHeader header)
     {
-        var tokenEnd = markerAt >= 5 && line[(markerAt - 5)..markerAt].SequenceEqual(" msg="u8) ? markerAt - 5
-            : markerAt >= 1 && line[markerAt - 1] == (byte)' ' ? markerAt - 1
-            : -1;
-        if (tokenEnd > 0)
+        if (TryFindTypeBeforeMarker(line, markerAt, out var typeStart, out var tokenEnd)
+            && TryReadId(line, ClassifyType(line[typeStart..tokenEnd]), markerAt + AuditMarker.Length, out header))
         {
-            var limit = Math.Max(0, tokenEnd - MaxTypeTokenLength - 5);
-            var at = tokenEnd - 1;
-            while (at >= limit && line[at] != (byte)' ')
-            {
-                at--;
-            }
-
-            // at is the space before "type=", or one before the line start.
-            at++;
-            if ((at == 0 || line[at - 1] == (byte)' ') && line[at..].StartsWith("type="u8) && TryRead(line, at, out header))
-            {
-                return true;
-            }
+            return true;
         }
 
         return TryFind(line, from, out header);
+    }
+
+    /// <summary>
+    /// Finds the type token of <c>type=T msg=audit(</c> or <c>type=T audit(</c> ending right before the marker at
+    /// <paramref name="markerAt"/>: 1 to <see cref="MaxTypeTokenLength"/> bytes, no space, <c>type=</c> at the line
+    /// start or after a space. The same header <see cref="TryRead"/> would accept there.
+    /// </summary>
+    private static bool TryFindTypeBeforeMarker(ReadOnlySpan<byte> line, int markerAt, out int typeStart, out int tokenEnd)
+    {
+        typeStart = tokenEnd = 0;
+        if ((uint)markerAt > (uint)line.Length || !line[markerAt..].StartsWith(AuditMarker))
+        {
+            return false;
+        }
+
+        tokenEnd = markerAt >= 5 && line.Slice(markerAt - 5, 5).SequenceEqual(" msg="u8) ? markerAt - 5
+            : markerAt >= 1 && line[markerAt - 1] == (byte)' ' ? markerAt - 1
+            : -1;
+        if (tokenEnd <= 0)
+        {
+            return false;
+        }
+
+        var limit = Math.Max(0, tokenEnd - MaxTypeTokenLength - 5);
+        var at = tokenEnd - 1;
+        while (at >= limit && line[at] != (byte)' ')
+        {
+            at--;
+        }
+
+        // at is the space before "type=", or one before the scan's limit.
+        at++;
+        typeStart = at + 5;
+        return (at == 0 || line[at - 1] == (byte)' ') && typeStart < tokenEnd && line.Slice(at, 5).SequenceEqual("type="u8);
     }
 
     private static bool TryRead(ReadOnlySpan<byte> line, int at, out AuditHeader header)
@@ -160,14 +181,21 @@ internal readonly ref struct AuditHeader
             return false;
         }
 
+        return TryReadId(line, recordType, i, out header);
+    }
+
+    /// <summary>Reads <c>T:S):</c> from <paramref name="idStart"/>, the first byte inside <c>audit(</c>, for a record of a type this parser handles.</summary>
+    private static bool TryReadId(ReadOnlySpan<byte> line, int recordType, int idStart, out AuditHeader header)
+    {
         if (recordType is not (Seccomp or Avc or (>= AppArmorBase and <= AppArmorLast)))
         {
             // A record of another type: the line is taken, so nothing inside it can pose as a second header.
-            header = new AuditHeader(0, i, 0, 0, 0, i);
+            header = new AuditHeader(0, idStart, 0, 0, 0, idStart);
             return true;
         }
 
-        var idStart = i;
+        header = default;
+        var i = idStart;
         if (!SkipDigits(line, ref i))
         {
             return false;
@@ -189,13 +217,7 @@ internal readonly ref struct AuditHeader
         }
 
         i++;
-        var serialStart = i;
-        if (!SkipDigits(line, ref i) || !Digits.TryParse(line[serialStart..i], ulong.MaxValue, out var serial))
-        {
-            return false;
-        }
-
-        if (!line[i..].StartsWith("):"u8))
+        if (!TryReadSerial(line, ref i, out var serial) || !line[i..].StartsWith("):"u8))
         {
             return false;
         }
@@ -213,6 +235,41 @@ internal readonly ref struct AuditHeader
             i++;
         }
 
+        return i > start;
+    }
+
+    /// <summary>
+    /// Reads 1 to <see cref="MaxNumberLength"/> digits that fit a <see cref="ulong"/>, skipping and parsing in one pass.
+    /// A longer run fails at the <c>):</c> check after it, as its next byte is a digit.
+    /// </summary>
+    private static bool TryReadSerial(ReadOnlySpan<byte> line, ref int i, out ulong serial)
+    {
+        const ulong LastSafe = ulong.MaxValue / 10;
+        var start = i;
+
+        // Nineteen digits stay below ulong.MaxValue, so only a twentieth needs the overflow check, outside the loop.
+        var limit = Math.Min(line.Length, start + MaxNumberLength - 1);
+        ulong value = 0;
+        while (i < limit && (uint)(line[i] - '0') <= 9)
+        {
+            value = (value * 10) + (uint)(line[i] - '0');
+            i++;
+        }
+
+        if (i == start + MaxNumberLength - 1 && i < line.Length && (uint)(line[i] - '0') <= 9)
+        {
+            var d = (uint)(line[i] - '0');
+            if (value > LastSafe || (value == LastSafe && d > ulong.MaxValue % 10))
+            {
+                serial = 0;
+                return false;
+            }
+
+            value = (value * 10) + d;
+            i++;
+        }
+
+        serial = value;
         return i > start;
     }
 

@@ -105,6 +105,11 @@ public sealed class AuditLineParser
     /// <param name="searchFrom">No well-formed header starts before this.</param>
     /// <param name="markerAt">The first <see cref="AuditHeader.AuditMarker"/> in the line, or -1 when not known.</param>
     /// <param name="view">Filled with the event; reused across lines, so every field the event reads is set.</param>
+    /// <remarks>
+    /// Not inlined: the JIT's inline budget for <see cref="ParseLineViews"/> (itself run as on-stack-replaced code, as it
+    /// is called rarely and loops long) then goes to the marker walk's small helpers instead of running out on the header.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private AuditParseResult Parse(ReadOnlySpan<byte> line, int searchFrom, int markerAt, ref AuditEventView view)
     {
         if (line.Length > _maxLineBytes)
@@ -359,18 +364,16 @@ public sealed class AuditLineParser
 
     private static bool TryParseInt(ReadOnlySpan<byte> line, in FieldSlot slot, out int value)
     {
-        ulong parsed = 0;
-        var ok = slot.State == SlotState.Bare && Digits.TryParse(line.Slice(slot.Start, slot.Length), int.MaxValue, out parsed);
+        var parsed = 0u;
+        var ok = slot.State == SlotState.Bare && Digits.TryParseUInt32(line, slot.Start, slot.Length, int.MaxValue, out parsed);
         value = (int)parsed;
         return ok;
     }
 
     private static bool TryParseUInt(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
     {
-        ulong parsed = 0;
-        var ok = slot.State == SlotState.Bare && Digits.TryParse(line.Slice(slot.Start, slot.Length), uint.MaxValue, out parsed);
-        value = (uint)parsed;
-        return ok;
+        value = 0;
+        return slot.State == SlotState.Bare && Digits.TryParseUInt32(line, slot.Start, slot.Length, uint.MaxValue, out value);
     }
 
     private static bool TryParseHex(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
