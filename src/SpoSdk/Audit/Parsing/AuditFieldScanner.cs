@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -72,31 +73,48 @@ internal static class AuditFieldScanner
     public static int Scan(ReadOnlySpan<byte> line, int start, uint wanted, ref FieldSlots slots, out int commEnd)
     {
         commEnd = -1;
-        var claimed = 0u;
         var n = line.Length;
-        var cursor = new SpecialByteCursor(line);
+
+        // Every read below is at an index the loop has checked against n or the cursor returned (always below n).
+        ref var origin = ref MemoryMarshal.GetReference(line);
+
+        // The wanted keys not claimed yet; with nothing wanted, a bit no key has, so that it never empties.
+        var missing = wanted != 0 ? wanted : 1u << 31;
+        var cursor = new SpecialByteCursor();
         var i = start;
         while (i < n)
         {
-            var b = line[i];
-            if (ByteClass.IsSeparator(b))
+            var byteClass = ByteClass.Of(Unsafe.Add(ref origin, i));
+            if (byteClass != TokenByte.Plain)
             {
-                i++;
+                if (byteClass == TokenByte.Separator)
+                {
+                    i++;
+                    continue;
+                }
+
+                if (byteClass == TokenByte.Enrichment)
+                {
+                    return i;
+                }
+
+                // A token starting with '"' or '=' is junk: skip it, quotes included.
+                i = SkipToken(line, i);
+                if (i < 0)
+                {
+                    return n;
+                }
+
                 continue;
             }
 
-            if (b == ByteClass.EnrichmentSeparator)
-            {
-                return i;
-            }
-
             var tokenStart = i;
-            var equals = b is (byte)'"' or (byte)'=' ? i : NextBoundary(line, ref cursor, i + 1, equalsEnds: true);
-            if (equals >= n || line[equals] != (byte)'=' || equals == tokenStart)
+            var equals = cursor.NextKeyEnd(line, i + 1);
+            if (equals >= n || Unsafe.Add(ref origin, equals) != (byte)'=')
             {
-                // A bare word ("avc:", "for") or junk: skip it, quotes included.
-                i = SkipToken(line, ref cursor, equals, out var unterminated);
-                if (unterminated)
+                // A bare word ("avc:", "for") or junk: skip it, quotes included; an unterminated quote ends the scan.
+                i = SkipToken(line, equals);
+                if (i < 0)
                 {
                     return n;
                 }
@@ -107,10 +125,10 @@ internal static class AuditFieldScanner
             var key = Classify(line, tokenStart, equals - tokenStart);
             i = equals + 1;
             FieldSlot slot;
-            if (i < n && line[i] == (byte)'"')
+            if (i < n && Unsafe.Add(ref origin, i) == (byte)'"')
             {
                 var valueStart = i + 1;
-                var close = NextQuote(line, ref cursor, valueStart);
+                var close = cursor.NextQuote(line, valueStart);
                 if (close >= n)
                 {
                     // The rest of the line is inside the quotes: nothing after it is a field.
@@ -120,11 +138,11 @@ internal static class AuditFieldScanner
 
                 slot = new FieldSlot { Start = valueStart, Length = close - valueStart, State = SlotState.Quoted };
                 i = close + 1;
-                if (i < n && !ByteClass.IsSeparator(line[i]) && line[i] != ByteClass.EnrichmentSeparator)
+                if (i < n && ByteClass.Of(Unsafe.Add(ref origin, i)) is not (TokenByte.Separator or TokenByte.Enrichment))
                 {
                     slot.State = SlotState.Invalid;
-                    i = SkipToken(line, ref cursor, i, out var unterminated);
-                    if (unterminated)
+                    i = SkipToken(line, i);
+                    if (i < 0)
                     {
                         Claim(ref slots, key, slot);
                         return n;
@@ -134,13 +152,13 @@ internal static class AuditFieldScanner
             else
             {
                 var valueStart = i;
-                i = NextBoundary(line, ref cursor, i, equalsEnds: false);
+                i = cursor.NextStop(line, i);
                 slot = new FieldSlot { Start = valueStart, Length = i - valueStart, State = SlotState.Bare };
-                if (i < n && line[i] == (byte)'"')
+                if (i < n && Unsafe.Add(ref origin, i) == (byte)'"')
                 {
                     slot.State = SlotState.Invalid;
-                    i = SkipToken(line, ref cursor, i, out var unterminated);
-                    if (unterminated)
+                    i = SkipToken(line, i);
+                    if (i < 0)
                     {
                         Claim(ref slots, key, slot);
                         return n;
@@ -155,8 +173,8 @@ internal static class AuditFieldScanner
                     commEnd = i;
                 }
 
-                claimed |= 1u << (int)key;
-                if (wanted != 0 && (claimed & wanted) == wanted)
+                missing &= ~(1u << (int)key);
+                if (missing == 0)
                 {
                     return i;
                 }
@@ -167,56 +185,14 @@ internal static class AuditFieldScanner
     }
 
     /// <summary>
-    /// The next byte at or after <paramref name="from"/> that ends a key (<paramref name="equalsEnds"/>) or a bare
-    /// value: a separator, <c>"</c>, the enrichment separator, or <c>=</c> for keys. Other control bytes are plain.
+    /// Skips to the next separator or enrichment separator; quoted sections inside the token are skipped whole.
+    /// Out of line and without the cursor: only bare words and malformed values come here.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int NextBoundary(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int from, bool equalsEnds)
+    /// <returns>The end of the token, or -1 when a quote in it is never closed (no out parameter: one would keep a local of the caller in memory).</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int SkipToken(ReadOnlySpan<byte> line, int i)
     {
-        while (true)
-        {
-            var j = cursor.Next(from);
-            if (j >= line.Length)
-            {
-                return line.Length;
-            }
-
-            var b = line[j];
-            if (b == (byte)'"' || ByteClass.IsSeparator(b) || b == ByteClass.EnrichmentSeparator || (equalsEnds && b == (byte)'='))
-            {
-                return j;
-            }
-
-            from = j + 1;
-        }
-    }
-
-    /// <summary>
-    /// The next <c>"</c> at or after <paramref name="from"/>, or the line length. The cursor's mask of the block
-    /// is usually loaded already, which beats a fresh search for values as short as audit values are.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int NextQuote(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int from)
-    {
-        while (true)
-        {
-            var j = cursor.Next(from);
-            if (j >= line.Length || line[j] == (byte)'"')
-            {
-                return j;
-            }
-
-            from = j + 1;
-        }
-    }
-
-    /// <summary>Skips to the next separator; quoted sections inside the token are skipped whole.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SkipToken(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int i, out bool unterminated)
-    {
-        unterminated = false;
-        var n = line.Length;
-        while (i < n)
+        while (i < line.Length)
         {
             var b = line[i];
             if (b == (byte)'"')
@@ -224,8 +200,7 @@ internal static class AuditFieldScanner
                 var close = line[(i + 1)..].IndexOf((byte)'"');
                 if (close < 0)
                 {
-                    unterminated = true;
-                    return n;
+                    return -1;
                 }
 
                 i += close + 2;
@@ -237,11 +212,20 @@ internal static class AuditFieldScanner
                 return i;
             }
 
-            i = NextBoundary(line, ref cursor, i + 1, equalsEnds: false);
+            var end = line[i..].IndexOfAny(TokenEnds);
+            if (end < 0)
+            {
+                return line.Length;
+            }
+
+            i += end;
         }
 
-        return n;
+        return line.Length;
     }
+
+    // The bytes that can end a skipped token or start a quoted section in it.
+    private static readonly SearchValues<byte> TokenEnds = SearchValues.Create([(byte)' ', 0, 9, 10, 11, 12, 13, ByteClass.EnrichmentSeparator, (byte)'"']);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Claim(ref FieldSlots slots, FieldKey key, FieldSlot slot)

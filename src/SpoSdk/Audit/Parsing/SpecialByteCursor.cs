@@ -6,104 +6,131 @@ using System.Runtime.Intrinsics;
 namespace SpoSdk.Audit.Parsing;
 
 /// <summary>
-/// Finds the next byte that can end a token: a control byte or space (<c>&lt;= 0x20</c>), <c>"</c> or <c>=</c>.
-/// It classifies a block of 64, 32 or 16 bytes (the widest vector the CPU accelerates) into a bit mask and walks
-/// the set bits, so the tokenizer takes one step per token boundary instead of one branch per byte. Positions
-/// only move forward; total work is linear.
+/// Finds the next byte that ends a key, a bare value or a quoted value. It classifies a block of 64, 32 or 16
+/// bytes (the widest vector the CPU accelerates) into one bit mask per kind of byte and walks the set bits, so the
+/// tokenizer takes one step per token boundary instead of one branch per byte. Positions only move forward; total
+/// work is linear.
 /// </summary>
-/// <remarks>Four fields (the span counts two) so that the JIT keeps the cursor in registers inside the tokenizer.</remarks>
-internal ref struct SpecialByteCursor
+/// <remarks>
+/// Plain fields, no span and no out-of-line method taking it by reference: the JIT can then keep the cursor in
+/// registers inside the tokenizer. The tokenizer passes the same line to every call.
+/// </remarks>
+internal struct SpecialByteCursor
 {
-    private readonly ReadOnlySpan<byte> _line;
     private int _blockStart;
-    private ulong _mask;
 
-    public SpecialByteCursor(ReadOnlySpan<byte> line)
+    // One bit per byte of the block: separators, the enrichment separator and '"' (the end of a bare value).
+    private ulong _stops;
+
+    // '=' (with the stops, the end of a key).
+    private ulong _equals;
+
+    // '"' (the end of a quoted value).
+    private ulong _quotes;
+
+    /// <summary>A cursor that has no block yet.</summary>
+    public SpecialByteCursor()
     {
-        _line = line;
         _blockStart = int.MinValue / 2;
-        _mask = 0;
+    }
+
+    private enum Kind
+    {
+        Stop,
+        KeyEnd,
+        Quote,
     }
 
     // A JIT-time constant: the block width.
     private static int Width => Vector512.IsHardwareAccelerated ? 64 : Vector256.IsHardwareAccelerated ? 32 : 16;
 
-    /// <summary>Whether the tokenizer stops at <paramref name="b"/>.</summary>
+    /// <summary>The first separator, enrichment separator or <c>"</c> at or after <paramref name="from"/>, or the line length.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsSpecial(byte b) => b <= (byte)' ' || b == (byte)'"' || b == (byte)'=';
+    public int NextStop(ReadOnlySpan<byte> line, int from) => Next(line, from, Kind.Stop);
 
-    /// <summary>The index of the first special byte at or after <paramref name="from"/>, or the line length.</summary>
+    /// <summary>Like <see cref="NextStop"/>, but <c>=</c> also ends a key.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Next(int from)
+    public int NextKeyEnd(ReadOnlySpan<byte> line, int from) => Next(line, from, Kind.KeyEnd);
+
+    /// <summary>The first <c>"</c> at or after <paramref name="from"/>, or the line length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int NextQuote(ReadOnlySpan<byte> line, int from) => Next(line, from, Kind.Quote);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Next(ReadOnlySpan<byte> line, int from, Kind kind)
     {
-        var offset = from - _blockStart;
-        if ((uint)offset < (uint)Width)
+        while (true)
         {
-            var remaining = _mask >> offset;
-            if (remaining != 0)
+            var offset = from - _blockStart;
+            if ((uint)offset < (uint)Width)
             {
-                return from + BitOperations.TrailingZeroCount(remaining);
-            }
-
-            from = _blockStart + Width;
-        }
-
-        return Load(from);
-    }
-
-    private int Load(int from)
-    {
-        var line = _line;
-        var width = Width;
-        while (from < line.Length)
-        {
-            if (!Vector128.IsHardwareAccelerated || line.Length < width)
-            {
-                for (var i = from; i < line.Length; i++)
+                // kind is a constant at every call site, so this folds to one mask.
+                var mask = kind == Kind.Stop ? _stops : kind == Kind.KeyEnd ? _stops | _equals : _quotes;
+                var remaining = mask >> offset;
+                if (remaining != 0)
                 {
-                    if (IsSpecial(line[i]))
-                    {
-                        return i;
-                    }
+                    return from + BitOperations.TrailingZeroCount(remaining);
                 }
 
+                from = _blockStart + Width;
+            }
+
+            if (from >= line.Length)
+            {
                 return line.Length;
             }
 
-            // The last block overlaps the previous one instead of reading past the line.
-            var start = Math.Min(from, line.Length - width);
-            ref var origin = ref MemoryMarshal.GetReference(line);
-            _blockStart = start;
-            _mask = width == 64 ? Classify(Vector512.LoadUnsafe(ref origin, (nuint)start))
-                : width == 32 ? Classify(Vector256.LoadUnsafe(ref origin, (nuint)start))
-                : Classify(Vector128.LoadUnsafe(ref origin, (nuint)start));
-            var remaining = _mask >> (from - start);
-            if (remaining != 0)
-            {
-                return from + BitOperations.TrailingZeroCount(remaining);
-            }
-
-            from = start + width;
+            Load(line, from);
         }
-
-        return line.Length;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Classify(Vector512<byte> bytes) =>
-        (Vector512.LessThanOrEqual(bytes, Vector512.Create((byte)' '))
-            | Vector512.Equals(bytes, Vector512.Create((byte)'"'))
-            | Vector512.Equals(bytes, Vector512.Create((byte)'='))).ExtractMostSignificantBits();
+    private void Load(ReadOnlySpan<byte> line, int from)
+    {
+        if (line.Length < Width)
+        {
+            // Rare: a line shorter than a vector is classified from a padded copy, out of line (into locals of its
+            // own, so that only they, not the hot path's, live in memory).
+            _blockStart = 0;
+            ClassifyPadded(line, out var shortStops, out var shortEquals, out var shortQuotes);
+            _stops = shortStops;
+            _equals = shortEquals;
+            _quotes = shortQuotes;
+            return;
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Classify(Vector256<byte> bytes) =>
-        (Vector256.LessThanOrEqual(bytes, Vector256.Create((byte)' '))
-            | Vector256.Equals(bytes, Vector256.Create((byte)'"'))
-            | Vector256.Equals(bytes, Vector256.Create((byte)'='))).ExtractMostSignificantBits();
+        // The last block overlaps the previous one instead of reading past the line.
+        _blockStart = Math.Min(from, line.Length - Width);
+        ClassifyBlock(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), _blockStart), out var stops, out var equals, out var quotes);
+        _stops = stops;
+        _equals = equals;
+        _quotes = quotes;
+    }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ClassifyPadded(ReadOnlySpan<byte> line, out ulong stops, out ulong equals, out ulong quotes)
+    {
+        // 'a' is no special byte, so the padding sets no bit.
+        Span<byte> block = stackalloc byte[64];
+        block.Fill((byte)'a');
+        line.CopyTo(block);
+        ClassifyBlock(ref MemoryMarshal.GetReference(block), out stops, out equals, out quotes);
+    }
+
+    /// <summary>Classifies the <see cref="Width"/> bytes at <paramref name="origin"/>, which the caller guarantees are readable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Classify(Vector128<byte> bytes) =>
-        (Vector128.LessThanOrEqual(bytes, Vector128.Create((byte)' '))
-            | Vector128.Equals(bytes, Vector128.Create((byte)'"'))
-            | Vector128.Equals(bytes, Vector128.Create((byte)'='))).ExtractMostSignificantBits();
+    private static void ClassifyBlock(ref byte origin, out ulong stops, out ulong equals, out ulong quotes)
+    {
+        quotes = InRange(ref origin, (byte)'"', 0);
+        equals = InRange(ref origin, (byte)'=', 0);
+        stops = quotes | InRange(ref origin, (byte)' ', 0) | InRange(ref origin, 0, 0)
+            | InRange(ref origin, ByteClass.EnrichmentSeparator, 0) | InRange(ref origin, (byte)'\t', (byte)'\r' - (byte)'\t');
+    }
+
+    /// <summary>One bit per byte of the block from <paramref name="low"/> to <paramref name="low"/> + <paramref name="span"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong InRange(ref byte origin, byte low, byte span) =>
+        Width == 64 ? Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref origin) - Vector512.Create(low), Vector512.Create(span)).ExtractMostSignificantBits()
+        : Width == 32 ? Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref origin) - Vector256.Create(low), Vector256.Create(span)).ExtractMostSignificantBits()
+        : Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref origin) - Vector128.Create(low), Vector128.Create(span)).ExtractMostSignificantBits();
 }
