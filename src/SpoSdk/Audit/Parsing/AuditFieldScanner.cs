@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -76,7 +75,16 @@ internal static class AuditFieldScanner
         var n = line.Length;
 
         // Every read below is at an index the loop has checked against n or the cursor returned (always below n).
-        ref var origin = ref MemoryMarshal.GetReference(line);
+        scoped ref var origin = ref MemoryMarshal.GetReference(line);
+        if (n < SpecialByteCursor.Width)
+        {
+            // Rare: the cursor reads a whole block, so a short line is scanned from a padded copy ('a' is plain).
+            // Positions are the same in the copy.
+            Span<byte> padded = stackalloc byte[SpecialByteCursor.MaxWidth];
+            padded.Fill((byte)'a');
+            line.CopyTo(padded);
+            origin = ref MemoryMarshal.GetReference(padded);
+        }
 
         // The wanted keys not claimed yet; with nothing wanted, a bit no key has, so that it never empties.
         var missing = wanted != 0 ? wanted : 1u << 31;
@@ -99,7 +107,7 @@ internal static class AuditFieldScanner
                 }
 
                 // A token starting with '"' or '=' is junk: skip it, quotes included.
-                i = SkipToken(line, i);
+                i = SkipToken(ref origin, n, i);
                 if (i < 0)
                 {
                     return n;
@@ -109,11 +117,11 @@ internal static class AuditFieldScanner
             }
 
             var tokenStart = i;
-            var equals = cursor.NextKeyEnd(line, i + 1);
+            var equals = cursor.NextKeyEnd(ref origin, n, i + 1);
             if (equals >= n || Unsafe.Add(ref origin, equals) != (byte)'=')
             {
                 // A bare word ("avc:", "for") or junk: skip it, quotes included; an unterminated quote ends the scan.
-                i = SkipToken(line, equals);
+                i = SkipToken(ref origin, n, equals);
                 if (i < 0)
                 {
                     return n;
@@ -122,13 +130,13 @@ internal static class AuditFieldScanner
                 continue;
             }
 
-            var key = Classify(line, tokenStart, equals - tokenStart);
+            var key = Classify(ref origin, n, tokenStart, equals - tokenStart);
             i = equals + 1;
             FieldSlot slot;
             if (i < n && Unsafe.Add(ref origin, i) == (byte)'"')
             {
                 var valueStart = i + 1;
-                var close = cursor.NextQuote(line, valueStart);
+                var close = cursor.NextQuote(ref origin, n, valueStart);
                 if (close >= n)
                 {
                     // The rest of the line is inside the quotes: nothing after it is a field.
@@ -141,7 +149,7 @@ internal static class AuditFieldScanner
                 if (i < n && ByteClass.Of(Unsafe.Add(ref origin, i)) is not (TokenByte.Separator or TokenByte.Enrichment))
                 {
                     slot.State = SlotState.Invalid;
-                    i = SkipToken(line, i);
+                    i = SkipToken(ref origin, n, i);
                     if (i < 0)
                     {
                         Claim(ref slots, key, slot);
@@ -152,12 +160,12 @@ internal static class AuditFieldScanner
             else
             {
                 var valueStart = i;
-                i = cursor.NextStop(line, i);
+                i = cursor.NextStop(ref origin, n, i);
                 slot = new FieldSlot { Start = valueStart, Length = i - valueStart, State = SlotState.Bare };
                 if (i < n && Unsafe.Add(ref origin, i) == (byte)'"')
                 {
                     slot.State = SlotState.Invalid;
-                    i = SkipToken(line, i);
+                    i = SkipToken(ref origin, n, i);
                     if (i < 0)
                     {
                         Claim(ref slots, key, slot);
@@ -186,46 +194,29 @@ internal static class AuditFieldScanner
 
     /// <summary>
     /// Skips to the next separator or enrichment separator; quoted sections inside the token are skipped whole.
-    /// Out of line and without the cursor: only bare words and malformed values come here.
+    /// A plain loop with no call: only bare words and malformed values come here, and a call in the tokenizer's
+    /// loop would make the JIT keep the cursor in memory.
     /// </summary>
-    /// <returns>The end of the token, or -1 when a quote in it is never closed (no out parameter: one would keep a local of the caller in memory).</returns>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int SkipToken(ReadOnlySpan<byte> line, int i)
+    /// <returns>The end of the token, or -1 when a quote in it is never closed.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipToken(ref byte origin, int n, int i)
     {
-        while (i < line.Length)
+        var inQuotes = false;
+        for (; i < n; i++)
         {
-            var b = line[i];
+            var b = Unsafe.Add(ref origin, i);
             if (b == (byte)'"')
             {
-                var close = line[(i + 1)..].IndexOf((byte)'"');
-                if (close < 0)
-                {
-                    return -1;
-                }
-
-                i += close + 2;
-                continue;
+                inQuotes = !inQuotes;
             }
-
-            if (ByteClass.IsSeparator(b) || b == ByteClass.EnrichmentSeparator)
+            else if (!inQuotes && ByteClass.Of(b) is TokenByte.Separator or TokenByte.Enrichment)
             {
                 return i;
             }
-
-            var end = line[i..].IndexOfAny(TokenEnds);
-            if (end < 0)
-            {
-                return line.Length;
-            }
-
-            i += end;
         }
 
-        return line.Length;
+        return inQuotes ? -1 : n;
     }
-
-    // The bytes that can end a skipped token or start a quoted section in it.
-    private static readonly SearchValues<byte> TokenEnds = SearchValues.Create([(byte)' ', 0, 9, 10, 11, 12, 13, ByteClass.EnrichmentSeparator, (byte)'"']);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Claim(ref FieldSlots slots, FieldKey key, FieldSlot slot)
@@ -271,33 +262,31 @@ internal static class AuditFieldScanner
         (byte)FieldKey.Syscall, (byte)FieldKey.Pid, (byte)FieldKey.Profile, (byte)FieldKey.Gid, (byte)FieldKey.None, (byte)FieldKey.Uid, (byte)FieldKey.Tclass, (byte)FieldKey.Tcontext,
     ];
 
-    /// <summary>The key of <paramref name="length"/> bytes at <paramref name="start"/> in the line.</summary>
+    /// <summary>The key of <paramref name="keyLength"/> bytes at <paramref name="start"/> in the <paramref name="length"/> bytes at <paramref name="origin"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static FieldKey Classify(ReadOnlySpan<byte> line, int start, int length)
+    private static FieldKey Classify(ref byte origin, int length, int start, int keyLength)
     {
-        if (length is < 3 or > 9)
-        {
-            return FieldKey.None;
-        }
-
-        if (length == 9)
-        {
-            return line.Slice(start, length).SequenceEqual("operation"u8) ? FieldKey.Operation : FieldKey.None;
-        }
-
         ulong packed;
-        if (BitConverter.IsLittleEndian && start + sizeof(ulong) <= line.Length)
+        if ((uint)(keyLength - 1) < sizeof(ulong) && BitConverter.IsLittleEndian && start + sizeof(ulong) <= length)
         {
-            // One unaligned load, the bytes past the key masked off (the line has them; a key is at most 8 here).
-            packed = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start))
-                & (ulong.MaxValue >> ((sizeof(ulong) - length) * 8));
+            // One unaligned load inside the line, the bytes past the key masked off. Keys shorter than three bytes
+            // need no test of their own: they pack below every key in the table.
+            packed = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, start))
+                & (ulong.MaxValue >> ((sizeof(ulong) - keyLength) * 8));
+        }
+        else if (keyLength > sizeof(ulong))
+        {
+            return keyLength == 9 && MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref origin, start), keyLength).SequenceEqual("operation"u8)
+                ? FieldKey.Operation
+                : FieldKey.None;
         }
         else
         {
+            // Near the line end: byte by byte.
             packed = 0;
-            for (var i = start + length - 1; i >= start; i--)
+            for (var i = start + keyLength - 1; i >= start; i--)
             {
-                packed = (packed << 8) | line[i];
+                packed = (packed << 8) | Unsafe.Add(ref origin, i);
             }
         }
 

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace SpoSdk.Audit.Parsing;
@@ -25,8 +24,8 @@ internal struct SpecialByteCursor
     // '=' (with the stops, the end of a key).
     private ulong _equals;
 
-    // '"' (the end of a quoted value).
-    private ulong _quotes;
+    /// <summary>The widest block, for callers that pad a short line.</summary>
+    public const int MaxWidth = 64;
 
     /// <summary>A cursor that has no block yet.</summary>
     public SpecialByteCursor()
@@ -34,39 +33,54 @@ internal struct SpecialByteCursor
         _blockStart = int.MinValue / 2;
     }
 
-    private enum Kind
-    {
-        Stop,
-        KeyEnd,
-        Quote,
-    }
+    /// <summary>
+    /// The block width, a JIT-time constant. The cursor reads whole blocks: at least this many bytes must be
+    /// readable at the origin, however short the line (see <see cref="MaxWidth"/>); bytes past the line must not be
+    /// special.
+    /// </summary>
+    public static int Width => Vector512.IsHardwareAccelerated ? 64 : Vector256.IsHardwareAccelerated ? 32 : 16;
 
-    // A JIT-time constant: the block width.
-    private static int Width => Vector512.IsHardwareAccelerated ? 64 : Vector256.IsHardwareAccelerated ? 32 : 16;
-
-    /// <summary>The first separator, enrichment separator or <c>"</c> at or after <paramref name="from"/>, or the line length.</summary>
+    /// <summary>
+    /// The first separator, enrichment separator or <c>"</c> at or after <paramref name="from"/> in the
+    /// <paramref name="length"/> bytes at <paramref name="origin"/>, or the length.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int NextStop(ReadOnlySpan<byte> line, int from) => Next(line, from, Kind.Stop);
+    public int NextStop(ref byte origin, int length, int from) => Next(ref origin, length, from, keyEnd: false);
 
     /// <summary>Like <see cref="NextStop"/>, but <c>=</c> also ends a key.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int NextKeyEnd(ReadOnlySpan<byte> line, int from) => Next(line, from, Kind.KeyEnd);
+    public int NextKeyEnd(ref byte origin, int length, int from) => Next(ref origin, length, from, keyEnd: true);
 
-    /// <summary>The first <c>"</c> at or after <paramref name="from"/>, or the line length.</summary>
+    /// <summary>The first <c>"</c> at or after <paramref name="from"/>, or the length.</summary>
+    /// <remarks>
+    /// Walks the stops, not a mask of its own: a value rarely holds a space, and a third mask would cost the
+    /// tokenizer a register.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int NextQuote(ReadOnlySpan<byte> line, int from) => Next(line, from, Kind.Quote);
+    public int NextQuote(ref byte origin, int length, int from)
+    {
+        while (true)
+        {
+            var stop = NextStop(ref origin, length, from);
+            if (stop >= length || Unsafe.Add(ref origin, stop) == (byte)'"')
+            {
+                return stop;
+            }
+
+            from = stop + 1;
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Next(ReadOnlySpan<byte> line, int from, Kind kind)
+    private int Next(ref byte origin, int length, int from, bool keyEnd)
     {
         while (true)
         {
             var offset = from - _blockStart;
             if ((uint)offset < (uint)Width)
             {
-                // kind is a constant at every call site, so this folds to one mask.
-                var mask = kind == Kind.Stop ? _stops : kind == Kind.KeyEnd ? _stops | _equals : _quotes;
-                var remaining = mask >> offset;
+                // keyEnd is a constant at every call site, so this folds to one mask.
+                var remaining = (keyEnd ? _stops | _equals : _stops) >> offset;
                 if (remaining != 0)
                 {
                     return from + BitOperations.TrailingZeroCount(remaining);
@@ -75,62 +89,46 @@ internal struct SpecialByteCursor
                 from = _blockStart + Width;
             }
 
-            if (from >= line.Length)
+            if (from >= length)
             {
-                return line.Length;
+                return length;
             }
 
-            Load(line, from);
+            Load(ref origin, length, from);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Load(ReadOnlySpan<byte> line, int from)
+    private void Load(ref byte origin, int length, int from)
     {
-        if (line.Length < Width)
-        {
-            // Rare: a line shorter than a vector is classified from a padded copy, out of line (into locals of its
-            // own, so that only they, not the hot path's, live in memory).
-            _blockStart = 0;
-            ClassifyPadded(line, out var shortStops, out var shortEquals, out var shortQuotes);
-            _stops = shortStops;
-            _equals = shortEquals;
-            _quotes = shortQuotes;
-            return;
-        }
-
-        // The last block overlaps the previous one instead of reading past the line.
-        _blockStart = Math.Min(from, line.Length - Width);
-        ClassifyBlock(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), _blockStart), out var stops, out var equals, out var quotes);
+        // The last block overlaps the previous one instead of reading past the line; a line shorter than a block
+        // is one block at 0, which the caller has padded (see Width).
+        _blockStart = Math.Max(0, Math.Min(from, length - Width));
+        ClassifyBlock(ref Unsafe.Add(ref origin, _blockStart), out var stops, out var equals);
         _stops = stops;
         _equals = equals;
-        _quotes = quotes;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ClassifyPadded(ReadOnlySpan<byte> line, out ulong stops, out ulong equals, out ulong quotes)
-    {
-        // 'a' is no special byte, so the padding sets no bit.
-        Span<byte> block = stackalloc byte[64];
-        block.Fill((byte)'a');
-        line.CopyTo(block);
-        ClassifyBlock(ref MemoryMarshal.GetReference(block), out stops, out equals, out quotes);
     }
 
     /// <summary>Classifies the <see cref="Width"/> bytes at <paramref name="origin"/>, which the caller guarantees are readable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ClassifyBlock(ref byte origin, out ulong stops, out ulong equals, out ulong quotes)
+    private static void ClassifyBlock(ref byte origin, out ulong stops, out ulong equals)
     {
-        quotes = InRange(ref origin, (byte)'"', 0);
-        equals = InRange(ref origin, (byte)'=', 0);
-        stops = quotes | InRange(ref origin, (byte)' ', 0) | InRange(ref origin, 0, 0)
-            | InRange(ref origin, ByteClass.EnrichmentSeparator, 0) | InRange(ref origin, (byte)'\t', (byte)'\r' - (byte)'\t');
+        equals = Matches(ref origin, (byte)'=');
+        stops = Matches(ref origin, (byte)'"') | Matches(ref origin, (byte)' ') | Matches(ref origin, 0)
+            | Matches(ref origin, ByteClass.EnrichmentSeparator) | InRange(ref origin, (byte)'\t', (byte)'\r' - (byte)'\t');
     }
+
+    /// <summary>One bit per byte of the block that is <paramref name="value"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Matches(ref byte origin, byte value) =>
+        Width == MaxWidth ? Vector512.Equals(Vector512.LoadUnsafe(ref origin), Vector512.Create(value)).ExtractMostSignificantBits()
+        : Width == 32 ? Vector256.Equals(Vector256.LoadUnsafe(ref origin), Vector256.Create(value)).ExtractMostSignificantBits()
+        : Vector128.Equals(Vector128.LoadUnsafe(ref origin), Vector128.Create(value)).ExtractMostSignificantBits();
 
     /// <summary>One bit per byte of the block from <paramref name="low"/> to <paramref name="low"/> + <paramref name="span"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong InRange(ref byte origin, byte low, byte span) =>
-        Width == 64 ? Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref origin) - Vector512.Create(low), Vector512.Create(span)).ExtractMostSignificantBits()
+        Width == MaxWidth ? Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref origin) - Vector512.Create(low), Vector512.Create(span)).ExtractMostSignificantBits()
         : Width == 32 ? Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref origin) - Vector256.Create(low), Vector256.Create(span)).ExtractMostSignificantBits()
         : Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref origin) - Vector128.Create(low), Vector128.Create(span)).ExtractMostSignificantBits();
 }
