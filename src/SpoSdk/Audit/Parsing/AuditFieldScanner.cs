@@ -72,31 +72,43 @@ internal static class AuditFieldScanner
     public static int Scan(ReadOnlySpan<byte> line, int start, uint wanted, ref FieldSlots slots, out int commEnd)
     {
         commEnd = -1;
-        var claimed = 0u;
         var n = line.Length;
-        var cursor = new SpecialByteCursor(line);
+
+        // Every read below is at an index the loop has checked against n or the cursor returned (always below n).
+        scoped ref var origin = ref MemoryMarshal.GetReference(line);
+        if (n < SpecialByteCursor.Width)
+        {
+            // Rare: the cursor reads a whole block, so a short line is scanned from a padded copy ('a' is plain).
+            // Positions are the same in the copy.
+            Span<byte> padded = stackalloc byte[SpecialByteCursor.MaxWidth];
+            padded.Fill((byte)'a');
+            line.CopyTo(padded);
+            origin = ref MemoryMarshal.GetReference(padded);
+        }
+
+        // The wanted keys not claimed yet; with nothing wanted, a bit no key has, so that it never empties.
+        var missing = wanted != 0 ? wanted : 1u << 31;
+        var cursor = new SpecialByteCursor();
         var i = start;
         while (i < n)
         {
-            var b = line[i];
-            if (ByteClass.IsSeparator(b))
+            var byteClass = ByteClass.Of(Unsafe.Add(ref origin, i));
+            if (byteClass != TokenByte.Plain)
             {
-                i++;
-                continue;
-            }
+                if (byteClass == TokenByte.Separator)
+                {
+                    i++;
+                    continue;
+                }
 
-            if (b == ByteClass.EnrichmentSeparator)
-            {
-                return i;
-            }
+                if (byteClass == TokenByte.Enrichment)
+                {
+                    return i;
+                }
 
-            var tokenStart = i;
-            var equals = b is (byte)'"' or (byte)'=' ? i : NextBoundary(line, ref cursor, i + 1, equalsEnds: true);
-            if (equals >= n || line[equals] != (byte)'=' || equals == tokenStart)
-            {
-                // A bare word ("avc:", "for") or junk: skip it, quotes included.
-                i = SkipToken(line, ref cursor, equals, out var unterminated);
-                if (unterminated)
+                // A token starting with '"' or '=' is junk: skip it, quotes included.
+                i = SkipToken(ref origin, n, i);
+                if (i < 0)
                 {
                     return n;
                 }
@@ -104,13 +116,27 @@ internal static class AuditFieldScanner
                 continue;
             }
 
-            var key = Classify(line, tokenStart, equals - tokenStart);
+            var tokenStart = i;
+            var equals = cursor.NextKeyEnd(ref origin, n, i + 1);
+            if (equals >= n || Unsafe.Add(ref origin, equals) != (byte)'=')
+            {
+                // A bare word ("avc:", "for") or junk: skip it, quotes included; an unterminated quote ends the scan.
+                i = SkipToken(ref origin, n, equals);
+                if (i < 0)
+                {
+                    return n;
+                }
+
+                continue;
+            }
+
+            var key = Classify(ref origin, n, tokenStart, equals - tokenStart);
             i = equals + 1;
             FieldSlot slot;
-            if (i < n && line[i] == (byte)'"')
+            if (i < n && Unsafe.Add(ref origin, i) == (byte)'"')
             {
                 var valueStart = i + 1;
-                var close = NextQuote(line, ref cursor, valueStart);
+                var close = cursor.NextQuote(ref origin, n, valueStart);
                 if (close >= n)
                 {
                     // The rest of the line is inside the quotes: nothing after it is a field.
@@ -120,11 +146,11 @@ internal static class AuditFieldScanner
 
                 slot = new FieldSlot { Start = valueStart, Length = close - valueStart, State = SlotState.Quoted };
                 i = close + 1;
-                if (i < n && !ByteClass.IsSeparator(line[i]) && line[i] != ByteClass.EnrichmentSeparator)
+                if (i < n && ByteClass.Of(Unsafe.Add(ref origin, i)) is not (TokenByte.Separator or TokenByte.Enrichment))
                 {
                     slot.State = SlotState.Invalid;
-                    i = SkipToken(line, ref cursor, i, out var unterminated);
-                    if (unterminated)
+                    i = SkipToken(ref origin, n, i);
+                    if (i < 0)
                     {
                         Claim(ref slots, key, slot);
                         return n;
@@ -134,13 +160,13 @@ internal static class AuditFieldScanner
             else
             {
                 var valueStart = i;
-                i = NextBoundary(line, ref cursor, i, equalsEnds: false);
+                i = cursor.NextStop(ref origin, n, i);
                 slot = new FieldSlot { Start = valueStart, Length = i - valueStart, State = SlotState.Bare };
-                if (i < n && line[i] == (byte)'"')
+                if (i < n && Unsafe.Add(ref origin, i) == (byte)'"')
                 {
                     slot.State = SlotState.Invalid;
-                    i = SkipToken(line, ref cursor, i, out var unterminated);
-                    if (unterminated)
+                    i = SkipToken(ref origin, n, i);
+                    if (i < 0)
                     {
                         Claim(ref slots, key, slot);
                         return n;
@@ -155,8 +181,8 @@ internal static class AuditFieldScanner
                     commEnd = i;
                 }
 
-                claimed |= 1u << (int)key;
-                if (wanted != 0 && (claimed & wanted) == wanted)
+                missing &= ~(1u << (int)key);
+                if (missing == 0)
                 {
                     return i;
                 }
@@ -167,80 +193,29 @@ internal static class AuditFieldScanner
     }
 
     /// <summary>
-    /// The next byte at or after <paramref name="from"/> that ends a key (<paramref name="equalsEnds"/>) or a bare
-    /// value: a separator, <c>"</c>, the enrichment separator, or <c>=</c> for keys. Other control bytes are plain.
+    /// Skips to the next separator or enrichment separator; quoted sections inside the token are skipped whole.
+    /// A plain loop with no call: only bare words and malformed values come here, and a call in the tokenizer's
+    /// loop would make the JIT keep the cursor in memory.
     /// </summary>
+    /// <returns>The end of the token, or -1 when a quote in it is never closed.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int NextBoundary(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int from, bool equalsEnds)
+    private static int SkipToken(ref byte origin, int n, int i)
     {
-        while (true)
+        var inQuotes = false;
+        for (; i < n; i++)
         {
-            var j = cursor.Next(from);
-            if (j >= line.Length)
-            {
-                return line.Length;
-            }
-
-            var b = line[j];
-            if (b == (byte)'"' || ByteClass.IsSeparator(b) || b == ByteClass.EnrichmentSeparator || (equalsEnds && b == (byte)'='))
-            {
-                return j;
-            }
-
-            from = j + 1;
-        }
-    }
-
-    /// <summary>
-    /// The next <c>"</c> at or after <paramref name="from"/>, or the line length. The cursor's mask of the block
-    /// is usually loaded already, which beats a fresh search for values as short as audit values are.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int NextQuote(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int from)
-    {
-        while (true)
-        {
-            var j = cursor.Next(from);
-            if (j >= line.Length || line[j] == (byte)'"')
-            {
-                return j;
-            }
-
-            from = j + 1;
-        }
-    }
-
-    /// <summary>Skips to the next separator; quoted sections inside the token are skipped whole.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SkipToken(ReadOnlySpan<byte> line, ref SpecialByteCursor cursor, int i, out bool unterminated)
-    {
-        unterminated = false;
-        var n = line.Length;
-        while (i < n)
-        {
-            var b = line[i];
+            var b = Unsafe.Add(ref origin, i);
             if (b == (byte)'"')
             {
-                var close = line[(i + 1)..].IndexOf((byte)'"');
-                if (close < 0)
-                {
-                    unterminated = true;
-                    return n;
-                }
-
-                i += close + 2;
-                continue;
+                inQuotes = !inQuotes;
             }
-
-            if (ByteClass.IsSeparator(b) || b == ByteClass.EnrichmentSeparator)
+            else if (!inQuotes && ByteClass.Of(b) is TokenByte.Separator or TokenByte.Enrichment)
             {
                 return i;
             }
-
-            i = NextBoundary(line, ref cursor, i + 1, equalsEnds: false);
         }
 
-        return n;
+        return inQuotes ? -1 : n;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -287,33 +262,31 @@ internal static class AuditFieldScanner
         (byte)FieldKey.Syscall, (byte)FieldKey.Pid, (byte)FieldKey.Profile, (byte)FieldKey.Gid, (byte)FieldKey.None, (byte)FieldKey.Uid, (byte)FieldKey.Tclass, (byte)FieldKey.Tcontext,
     ];
 
-    /// <summary>The key of <paramref name="length"/> bytes at <paramref name="start"/> in the line.</summary>
+    /// <summary>The key of <paramref name="keyLength"/> bytes at <paramref name="start"/> in the <paramref name="length"/> bytes at <paramref name="origin"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static FieldKey Classify(ReadOnlySpan<byte> line, int start, int length)
+    private static FieldKey Classify(ref byte origin, int length, int start, int keyLength)
     {
-        if (length is < 3 or > 9)
-        {
-            return FieldKey.None;
-        }
-
-        if (length == 9)
-        {
-            return line.Slice(start, length).SequenceEqual("operation"u8) ? FieldKey.Operation : FieldKey.None;
-        }
-
         ulong packed;
-        if (BitConverter.IsLittleEndian && start + sizeof(ulong) <= line.Length)
+        if ((uint)(keyLength - 1) < sizeof(ulong) && BitConverter.IsLittleEndian && start + sizeof(ulong) <= length)
         {
-            // One unaligned load, the bytes past the key masked off (the line has them; a key is at most 8 here).
-            packed = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start))
-                & (ulong.MaxValue >> ((sizeof(ulong) - length) * 8));
+            // One unaligned load inside the line, the bytes past the key masked off. Keys shorter than three bytes
+            // need no test of their own: they pack below every key in the table.
+            packed = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, start))
+                & (ulong.MaxValue >> ((sizeof(ulong) - keyLength) * 8));
+        }
+        else if (keyLength > sizeof(ulong))
+        {
+            return keyLength == 9 && MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref origin, start), keyLength).SequenceEqual("operation"u8)
+                ? FieldKey.Operation
+                : FieldKey.None;
         }
         else
         {
+            // Near the line end: byte by byte.
             packed = 0;
-            for (var i = start + length - 1; i >= start; i--)
+            for (var i = start + keyLength - 1; i >= start; i--)
             {
-                packed = (packed << 8) | line[i];
+                packed = (packed << 8) | Unsafe.Add(ref origin, i);
             }
         }
 
