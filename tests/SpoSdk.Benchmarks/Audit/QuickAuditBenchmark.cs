@@ -25,6 +25,10 @@ namespace SpoSdk.Benchmarks.Audit;
 /// <see cref="AuditEventView"/>: everything located and validated, no text copied (the sink sums pids). The
 /// "materialized" line also copies all text into each event's one string (hex decoded, UTF-8 to UTF-16), the
 /// counterpart of the port's string captures; it is printed, not used for the ratios.</para>
+/// <para>The headline ratio is the strict one: the port gets its lines already split and decoded, ours finds its
+/// lines in the bytes. The details also time the port from the same bytes ours gets (split each line, decode it,
+/// match), which a .NET reader of the log must do since <see cref="System.Text.RegularExpressions.Regex"/> matches
+/// strings only, and print that ratio beside it.</para>
 /// </remarks>
 public static class QuickAuditBenchmark
 {
@@ -79,7 +83,7 @@ public static class QuickAuditBenchmark
         Console.Error.WriteLine(string.Format(ci, "  stages: finding audit( lines {0:F1} ms, + headers {1:F1} ms, + fields and checks of {2:N0} events {3:F1} ms ({4:F0} ns per event)", bounds, headers, events, ours - headers, (ours - headers) * 1e6 / events));
         Console.Error.WriteLine(string.Format(ci, "materialized {0,9:F1} ms  (every event as an AuditEvent: ratio vs-regex-port {1:F2}, vs-newline-scan {2:F2})", materialized, regex / materialized, materialized / scan));
         Console.Error.WriteLine(string.Format(ci, "per line     {0,9:F1} ms  (split each line, then Parse: ratio vs-newline-scan {1:F2})", perLine, perLine / scan));
-        Console.Error.WriteLine(string.Format(ci, "regex port   {0,9:F1} ms  (upstream flow on strings; {1:F1} ms decoding bytes first)", regex, regexFromBytes));
+        Console.Error.WriteLine(string.Format(ci, "regex port   {0,9:F1} ms  (upstream flow on lines already split and decoded; {1:F1} ms from the same bytes as ours, splitting and decoding each line first: ratio {2:F2})", regex, regexFromBytes, regexFromBytes / ours));
         Console.Error.WriteLine(string.Format(ci, "regex once   {0,9:F1} ms  (one match per line, on strings: ratio {1:F2})", regexOnce, regexOnce / ours));
         Console.Error.WriteLine(string.Format(ci, "allocations: {0} B over {1:N0} non-event lines; views {2} B over the whole corpus; {3:F1} B per materialized event (one string) over {4:N0} events", noiseBytes, corpus.LineCount - events, viewBytes, (double)eventBytes / events, events));
         Console.Error.WriteLine(string.Format(ci, "hostile {0:N0}-byte AVC line: regex port {1:F1} ms, span parser {2:F4} ms", hostileBytes.Length, hostileRegex, hostileOurs));
