@@ -20,12 +20,21 @@ namespace HostedOperatorSample;
 /// path) and changes nothing: the cluster keeps what that file said last time it was good.
 /// </summary>
 /// <remarks>
-/// Which objects came from which file is remembered in this process only: objects applied by an
-/// earlier run are updated when their file is still there but not deleted when it is not.
+/// Which objects came from which file outlives the process: every object the sync writes carries the label
+/// <see cref="FolderLabel"/> (a hash of the folder's full path) and the annotation <see cref="FileAnnotation"/>
+/// (the file's name), and the first sync reads them back from the cluster. So a file deleted, or a document removed,
+/// while no sync ran still takes its objects with it; objects the folder never wrote are never touched.
 /// </remarks>
 public sealed class ManifestFolderSync : IDisposable
 {
+    /// <summary>The label on every object this sync wrote; its value is <see cref="FolderId"/>.</summary>
+    public const string FolderLabel = "sposdk.io/manifest-folder";
+
+    /// <summary>The annotation naming the file (in <see cref="Folder"/>) an object came from.</summary>
+    public const string FileAnnotation = "sposdk.io/manifest-file";
+
     private static readonly string[] Patterns = ["*.yaml", "*.yml", "*.json"];
+    private static readonly MethodInfo ListOne = typeof(ManifestFolderSync).GetMethod(nameof(ListTypedAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
     private static readonly MethodInfo ApplyOne = typeof(ManifestFolderSync).GetMethod(nameof(ApplyTypedAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
     private static readonly MethodInfo DeleteOne = typeof(ManifestFolderSync).GetMethod(nameof(DeleteTypedAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
@@ -39,6 +48,7 @@ public sealed class ManifestFolderSync : IDisposable
     private FileSystemWatcher? _watcher;
     private ITimer? _pending;
     private CancellationToken _watching;
+    private bool _recalled;
 
     /// <summary>Creates the sync; nothing happens until <see cref="SyncAsync"/> or <see cref="StartWatching"/>.</summary>
     /// <param name="backend">The cluster to write to.</param>
@@ -50,6 +60,7 @@ public sealed class ManifestFolderSync : IDisposable
     {
         _backend = backend;
         Folder = folder;
+        FolderId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(folder))))[..16];
         _errors = errors;
         _time = time;
         _debounce = debounce;
@@ -61,6 +72,9 @@ public sealed class ManifestFolderSync : IDisposable
     /// <summary>The folder kept in step.</summary>
     public string Folder { get; }
 
+    /// <summary>The value of <see cref="FolderLabel"/> on this folder's objects: the start of the SHA-256 of its full path.</summary>
+    public string FolderId { get; }
+
     /// <summary>
     /// Applies every file that changed since the last sync and deletes what vanished. Returns how many
     /// files have errors. A failing write is reported and the next change to the folder retries it.
@@ -70,6 +84,12 @@ public sealed class ManifestFolderSync : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (!_recalled)
+            {
+                await RecallAsync(cancellationToken).ConfigureAwait(false);
+                _recalled = true;
+            }
+
             var present = Patterns
                 .SelectMany(pattern => Directory.EnumerateFiles(Folder, pattern))
                 .Distinct(StringComparer.Ordinal)
@@ -136,6 +156,56 @@ public sealed class ManifestFolderSync : IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Reads back from the cluster which of this folder's files wrote which objects, as the previous run left them.
+    /// The hash stays unknown, so every file still there is read again; objects whose file is gone are deleted by the
+    /// sync that follows. An annotation that is not a plain file name is not ours to act on: that object is left alone.
+    /// </summary>
+    private async Task RecallAsync(CancellationToken cancellationToken)
+    {
+        var recalled = new SortedDictionary<string, List<AppliedObject>>(StringComparer.Ordinal);
+        foreach (var kind in SpoKindRegistry.Default.Kinds.Where(k => k.IsStorageVersion))
+        {
+            var listed = await ((Task<IReadOnlyList<(ObjectKey Key, string? File)>>)ListOne.MakeGenericMethod(kind.ModelType).Invoke(this, [cancellationToken])!).ConfigureAwait(false);
+            foreach (var (key, file) in listed)
+            {
+                if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file) || file is "." or "..")
+                {
+                    continue;
+                }
+
+                var path = Path.Combine(Folder, file);
+                if (!recalled.TryGetValue(path, out var objects))
+                {
+                    recalled[path] = objects = [];
+                }
+
+                objects.Add(new AppliedObject(kind.ModelType, kind.Group, kind.Kind, key));
+            }
+        }
+
+        foreach (var (path, objects) in recalled)
+        {
+            _files[path] = new AppliedFile(string.Empty, Valid: true, objects);
+        }
+    }
+
+    private async Task<IReadOnlyList<(ObjectKey Key, string? File)>> ListTypedAsync<T>(CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var found = new List<(ObjectKey, string?)>();
+        var options = new ListOptions(LabelSelector: FolderLabel + "=" + FolderId, Limit: 500);
+        do
+        {
+            var page = await _backend.Resource<T>().ListAsync(null, options, cancellationToken).ConfigureAwait(false);
+            found.AddRange(page.Items.Select(o => (ObjectKey.Of(o), o.Metadata.Annotations?.TryGetValue(FileAnnotation, out var file) == true ? file : null)));
+            options = string.IsNullOrEmpty(page.Continue) ? null : options with { Continue = page.Continue };
+        }
+        while (options is not null);
+
+        return found;
     }
 
     /// <summary>Watches the folder; each burst of changes is applied once it has been quiet for the debounce time.</summary>
@@ -228,6 +298,11 @@ public sealed class ManifestFolderSync : IDisposable
             obj.Metadata.NamespaceProperty = "default";
         }
 
+        // Marked as this folder's, so that a later run knows which file it came from (see RecallAsync).
+        obj.Metadata.Labels ??= new Dictionary<string, string>();
+        obj.Metadata.Labels[FolderLabel] = FolderId;
+        obj.Metadata.Annotations ??= new Dictionary<string, string>();
+        obj.Metadata.Annotations[FileAnnotation] = Path.GetFileName(file);
         var applied = new AppliedObject(obj.GetType(), type.Group, type.Kind, ObjectKey.Of(obj));
         try
         {

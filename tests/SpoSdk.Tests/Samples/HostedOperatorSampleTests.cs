@@ -287,6 +287,37 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         Assert.Contains(server.Requests, r => r.Method == "POST" && r.PathAndQuery.Contains("/seccompprofiles", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_file_deleted_between_runs_takes_its_objects_with_it_and_objects_the_folder_never_wrote_stay()
+    {
+        await using var server = await KubernetesApiTestServer.StartNewAsync();
+        var kubeconfig = server.WriteKubeconfig(Path.Combine(_dir, "kubeconfig"));
+        await WriteManifestAsync("keep.yaml", Seccomp("kept", "read"));
+        await WriteManifestAsync("gone.yaml", Seccomp("removed", "write"));
+        var first = await RunOnceAsync("--kubeconfig", kubeconfig);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(["kept", "removed"], LastTable(first.Stdout).Select(row => row[2]).Order(StringComparer.Ordinal));
+
+        // Between the runs: the file goes, and someone else creates a profile the folder never wrote.
+        File.Delete(Path.Combine(Manifests, "gone.yaml"));
+        using var backend = KubernetesBackend.FromConfiguration(server.CreateClientConfiguration());
+        var clients = new SpoClients(backend);
+        await clients.SeccompProfiles.CreateAsync(new SeccompProfile
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "foreign" },
+            Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno },
+        });
+
+        var second = await RunOnceAsync("--kubeconfig", kubeconfig);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(["foreign", "kept"], LastTable(second.Stdout).Select(row => row[2]).Order(StringComparer.Ordinal));
+        var stored = (await clients.SeccompProfiles.ListAsync()).Items.ToDictionary(p => p.Metadata.Name);
+        Assert.Equal(["foreign", "kept"], stored.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("keep.yaml", stored["kept"].Metadata.Annotations["sposdk.io/manifest-file"]);
+        Assert.False(stored["foreign"].Metadata.Labels?.ContainsKey("sposdk.io/manifest-folder") == true);
+        Assert.False(File.Exists(Path.Combine(NodeRoot, SeccompDirectory, "removed.json")));
+    }
+
     [Theory]
     [InlineData(new[] { "--urls", "http://0.0.0.0:8443" }, "error: --urls http://0.0.0.0:8443 would serve plain HTTP beyond loopback; use a loopback address or https:// with --tls-cert and --tls-key")]
     [InlineData(new[] { "--urls", "http://10.1.2.3:8443" }, "error: --urls http://10.1.2.3:8443 would serve plain HTTP beyond loopback; use a loopback address or https:// with --tls-cert and --tls-key")]
