@@ -253,7 +253,15 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         _stop.Dispose();
     }
 
-    private NodeOptions Node => new() { NodeName = _settings.NodeName, KubeletDirectory = _settings.KubeletDirectory, OperatorNamespace = _settings.OperatorNamespace };
+    // Only a node root of "/" is this kernel's node; any other root stands in for a node whose kernel is not this one
+    // (spoc reconcile into an image, the embedded sample), as the SELinux and AppArmor installers already assume.
+    private NodeOptions Node => new()
+    {
+        NodeName = _settings.NodeName,
+        KubeletDirectory = _settings.KubeletDirectory,
+        OperatorNamespace = _settings.OperatorNamespace,
+        SeccompSupported = _files.Root != "/" || SeccompKernel.IsSupported(),
+    };
 
     private IEnumerable<IControllerHandle> AllControllers()
     {

@@ -20,7 +20,8 @@ public sealed record NodeOptions
     /// <summary>
     /// Whether the node's kernel can enforce seccomp; without it seccomp profiles are not installed and each reconcile
     /// reports upstream's <c>SeccompNotSupportedOnNode</c>. Defaults to <see cref="SeccompKernel.IsSupported"/> on
-    /// this process's kernel, which a node agent shares with its node.
+    /// this process's kernel, which a node agent shares with its node; the operator's builder sets it to true for a
+    /// node root other than <c>/</c>, which stands in for a node with another kernel.
     /// </summary>
     public bool SeccompSupported { get; init; } = SeccompKernel.IsSupported();
 }
