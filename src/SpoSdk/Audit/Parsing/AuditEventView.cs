@@ -6,11 +6,11 @@ using SpoSdk.Api.Syscalls;
 namespace SpoSdk.Audit.Parsing;
 
 /// <summary>
-/// An event borrowed from the line it was parsed from: the parser has located and validated every field (header,
-/// pid, uid, gid, arch, syscall, the type's required fields) but copied nothing, so handing one to a sink costs no
-/// allocation. Text is read on demand: <see cref="GetUtf8"/> gives a field's bytes as logged, <see cref="GetString"/>
-/// decodes it as <see cref="AuditEvent"/> would, and <see cref="ToEvent"/> materialises the event (one string) for a
-/// consumer that keeps it. Valid only during the sink call that receives it: the line is the parser's buffer.
+/// An event borrowed from the line it was parsed from: the parser has located every field and validated those that
+/// can reject it (header, pid, syscall, the type's required fields) but copied nothing, so handing one to a sink costs
+/// no allocation. Text, uid, gid and arch are read on demand: <see cref="GetUtf8"/> gives a field's bytes as logged,
+/// <see cref="GetString"/> decodes it as <see cref="AuditEvent"/> would, and <see cref="ToEvent"/> materialises the
+/// event (one string) for a consumer that keeps it. Valid only during the sink call that receives it: the line is the parser's buffer.
 /// </summary>
 public ref struct AuditEventView
 {
@@ -26,14 +26,9 @@ public ref struct AuditEventView
     internal int CommEnd;
     internal int RecordEnd;
     internal int PidValue;
-    internal uint UidValue;
-    internal uint GidValue;
     internal int SyscallValue;
-    internal AuditArch ArchValue;
     internal ushort RecordTypeValue;
     internal AuditEventType TypeValue;
-    internal bool HasUid;
-    internal bool HasGid;
     internal bool HasSyscall;
 
     /// <summary>seccomp, selinux or apparmor.</summary>
@@ -49,13 +44,20 @@ public ref struct AuditEventView
     public readonly int Pid => PidValue;
 
     /// <summary>The real user id (<c>uid=</c>), when logged.</summary>
-    public readonly uint? Uid => HasUid ? UidValue : null;
+    /// <remarks>Read from its slot on demand, like the text: an absent or malformed uid only means null, so there is nothing to validate up front.</remarks>
+    public readonly uint? Uid => AuditLineParser.TryParseUInt(LineBytes, Slots[(int)FieldKey.Uid], out var uid) ? uid : null;
 
     /// <summary>The real group id (<c>gid=</c>), when logged.</summary>
-    public readonly uint? Gid => HasGid ? GidValue : null;
+    /// <remarks>Read on demand, as <see cref="Uid"/>.</remarks>
+    public readonly uint? Gid => AuditLineParser.TryParseUInt(LineBytes, Slots[(int)FieldKey.Gid], out var gid) ? gid : null;
 
     /// <summary>The record's <c>arch=</c>; <c>default</c> when absent.</summary>
+    /// <remarks>Read on demand, as <see cref="Uid"/>.</remarks>
     public readonly AuditArch Arch => ArchValue;
+
+    /// <summary>The record's <c>arch=</c>, or <c>default</c> when absent, zero or malformed.</summary>
+    internal readonly AuditArch ArchValue =>
+        AuditLineParser.TryParseHex(LineBytes, Slots[(int)FieldKey.Arch], out var arch) ? new AuditArch(arch) : default;
 
     /// <summary>The syscall number (<c>syscall=</c>), seccomp only.</summary>
     public readonly int? SyscallId => HasSyscall ? SyscallValue : null;

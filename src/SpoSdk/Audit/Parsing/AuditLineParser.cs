@@ -270,9 +270,7 @@ public sealed class AuditLineParser
                 break;
         }
 
-        view.HasUid = TryParseUInt(line, slots[(int)FieldKey.Uid], out view.UidValue);
-        view.HasGid = TryParseUInt(line, slots[(int)FieldKey.Gid], out view.GidValue);
-        view.ArchValue = TryParseHex(line, slots[(int)FieldKey.Arch], out var archValue) ? new AuditArch(archValue) : default;
+        // uid, gid and arch are parsed only when read (see AuditEventView.Uid): none of them can reject the record.
         view.HasSyscall = type == AuditEventType.Seccomp;
         view.SyscallValue = syscall;
         view.PidValue = pid;
@@ -370,13 +368,13 @@ public sealed class AuditLineParser
         return ok;
     }
 
-    private static bool TryParseUInt(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
+    internal static bool TryParseUInt(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
     {
         value = 0;
         return slot.State == SlotState.Bare && Digits.TryParseUInt32(line, slot.Start, slot.Length, uint.MaxValue, out value);
     }
 
-    private static bool TryParseHex(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
+    internal static bool TryParseHex(ReadOnlySpan<byte> line, in FieldSlot slot, out uint value)
     {
         value = 0;
         return slot.State == SlotState.Bare && Digits.TryParseHex(line.Slice(slot.Start, slot.Length), out value) && value != 0;

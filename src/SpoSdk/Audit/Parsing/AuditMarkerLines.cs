@@ -44,8 +44,8 @@ internal ref struct AuditMarkerLines
         }
 
         // "audit(" rather than "type=": rarer in ordinary logs (dockerd writes type=runtime) and a faster search.
-        var found = lines[position..].IndexOf(AuditHeader.AuditMarker);
-        if (found < 0)
+        var hit = FindMarker(lines, position);
+        if (hit < 0)
         {
             _position = lines.Length;
             return false;
@@ -53,7 +53,6 @@ internal ref struct AuditMarkerLines
 
         // position is always a line start, and no line between it and the hit holds "audit(". A header's
         // "type=" sits a bounded distance before its "audit(", so none can start before SearchFrom.
-        var hit = position + found;
         var lineStart = LineStart(lines, position, hit);
         var lineEnd = LineEnd(lines, hit);
         Line = lines[lineStart..lineEnd];
@@ -61,6 +60,44 @@ internal ref struct AuditMarkerLines
         SearchFrom = Math.Max(0, MarkerAt - AuditHeader.MaxTypeToAuditMarker);
         _position = lineEnd + 1;
         return true;
+    }
+
+    /// <summary>
+    /// The index of the first <see cref="AuditHeader.AuditMarker"/> at or after <paramref name="from"/>, or -1. Markers
+    /// are a few hundred bytes apart, so most searches end in the first windows: an inlined search for the marker's
+    /// first and last bytes saves the library call's setup, which costs more than those windows; the library searches
+    /// the block's last bytes and whatever is left after 512 bytes without a marker (16 windows measured faster than 4 or 8).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FindMarker(ReadOnlySpan<byte> lines, int from)
+    {
+        const int LastOffset = 5;
+        ref var origin = ref MemoryMarshal.GetReference(lines);
+        var at = from;
+
+        // Both loads end at or before lines.Length: at + 5 + 32 <= lines.Length.
+        var stop = Math.Min(lines.Length - LastOffset - Vector256<byte>.Count, from + (16 * Vector256<byte>.Count));
+        while (Vector256.IsHardwareAccelerated && at <= stop)
+        {
+            var first = Vector256.Equals(Vector256.LoadUnsafe(ref origin, (nuint)at), Vector256.Create((byte)'a'));
+            var last = Vector256.Equals(Vector256.LoadUnsafe(ref origin, (nuint)(at + LastOffset)), Vector256.Create((byte)'('));
+            var candidates = (first & last).ExtractMostSignificantBits();
+            while (candidates != 0)
+            {
+                var candidate = at + BitOperations.TrailingZeroCount(candidates);
+                if (lines.Slice(candidate, AuditHeader.AuditMarker.Length).SequenceEqual(AuditHeader.AuditMarker))
+                {
+                    return candidate;
+                }
+
+                candidates &= candidates - 1;
+            }
+
+            at += Vector256<byte>.Count;
+        }
+
+        var found = lines[at..].IndexOf(AuditHeader.AuditMarker);
+        return found < 0 ? -1 : at + found;
     }
 
     /// <summary>
