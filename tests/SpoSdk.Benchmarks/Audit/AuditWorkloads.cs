@@ -146,10 +146,13 @@ public static class AuditWorkloads
         public void OnEvent(in AuditEvent auditEvent) => Sum += auditEvent.Pid;
     }
 
+    // Reads every number the regex port parses (pid, syscall, and uid and gid, which the view parses when read), so
+    // both sides do the same numeric work.
     private struct PidViewSink : IAuditEventViewSink
     {
         public long Sum;
 
-        public void OnEvent(in AuditEventView auditEvent) => Sum += auditEvent.Pid;
+        public void OnEvent(in AuditEventView auditEvent) =>
+            Sum += auditEvent.Pid + (auditEvent.SyscallId ?? 0) + (auditEvent.Uid ?? 0) + (auditEvent.Gid ?? 0);
     }
 }

@@ -20,9 +20,10 @@ namespace SpoSdk.Benchmarks.Audit;
 /// extra_info with <c>"</c> replaced), parsing pid and syscall, and for seccomp the uid/gid pattern with both parsed.</para>
 /// <para>Ours, the ratios' side (<see cref="AuditWorkloads.SpanParser"/>, on the UTF-8 bytes): finds each line holding
 /// <c>audit(</c>, reads and checks its header (record type, timestamp, serial parsed), tokenizes the record
-/// quote-aware, locates every field the upstream patterns capture plus comm, uid, gid, arch and name, parses pid,
-/// syscall, uid, gid (range-checked) and arch, checks the type's required fields, and hands the sink an
-/// <see cref="AuditEventView"/>: everything located and validated, no text copied (the sink sums pids). The
+/// quote-aware, locates every field the upstream patterns capture plus comm, uid, gid, arch and name, parses pid and
+/// syscall (range-checked), checks the type's required fields, and hands the sink an <see cref="AuditEventView"/>:
+/// everything located and validated, no text copied. The sink reads every number the port parses (pid, syscall, uid,
+/// gid; the view parses uid and gid when read), so both sides do the same numeric work. The
 /// "materialized" line also copies all text into each event's one string (hex decoded, UTF-8 to UTF-16), the
 /// counterpart of the port's string captures; it is printed, not used for the ratios.</para>
 /// <para>The headline ratio is the strict one: the port gets its lines already split and decoded, ours finds its
