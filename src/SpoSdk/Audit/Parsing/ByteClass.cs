@@ -29,11 +29,11 @@ internal static class ByteClass
 
     /// <summary>ASCII whitespace and NUL separate tokens; a NUL can therefore never glue two fields together.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsSeparator(byte b) => b == (byte)' ' || b == 0 || (uint)(b - 9) <= 4;
+    public static bool IsSeparator(byte b) => Of(b) == TokenByte.Separator;
 
     /// <summary>A byte that continues a key: anything but a separator, <c>=</c>, <c>"</c> or the enrichment separator.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsKeyByte(byte b) => b > (byte)'"' ? b != (byte)'=' : IsPlainLow(b);
+    public static bool IsKeyByte(byte b) => Of(b) == TokenByte.Plain;
 
     /// <summary>The class of <paramref name="b"/>: one compare for the bytes above <c>=</c> (all plain), one table load below.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -47,7 +47,4 @@ internal static class ByteClass
         1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // ' ', '"'
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, // '='
     ];
-
-    private static bool IsPlainLow(byte b) =>
-        b == (byte)'!' || (b != (byte)' ' && b != (byte)'"' && b != 0 && b != EnrichmentSeparator && (uint)(b - 9) > 4);
 }
