@@ -51,20 +51,28 @@ public ref struct AuditEventView
     /// <remarks>Read on demand, as <see cref="Uid"/>.</remarks>
     public readonly uint? Gid => AuditLineParser.TryParseUInt(LineBytes, Slots[(int)FieldKey.Gid], out var gid) ? gid : null;
 
-    /// <summary>The record's <c>arch=</c>; <c>default</c> when absent.</summary>
+    /// <summary>The record's <c>arch=</c>; <c>default</c> when absent, zero or malformed.</summary>
     /// <remarks>Read on demand, as <see cref="Uid"/>.</remarks>
-    public readonly AuditArch Arch => ArchValue;
-
-    /// <summary>The record's <c>arch=</c>, or <c>default</c> when absent, zero or malformed.</summary>
-    internal readonly AuditArch ArchValue =>
+    public readonly AuditArch Arch =>
         AuditLineParser.TryParseHex(LineBytes, Slots[(int)FieldKey.Arch], out var arch) ? new AuditArch(arch) : default;
 
     /// <summary>The syscall number (<c>syscall=</c>), seccomp only.</summary>
     public readonly int? SyscallId => HasSyscall ? SyscallValue : null;
 
     /// <summary>As <see cref="AuditEvent.SyscallName"/>: looked up on demand in the record's (or the fallback) architecture.</summary>
-    public readonly string? SyscallName =>
-        HasSyscall ? SyscallTable.GetName(ArchValue.IsPresent ? ArchValue.Value : FallbackArch.Value, SyscallValue) : null;
+    public readonly string? SyscallName
+    {
+        get
+        {
+            if (!HasSyscall)
+            {
+                return null;
+            }
+
+            var arch = Arch;
+            return SyscallTable.GetName(arch.IsPresent ? arch.Value : FallbackArch.Value, SyscallValue);
+        }
+    }
 
     /// <summary>The whole line the event was parsed from (without its line break).</summary>
     public readonly ReadOnlySpan<byte> Line => LineBytes;

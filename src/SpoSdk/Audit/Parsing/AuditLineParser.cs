@@ -409,7 +409,7 @@ public sealed class AuditLineParser
         }
 
         var payload = BuildPayload(view.LineBytes, view.IdStart, end, ref sources, hexBytes, out var ranges);
-        return new AuditEvent(view.TypeValue, view.RecordTypeValue, payload, ranges, view.SerialValue, view.PidValue, view.Uid, view.Gid, view.ArchValue, view.SyscallId, view.SyscallName);
+        return new AuditEvent(view.TypeValue, view.RecordTypeValue, payload, ranges, view.SerialValue, view.PidValue, view.Uid, view.Gid, view.Arch, view.SyscallId, view.SyscallName);
     }
 
     /// <summary>Records where <paramref name="field"/>'s text comes from, the hex bytes it will need, and how far the text reaches.</summary>
