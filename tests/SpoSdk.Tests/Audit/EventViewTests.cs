@@ -92,8 +92,15 @@ public sealed class EventViewTests
         Assert.Equal(600, parser.ParseLineViews(block, ref materialising));
         Assert.Equal(events.Events, materialising.Events);
 
+        // Warmed past on-stack replacement and tier-up first: the JIT compiles an OSR body on the calling thread, and
+        // what it allocates for that would count here, though the parser allocates nothing.
         var counting = new PidViewSink();
-        parser.ParseLineViews(block, ref counting);
+        const int WarmUp = 50;
+        for (var round = 0; round < WarmUp; round++)
+        {
+            parser.ParseLineViews(block, ref counting);
+        }
+
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var round = 0; round < 10; round++)
         {
@@ -101,7 +108,7 @@ public sealed class EventViewTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(11 * events.Events.Sum(e => (long)e.Pid), counting.Sum);
+        Assert.Equal((WarmUp + 10) * events.Events.Sum(e => (long)e.Pid), counting.Sum);
     }
 
     [Fact]
