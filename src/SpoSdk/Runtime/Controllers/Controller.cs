@@ -143,7 +143,12 @@ public sealed class Controller<T> : IDisposable
 
             try
             {
-                await ReconcileOneAsync(next.Key, cancellationToken).ConfigureAwait(false);
+                // Once stopped (or leadership is lost) the queue only drains: whoever runs next relists and
+                // reconciles these keys, and this instance must not write any more.
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    await ReconcileOneAsync(next.Key, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {

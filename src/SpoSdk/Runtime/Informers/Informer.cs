@@ -58,6 +58,9 @@ public sealed class Informer<T> : IInformer
     private readonly object _gate = new();
     private readonly Dictionary<ObjectKey, T> _cache = new();
     private readonly List<Action<InformerEvent<T>>> _handlers = new();
+
+    // Held while handlers hear events or a new handler hears its replay; never taken inside _gate.
+    private readonly object _delivery = new();
     private readonly Dictionary<string, (Func<T, IEnumerable<string>> Keys, Dictionary<string, HashSet<ObjectKey>> Entries)> _indexes = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IResourceClient<T> _client;
@@ -87,16 +90,22 @@ public sealed class Informer<T> : IInformer
     public IDisposable AddHandler(Action<InformerEvent<T>> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        List<T> existing;
-        lock (_gate)
-        {
-            _handlers.Add(handler);
-            existing = [.. _cache.Values];
-        }
 
-        foreach (var obj in existing)
+        // The replay holds the delivery lock, so no change reaches the handler before the objects it changes: a
+        // deletion that happens meanwhile is delivered after the replay, never before the replayed Added.
+        lock (_delivery)
         {
-            handler(new InformerEvent<T>(InformerEventType.Added, obj, null));
+            List<T> existing;
+            lock (_gate)
+            {
+                _handlers.Add(handler);
+                existing = [.. _cache.Values];
+            }
+
+            foreach (var obj in existing)
+            {
+                handler(new InformerEvent<T>(InformerEventType.Added, obj, null));
+            }
         }
 
         return new HandlerRegistration(this, handler);
@@ -207,31 +216,45 @@ public sealed class Informer<T> : IInformer
         _stop?.Dispose();
     }
 
+    /// <remarks>
+    /// Every relist waits out a backoff, as client-go's reflector does: one that doubles while the list or the watch
+    /// keeps failing (a watch refused at once, say by RBAC that grants list but not watch, or a 410 on every watch,
+    /// would otherwise relist in a tight loop) and starts over once a watch has delivered something.
+    /// </remarks>
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(100);
+        var initial = TimeSpan.FromMilliseconds(100);
+        var backoff = initial;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var progress = new WatchProgress();
             try
             {
                 var list = await _client.ListAsync(_options.Namespace, _options.Selector, cancellationToken).ConfigureAwait(false);
                 Replace(list.Items);
                 _synced.TrySetResult();
-                backoff = TimeSpan.FromMilliseconds(100);
-                await WatchAsync(list.ResourceVersion, cancellationToken).ConfigureAwait(false);
+                await WatchAsync(list.ResourceVersion, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (ResourceGoneException)
-            {
-                _logger.LogDebug("Watch of {Type} expired; listing again", _client.Type.Kind);
-                continue;
-            }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                _logger.LogWarning(ex, "List or watch of {Type} failed; retrying in {Delay}", _client.Type.Kind, backoff);
+                if (progress.Delivered)
+                {
+                    backoff = initial;
+                }
+
+                if (ex is ResourceGoneException)
+                {
+                    _logger.LogDebug("Watch of {Type} expired; listing again in {Delay}", _client.Type.Kind, backoff);
+                }
+                else
+                {
+                    _logger.LogWarning(ex, "List or watch of {Type} failed; retrying in {Delay}", _client.Type.Kind, backoff);
+                }
+
                 try
                 {
                     await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
@@ -246,13 +269,14 @@ public sealed class Informer<T> : IInformer
         }
     }
 
-    private async Task WatchAsync(string resourceVersion, CancellationToken cancellationToken)
+    private async Task WatchAsync(string resourceVersion, WatchProgress progress, CancellationToken cancellationToken)
     {
         var version = resourceVersion;
         while (!cancellationToken.IsCancellationRequested)
         {
             await foreach (var change in _client.WatchAsync(_options.Namespace, version, _options.Selector, cancellationToken).ConfigureAwait(false))
             {
+                progress.Delivered = true;
                 version = change.ResourceVersion;
                 if (change.Object is null || change.Type == WatchEventType.Bookmark)
                 {
@@ -362,27 +386,38 @@ public sealed class Informer<T> : IInformer
 
     private void Notify(List<InformerEvent<T>> events)
     {
-        Action<InformerEvent<T>>[] handlers;
-        lock (_gate)
+        // Handlers hear changes one at a time and in order, and not while a new handler's replay runs (AddHandler);
+        // the handler list is read inside, so a handler added meanwhile hears what came after its replay.
+        lock (_delivery)
         {
-            handlers = [.. _handlers];
-        }
-
-        foreach (var change in events)
-        {
-            foreach (var handler in handlers)
+            Action<InformerEvent<T>>[] handlers;
+            lock (_gate)
             {
-                try
+                handlers = [.. _handlers];
+            }
+
+            foreach (var change in events)
+            {
+                foreach (var handler in handlers)
                 {
-                    handler(change);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    // One broken handler must not starve the others or stop the informer.
-                    _logger.LogError(ex, "An informer handler for {Type} failed", _client.Type.Kind);
+                    try
+                    {
+                        handler(change);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // One broken handler must not starve the others or stop the informer.
+                        _logger.LogError(ex, "An informer handler for {Type} failed", _client.Type.Kind);
+                    }
                 }
             }
         }
+    }
+
+    /// <summary>Whether the current watch has delivered anything since the last list.</summary>
+    private sealed class WatchProgress
+    {
+        public bool Delivered { get; set; }
     }
 
     private static T Clone(T obj) =>

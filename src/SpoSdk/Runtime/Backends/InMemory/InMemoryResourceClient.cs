@@ -36,34 +36,43 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     public ResourceType Type { get; }
 
     public Task<T?> GetAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_store.Get(_kind, key) is { } json ? FromStore(json) : null);
+        Cancelled<T?>(cancellationToken) ?? Task.FromResult(_store.Get(_kind, key) is { } json ? FromStore(json) : null);
 
     public Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (Cancelled<ResourceList<T>>(cancellationToken) is { } cancelled)
+        {
+            return cancelled;
+        }
+
         var selector = ParseSelector(options);
         var page = _store.ListPage(_kind, @namespace, selector, options?.Limit is > 0 and var limit ? limit : 0, options?.Continue);
         return Task.FromResult(new ResourceList<T>(page.Items.Select(FromStore).ToList(), page.ResourceVersion, page.Continue));
     }
 
     public Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default) =>
-        Task.FromResult(FromStore(_store.Create(_kind, Admit(obj), FieldManager)));
+        Cancelled<T>(cancellationToken) ?? Task.FromResult(FromStore(_store.Create(_kind, Admit(obj), FieldManager)));
 
     public Task<T> UpdateAsync(T obj, CancellationToken cancellationToken = default) =>
-        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), fieldManager: FieldManager)));
+        Cancelled<T>(cancellationToken) ?? Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), fieldManager: FieldManager)));
 
     public Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default) =>
-        Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), statusOnly: _kind.HasStatusSubresource, fieldManager: FieldManager)));
+        Cancelled<T>(cancellationToken) ?? Task.FromResult(FromStore(_store.Update(_kind, Admit(obj), statusOnly: _kind.HasStatusSubresource, fieldManager: FieldManager)));
 
     public Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
-        Patch(key, patch, statusOnly: false);
+        Cancelled<T>(cancellationToken) ?? Patch(key, patch, statusOnly: false);
 
     public Task<T> PatchStatusAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
-        Patch(key, patch, statusOnly: _kind.HasStatusSubresource);
+        Cancelled<T>(cancellationToken) ?? Patch(key, patch, statusOnly: _kind.HasStatusSubresource);
 
     public Task<T> ApplyAsync(T obj, ApplyOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(obj);
         ArgumentNullException.ThrowIfNull(options);
+        if (Cancelled<T>(cancellationToken) is { } cancelled)
+        {
+            return cancelled;
+        }
 
         // Not through admission first: the intent is only the fields the caller set, merged before defaults apply.
         var json = JsonSerializer.SerializeToNode(obj, typeof(T), SpoJsonOptions.Lenient)!.AsObject();
@@ -71,6 +80,13 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
         json["kind"] = Type.Kind;
         return Task.FromResult(_apply.Apply(_kind, json, options).Deserialize<T>(SpoJsonOptions.Lenient)!);
     }
+
+    /// <summary>
+    /// A call whose token is already cancelled fails before it touches the store, as a request an HTTP client
+    /// cancels does: work that runs on after a stop or a lost leadership must not write. Null otherwise.
+    /// </summary>
+    private static Task<TResult>? Cancelled<TResult>(CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled<TResult>(cancellationToken) : null;
 
     private Task<T> Patch(ObjectKey key, ResourcePatch patch, bool statusOnly)
     {
@@ -113,11 +129,11 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
     }
 
     public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_store.Delete(_kind, key) is not null);
+        Cancelled<bool>(cancellationToken) ?? Task.FromResult(_store.Delete(_kind, key) is not null);
 
     // No garbage collector runs here and nothing owns SPO objects, so every propagation policy deletes alike.
     public Task<bool> DeleteAsync(ObjectKey key, DeleteOptions? options, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_store.Delete(_kind, key, options?.PreconditionUid, options?.PreconditionResourceVersion) is not null);
+        Cancelled<bool>(cancellationToken) ?? Task.FromResult(_store.Delete(_kind, key, options?.PreconditionUid, options?.PreconditionResourceVersion) is not null);
 
     public IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) =>
         WatchAsync(@namespace, resourceVersion, null, cancellationToken);

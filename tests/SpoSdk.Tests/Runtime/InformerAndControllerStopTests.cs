@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using k8s.Models;
+using SpoSdk.Api.Conversion;
+using SpoSdk.Api.Serialization;
+using SpoSdk.Api.V1;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.InMemory;
+using SpoSdk.Runtime.Controllers;
+using SpoSdk.Runtime.Informers;
+
+namespace SpoSdk.Tests.Runtime;
+
+/// <summary>
+/// What a stop or a lost leadership means for queued work, how an informer retries a watch that keeps failing, and
+/// what a handler added to a running informer hears.
+/// </summary>
+public sealed class InformerAndControllerStopTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly InMemoryBackend _backend = new(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
+
+    // Keys still queued when the token is cancelled are let go, not reconciled: this instance must not write any more.
+    [Fact]
+    public async Task Cancelled_controller_does_not_reconcile_queued_keys()
+    {
+        var profiles = _backend.Resource<SeccompProfile>();
+        await using var informer = new Informer<SeccompProfile>(profiles);
+        var gate = new TaskCompletionSource();
+        var calledAfterCancel = 0;
+        using var cts = new CancellationTokenSource();
+        var reconciler = new LambdaReconciler(async (key, ct) =>
+        {
+            if (ct.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref calledAfterCancel);
+
+                // No token check before writing, as most reconcilers.
+                await profiles.UpdateWithRetryAsync(key, p => { p.Metadata.Labels ??= new Dictionary<string, string>(); p.Metadata.Labels["written-after-cancel"] = "yes"; return true; }, ct);
+                return ReconcileResult.Done;
+            }
+
+            if (key.Name == "p0")
+            {
+                await gate.Task; // ignores its token, as a sync file write would
+            }
+
+            return ReconcileResult.Done;
+        });
+        using var controller = new Controller<SeccompProfile>("seccomp", informer, reconciler);
+        informer.Start(cts.Token);
+        await profiles.CreateAsync(Profile("p0"));
+        var run = controller.RunAsync(cts.Token);
+        await Eventually(() => controller.Queue.Count == 0 && !controller.Queue.IsIdle);
+        for (var i = 1; i <= 5; i++)
+        {
+            await profiles.CreateAsync(Profile("p" + i));
+        }
+
+        await Eventually(() => controller.Queue.Count == 5);
+        cts.Cancel(); // leadership lost / shutdown
+        gate.SetResult();
+        await run.WaitAsync(Patience);
+
+        var written = (await profiles.ListAsync()).Items.Count(p => p.Metadata.Labels?.ContainsKey("written-after-cancel") == true);
+        Assert.Equal(0, calledAfterCancel);
+        Assert.Equal(0, written);
+    }
+
+    // A watch that fails at once after a successful list (RBAC that grants list but not watch) backs off.
+    [Fact]
+    public async Task Informer_backs_off_when_the_watch_keeps_failing()
+    {
+        var client = new BrokenWatchClient<SeccompProfile>(_backend.Resource<SeccompProfile>(), () => new ResourceForbiddenException(new ResourceStatus(403, "Forbidden", "cannot watch", [])));
+        await using var informer = new Informer<SeccompProfile>(client);
+        informer.Start();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Exponential 100 ms → 200 → 400 → 800 → 1600: at most ~5 lists in 3 s.
+        Assert.True(client.Lists <= 6, "lists in 3 s: " + client.Lists);
+    }
+
+    // A 410 on every watch backs off too.
+    [Fact]
+    public async Task Informer_backs_off_when_the_watch_is_always_gone()
+    {
+        var client = new BrokenWatchClient<SeccompProfile>(_backend.Resource<SeccompProfile>(), () => new ResourceGoneException("too old"));
+        await using var informer = new Informer<SeccompProfile>(client);
+        informer.Start();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(client.Lists <= 6, "lists in 1 s: " + client.Lists);
+    }
+
+    // A handler added to a running informer hears the replay of what is cached before any later change, so a
+    // deletion during the replay never comes before the replayed Added of the same object.
+    [Fact]
+    public async Task Handler_added_late_never_ends_with_a_deleted_object()
+    {
+        var profiles = _backend.Resource<SeccompProfile>();
+        await profiles.CreateAsync(Profile("a"));
+        await profiles.CreateAsync(Profile("x"));
+        await using var informer = new Informer<SeccompProfile>(profiles);
+        informer.Start();
+        await informer.WaitForSyncAsync().WaitAsync(Patience);
+
+        var present = new ConcurrentDictionary<string, byte>();
+        var replaying = new ManualResetEventSlim();
+        var add = Task.Run(() => informer.AddHandler(e =>
+        {
+            if (e.Type == InformerEventType.Deleted)
+            {
+                present.TryRemove(e.Object.Metadata.Name, out _);
+                return;
+            }
+
+            if (e.Type == InformerEventType.Added && e.Object.Metadata.Name == "a" && !replaying.IsSet)
+            {
+                // The replay pauses here while x is deleted.
+                replaying.Set();
+                Thread.Sleep(300);
+            }
+
+            present[e.Object.Metadata.Name] = 0;
+        }));
+        Assert.True(replaying.Wait(Patience));
+        await profiles.DeleteAsync(ObjectKey.Cluster("x"));
+        await add.WaitAsync(Patience);
+
+        await Eventually(() => informer.Get(ObjectKey.Cluster("x")) is null && !present.ContainsKey("x"));
+        Assert.True(present.ContainsKey("a"));
+    }
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(10);
+        }
+    }
+
+    private static SeccompProfile Profile(string name) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno },
+    };
+
+    private sealed class LambdaReconciler(Func<ObjectKey, CancellationToken, Task<ReconcileResult>> body) : IReconciler<SeccompProfile>
+    {
+        public Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken) => body(key, cancellationToken);
+    }
+
+    private sealed class BrokenWatchClient<T>(IResourceClient<T> inner, Func<Exception> failure) : IResourceClient<T>
+        where T : class, k8s.IKubernetesObject<V1ObjectMeta>
+    {
+        private int _lists;
+
+        public int Lists => Volatile.Read(ref _lists);
+
+        public ResourceType Type => inner.Type;
+
+        public Task<T?> GetAsync(ObjectKey key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+
+        public Task<ResourceList<T>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _lists);
+            return inner.ListAsync(@namespace, options, cancellationToken);
+        }
+
+        public Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default) => inner.CreateAsync(obj, cancellationToken);
+
+        public Task<T> UpdateAsync(T obj, CancellationToken cancellationToken = default) => inner.UpdateAsync(obj, cancellationToken);
+
+        public Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default) => inner.UpdateStatusAsync(obj, cancellationToken);
+
+        public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string? @namespace, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            throw failure();
+#pragma warning disable CS0162
+            yield break;
+#pragma warning restore CS0162
+        }
+    }
+}
