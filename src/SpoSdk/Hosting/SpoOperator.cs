@@ -383,8 +383,9 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             var installed = await new Crds.CrdInstaller(_backend).InstallAsync(cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Applied {Count} CRDs: {Names}", installed.Count, string.Join(", ", installed));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
         {
+            // Only the stop ends the term here: a request timeout surfaces as a TaskCanceledException too.
             logger.LogError(ex, "Installing the CRDs failed; the manager role runs on with the CRDs the cluster has");
         }
     }
