@@ -108,6 +108,8 @@ public sealed class LeaderElector
         ArgumentNullException.ThrowIfNull(whileLeading);
         while (!cancellationToken.IsCancellationRequested)
         {
+            // A term is dated from the request that won it, not from its answer (see LeadAsync).
+            var attemptedAt = _time.GetTimestamp();
             if (!await TryStepAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (!await DelayAsync(_options.RetryPeriod, cancellationToken).ConfigureAwait(false))
@@ -118,7 +120,7 @@ public sealed class LeaderElector
                 continue;
             }
 
-            if (await LeadAsync(whileLeading, cancellationToken).ConfigureAwait(false))
+            if (await LeadAsync(whileLeading, attemptedAt, cancellationToken).ConfigureAwait(false))
             {
                 // The work ended on its own: let another instance try it rather than restart it here at once.
                 await ReleaseAsync().ConfigureAwait(false);
@@ -217,10 +219,13 @@ public sealed class LeaderElector
     }
 
     // Leads until the Lease is lost or the stop; true when the work ended on its own instead.
-    private async Task<bool> LeadAsync(Func<CancellationToken, Task> whileLeading, CancellationToken cancellationToken)
+    // Renewals are dated from when their request was sent: the server may have committed it at any point until the
+    // answer came, and a standby counts the lease duration from the commit, so counting from the answer could let a
+    // leader whose answer was slow lead on after a standby has taken over.
+    private async Task<bool> LeadAsync(Func<CancellationToken, Task> whileLeading, long acquiredAt, CancellationToken cancellationToken)
     {
         var endedEarly = false;
-        var renewedAt = _time.GetTimestamp();
+        var renewedAt = acquiredAt;
         using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         SetLeader(true);
         var work = Task.Run(() => whileLeading(term.Token), CancellationToken.None);
@@ -254,9 +259,10 @@ public sealed class LeaderElector
                     continue;
                 }
 
+                var renewingAt = _time.GetTimestamp();
                 if (await TryRenewWithinDeadlineAsync(renewedAt, cancellationToken).ConfigureAwait(false))
                 {
-                    renewedAt = _time.GetTimestamp();
+                    renewedAt = renewingAt;
                 }
                 else if (ObservedLeader is { Length: > 0 } other && other != Identity)
                 {
