@@ -69,13 +69,17 @@ public sealed class JsonEnricherLineWriter : IJsonEnricherRecordSink
 /// <remarks>
 /// Differences from upstream, on purpose: buckets are keyed by process (PID and start time), not PID alone, so a
 /// reused PID starts a new record; <c>syscalls</c> are sorted (upstream: map order); records of processes whose command
-/// line could not be read are not written (as upstream) but counted. Thread-safe.
+/// line could not be read are not written (as upstream) but counted; a line read after its process exited joins that
+/// process's bucket. Thread-safe.
 /// </remarks>
 public sealed class JsonEnricher
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<ProcessIdentity, LinkedListNode<Bucket>> _buckets = new();
     private readonly LinkedList<Bucket> _byActivity = new();
+
+    // The bucket of the process last seen alive under each PID, for its lines read after it exited.
+    private readonly Dictionary<int, ProcessIdentity> _livePids = new();
     private readonly ProcessContainerResolver _processes;
     private readonly PodContainerDirectory? _pods;
     private readonly IJsonEnricherRecordSink _sink;
@@ -85,6 +89,7 @@ public sealed class JsonEnricher
     private long _written;
     private long _suppressed;
     private long _withoutProcessInfo;
+    private long _withoutIds;
 
     /// <summary>Creates the stage; <paramref name="pods"/> may be null where no cluster is known (records then have no resource).</summary>
     public JsonEnricher(
@@ -120,6 +125,9 @@ public sealed class JsonEnricher
     /// <summary>Buckets dropped because the process's command line could not be read.</summary>
     public long WithoutProcessInfo => Interlocked.Read(ref _withoutProcessInfo);
 
+    /// <summary>Seccomp events left out because their record has no valid <c>uid=</c> or <c>gid=</c> (upstream rejects such lines).</summary>
+    public long WithoutIds => Interlocked.Read(ref _withoutIds);
+
     /// <summary>Processes being collected now.</summary>
     public int Pending
     {
@@ -151,12 +159,23 @@ public sealed class JsonEnricher
             return;
         }
 
-        // A process that is gone has no start time: its bucket is keyed by the PID alone.
-        var key = resolution.Status == ProcessResolutionStatus.ProcessGone ? new ProcessIdentity(auditEvent.Pid, 0) : resolution.Identity;
+        if (auditEvent.Uid is null || auditEvent.Gid is null)
+        {
+            // The record's uid and gid would be guessed; upstream rejects such a line, so it adds nothing here.
+            Interlocked.Increment(ref _withoutIds);
+            return;
+        }
+
+        var gone = resolution.Status == ProcessResolutionStatus.ProcessGone;
         var now = _time.GetUtcNow();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A line read after its process exited (its last syscalls, often) joins the bucket that process already
+            // has; only a process gone before any of its lines was read gets a bucket keyed by the PID alone.
+            var key = !gone ? resolution.Identity
+                : _livePids.TryGetValue(auditEvent.Pid, out var live) ? live
+                : new ProcessIdentity(auditEvent.Pid, 0);
             if (_buckets.TryGetValue(key, out var node))
             {
                 _byActivity.Remove(node);
@@ -170,9 +189,13 @@ public sealed class JsonEnricher
                 }
 
                 // A gone process has no command line to read; whatever runs under its PID now is another process.
-                var process = resolution.Status == ProcessResolutionStatus.ProcessGone ? null : ProcessCommandLine.Read(_processes.ProcFs, auditEvent.Pid);
+                var process = gone ? null : ProcessCommandLine.Read(_processes.ProcFs, auditEvent.Pid);
                 node = _byActivity.AddLast(new Bucket(key, auditEvent, resolution.ContainerId, process));
                 _buckets[key] = node;
+                if (!gone)
+                {
+                    _livePids[key.Pid] = key;
+                }
             }
 
             node.Value.LastSeen = now;
@@ -245,6 +268,11 @@ public sealed class JsonEnricher
     {
         _byActivity.Remove(_buckets[bucket.Key]);
         _buckets.Remove(bucket.Key);
+        if (_livePids.TryGetValue(bucket.Key.Pid, out var live) && live == bucket.Key)
+        {
+            _livePids.Remove(bucket.Key.Pid);
+        }
+
         if (bucket.Process is not { } process)
         {
             Interlocked.Increment(ref _withoutProcessInfo);
@@ -263,14 +291,14 @@ public sealed class JsonEnricher
             AuditId = _options.AuditIdFactory?.Invoke() ?? Guid.NewGuid().ToString(),
             CmdLine = process.CmdLine,
             Executable = first.Executable.ToString(),
-            Gid = first.Gid.GetValueOrDefault(),
+            Gid = first.Gid!.Value,
             Node = _options.NodeName,
             Pid = first.Pid,
             RequestUid = process.RequestUid,
             Resource = resource,
             Syscalls = [.. bucket.Syscalls.Order(StringComparer.Ordinal)],
             Timestamp = AuditTimestamp.TryFormatIso(first.AuditId.Span, out var iso) ? iso : string.Empty,
-            Uid = first.Uid.GetValueOrDefault(),
+            Uid = first.Uid!.Value,
         };
 
         if (_options.Filters.Evaluate(record) == AuditFilterLevel.None)
