@@ -69,7 +69,10 @@ public sealed class ProcessContainerResolver
     private readonly IProcFs _proc;
     private readonly ProcessContainerResolverOptions _options;
     private readonly LruTtlCache<ProcessIdentity, string> _cache;
-    private readonly Lazy<DateTimeOffset?> _bootTime;
+    // The boot time is the kernel's btime, which moves when the wall clock is stepped (NTP at boot, a VM restore).
+    private static readonly TimeSpan BootTimeRefresh = TimeSpan.FromMinutes(1);
+    private readonly TimeProvider _time;
+    private BootTimeReading? _bootTime;
     private long _hits;
     private long _misses;
     private long _startedAfterEvent;
@@ -83,9 +86,8 @@ public sealed class ProcessContainerResolver
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxCgroupFileBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.ClockTicksPerSecond);
 
-        // Read once: the boot time does not change while the node runs.
-        _bootTime = new Lazy<DateTimeOffset?>(() => _proc.TryReadBootTime(out var boot) ? boot : null);
-        _cache = new LruTtlCache<ProcessIdentity, string>(_options.CacheCapacity, _options.CacheTimeToLive, time ?? TimeProvider.System);
+        _time = time ?? TimeProvider.System;
+        _cache = new LruTtlCache<ProcessIdentity, string>(_options.CacheCapacity, _options.CacheTimeToLive, _time);
     }
 
     /// <summary>The <c>/proc</c> this resolver reads.</summary>
@@ -113,10 +115,30 @@ public sealed class ProcessContainerResolver
     }
 
     /// <summary>The wall-clock time the process started, from its start ticks and the boot time; null when the boot time is unknown.</summary>
-    public DateTimeOffset? StartTimeOf(ProcessIdentity identity) =>
-        _bootTime.Value is { } boot
-            ? boot + TimeSpan.FromSeconds((double)identity.StartTimeTicks / _options.ClockTicksPerSecond)
-            : null;
+    public DateTimeOffset? StartTimeOf(ProcessIdentity identity) => StartTimeOf(identity, BootTime(fresh: false));
+
+    private DateTimeOffset? StartTimeOf(ProcessIdentity identity, DateTimeOffset? bootTime) =>
+        bootTime is { } boot ? boot + TimeSpan.FromSeconds((double)identity.StartTimeTicks / _options.ClockTicksPerSecond) : null;
+
+    /// <summary>
+    /// The boot time, read again when the last reading is a minute old or <paramref name="fresh"/> asks for it: the
+    /// wall clock may have been stepped since, and the kernel's boot time moved with it.
+    /// </summary>
+    private DateTimeOffset? BootTime(bool fresh)
+    {
+        var reading = Volatile.Read(ref _bootTime);
+        if (fresh || reading is null || _time.GetElapsedTime(reading.ReadAt) >= BootTimeRefresh)
+        {
+            reading = new BootTimeReading(_proc.TryReadBootTime(out var boot) ? boot : null, _time.GetTimestamp());
+            Volatile.Write(ref _bootTime, reading);
+        }
+
+        return reading.Value;
+    }
+
+    // Whether the process under the PID started after the event, beyond the tolerance.
+    private bool StartedAfter(ProcessIdentity identity, DateTimeOffset logged, bool freshBootTime) =>
+        StartTimeOf(identity, BootTime(freshBootTime)) is { } started && started > logged + _options.StartTimeTolerance;
 
     /// <summary>Resolves the event's PID for the time the event was logged (see <see cref="Resolve(int, DateTimeOffset?)"/>).</summary>
     public ProcessResolution Resolve(in AuditEvent auditEvent) =>
@@ -138,7 +160,9 @@ public sealed class ProcessContainerResolver
             return ProcessResolution.Gone;
         }
 
-        if (eventTime is { } logged && StartTimeOf(identity) is { } started && started > logged + _options.StartTimeTolerance)
+        // Before ruling the process gone, the boot time is read again: a clock stepped back since the last reading
+        // would make every young process look as if it started after its own events.
+        if (eventTime is { } logged && StartedAfter(identity, logged, freshBootTime: false) && StartedAfter(identity, logged, freshBootTime: true))
         {
             Interlocked.Increment(ref _startedAfterEvent);
             return ProcessResolution.Gone;
@@ -189,3 +213,6 @@ public sealed class ProcessContainerResolver
         return new ProcessResolution(ProcessResolutionStatus.InContainer, identity, id);
     }
 }
+
+/// <summary>One reading of the boot time and when it was taken (a <see cref="TimeProvider"/> timestamp).</summary>
+internal sealed record BootTimeReading(DateTimeOffset? Value, long ReadAt);
