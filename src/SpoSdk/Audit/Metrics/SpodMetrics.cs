@@ -68,8 +68,13 @@ public sealed class SpodMetrics
     private readonly BoundedLabelValues _pods;
     private readonly BoundedLabelValues _containers;
     private readonly BoundedLabelValues _syscalls;
-    private readonly BoundedLabelValues _contexts;
-    private readonly BoundedLabelValues _profiles;
+
+    // One table per label: values of a high-cardinality label (recording tokens carry a nonce, scontext an MCS pair
+    // per pod) must not use up the room of another label's few, useful values.
+    private readonly BoundedLabelValues _scontexts;
+    private readonly BoundedLabelValues _tcontexts;
+    private readonly BoundedLabelValues _appArmorProfiles;
+    private readonly BoundedLabelValues _bpfProfiles;
     private readonly BoundedLabelValues _operations;
     private readonly BoundedLabelValues _verdicts;
     private readonly BoundedLabelValues _mountNamespaces;
@@ -97,8 +102,10 @@ public sealed class SpodMetrics
         _pods = new BoundedLabelValues(max);
         _containers = new BoundedLabelValues(max);
         _syscalls = new BoundedLabelValues(max);
-        _contexts = new BoundedLabelValues(max);
-        _profiles = new BoundedLabelValues(max);
+        _scontexts = new BoundedLabelValues(max);
+        _tcontexts = new BoundedLabelValues(max);
+        _appArmorProfiles = new BoundedLabelValues(max);
+        _bpfProfiles = new BoundedLabelValues(max);
         _operations = new BoundedLabelValues(max);
         _verdicts = new BoundedLabelValues(max);
         _mountNamespaces = new BoundedLabelValues(max);
@@ -126,7 +133,7 @@ public sealed class SpodMetrics
     public void AppArmorProfileFailed(string profile, AppArmorProfileErrorReason reason)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        _appArmorError.Add(1, Tag("profile", _profiles.Get(profile)), Tag("reason", ReasonName(reason)));
+        _appArmorError.Add(1, Tag("profile", _appArmorProfiles.Get(profile)), Tag("reason", ReasonName(reason)));
     }
 
     /// <summary>The bpf recorder resolved a new PID in <paramref name="mountNamespace"/> to the recording <paramref name="profile"/>.</summary>
@@ -140,7 +147,7 @@ public sealed class SpodMetrics
             1,
             Tag("node", _nodes.Get(node)),
             Tag("mount_namespace", _mountNamespaces.Get(digits[..written])),
-            Tag("profile", _profiles.Get(profile)));
+            Tag("profile", _bpfProfiles.Get(profile)));
     }
 
     /// <summary>
@@ -164,12 +171,12 @@ public sealed class SpodMetrics
                 _seccompAudit.Add(1, in tags);
                 return true;
             case AuditEventType.Selinux:
-                tags.Add(Tag("scontext", _contexts.Get(auditEvent.Scontext.Span)));
-                tags.Add(Tag("tcontext", _contexts.Get(auditEvent.Tcontext.Span)));
+                tags.Add(Tag("scontext", _scontexts.Get(auditEvent.Scontext.Span)));
+                tags.Add(Tag("tcontext", _tcontexts.Get(auditEvent.Tcontext.Span)));
                 _selinuxAudit.Add(1, in tags);
                 return true;
             case AuditEventType.AppArmor:
-                var profile = _profiles.Get(auditEvent.Profile.Span);
+                var profile = _appArmorProfiles.Get(auditEvent.Profile.Span);
                 var operation = _operations.Get(auditEvent.Operation.Span);
                 tags.Add(Tag("profile", profile));
                 tags.Add(Tag("operation", operation));

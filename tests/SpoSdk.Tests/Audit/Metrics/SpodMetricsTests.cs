@@ -74,6 +74,36 @@ public sealed class SpodMetricsTests
     }
 
     [Fact]
+    public void Each_label_has_its_own_cap_so_many_values_of_one_never_push_another_into_overflow()
+    {
+        using var factory = new TestMeterFactory();
+        var metrics = new SpodMetrics(factory, new SpodMetricsOptions { MaxValuesPerLabel = 10 });
+        using var series = new SeriesRecorder(metrics.Meter);
+        var parser = new AuditLineParser();
+
+        // Recording tokens carry a nonce (one value each), and every pod has its own MCS pair in scontext.
+        for (var i = 0; i < 20; i++)
+        {
+            metrics.SeccompBpfResolved("worker-1", 4026532494, $"recording-nginx-{i}-1744780616");
+            var avc = $"""type=AVC msg=audit(1613173578.156:{i}): avc:  denied  {"{"} read {"}"} for  pid=7 comm="c" scontext=system_u:system_r:container_t:s0:c{i},c808 tcontext=system_u:object_r:var_lib_t:s0 tclass=file permissive=0""";
+            Assert.True(parser.TryParse(avc, out var selinux), avc);
+            metrics.RecordAudit(selinux, Pod);
+        }
+
+        // A target type first seen now, and an AppArmor profile first seen now.
+        var late = """type=AVC msg=audit(1613173578.156:99): avc:  denied  { read } for  pid=7 comm="c" scontext=system_u:system_r:container_t:s0:c99,c808 tcontext=system_u:object_r:etc_t:s0 tclass=file permissive=0""";
+        Assert.True(parser.TryParse(late, out var lateSelinux), late);
+        metrics.RecordAudit(lateSelinux, Pod);
+        var apparmor = """audit: type=1400 audit(1668191154.949:64): apparmor="DENIED" operation="exec" profile="nginx-profile" name="/x" pid=4166 comm="tini" """;
+        Assert.True(parser.TryParse(apparmor, out var denial), apparmor);
+        metrics.RecordAudit(denial, Pod);
+
+        Assert.Contains(series.Keys, key => key.StartsWith("security_profiles_operator_apparmor_profile_audit_total{", StringComparison.Ordinal) && key.Contains("profile=nginx-profile", StringComparison.Ordinal));
+        Assert.Contains(series.Keys, key => key.StartsWith("security_profiles_operator_selinux_profile_audit_total{", StringComparison.Ordinal)
+            && key.Contains("scontext=_overflow", StringComparison.Ordinal) && key.Contains("tcontext=system_u:object_r:etc_t:s0", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Seccomp_events_without_a_known_syscall_name_are_not_counted_as_upstream_skips_them()
     {
         using var factory = new TestMeterFactory();
