@@ -43,7 +43,10 @@ public sealed class AuditLogSourceOptions
     /// <summary>The syslog fallback's host path.</summary>
     public string SyslogPath { get; set; } = DefaultSyslogPath;
 
-    /// <summary>Where to start in a file that exists at start; a file that appears later is always read from its beginning.</summary>
+    /// <summary>
+    /// Where to start in a file that exists at start; a file that appears later is always read from its beginning. A
+    /// first open that fails with an error (not for want of a file) leaves the start for the next poll to decide.
+    /// </summary>
     public AuditLogStartPosition StartPosition { get; set; } = AuditLogStartPosition.End;
 
     /// <summary>How often the file is checked for new lines, truncation and rotation.</summary>

@@ -173,18 +173,34 @@ public sealed class AuditLogTailer : IAsyncDisposable
 
     // Opens the file for the first time. Only a file that exists at the very first poll starts at its end: one that
     // appears later was created after the tailer started, so all of it is new.
+    // A first open that fails with an error (rather than finding no file) is retried as the first open still.
     private bool TryAttachAtStart()
     {
         var startAtEnd = !_pastStart && _options.StartPosition == AuditLogStartPosition.End;
-        _pastStart = true;
         var handle = TryOpen(Path);
         if (handle is null)
         {
+            _pastStart = true;
             return false;
         }
 
-        var identity = FileIdentity.OfHandle(handle, Path);
-        Attach(handle, identity, startAtEnd ? identity.Size : 0);
+        try
+        {
+            var identity = FileIdentity.OfHandle(handle, Path);
+            Attach(handle, identity, startAtEnd ? identity.Size : 0);
+        }
+        catch
+        {
+            if (_file == handle)
+            {
+                _file = null;
+            }
+
+            handle.Dispose();
+            throw;
+        }
+
+        _pastStart = true;
         return true;
     }
 
@@ -312,21 +328,34 @@ public sealed class AuditLogTailer : IAsyncDisposable
             return;
         }
 
-        var nextId = FileIdentity.OfHandle(next, Path);
-        if (nextId.SameFile(_fileId) || nextId.Size == 0)
+        // Until it is attached, the new file's handle is ours to close, whatever fails on the way.
+        var attached = false;
+        try
         {
-            // An empty new file: the writer may still be writing to the old one (logrotate renames, creates, and
-            // only then signals the daemon), so stay on the old one until the new one has content.
-            next.Dispose();
-            return;
+            var nextId = FileIdentity.OfHandle(next, Path);
+            if (nextId.SameFile(_fileId) || nextId.Size == 0)
+            {
+                // An empty new file: the writer may still be writing to the old one (logrotate renames, creates, and
+                // only then signals the daemon), so stay on the old one until the new one has content.
+                return;
+            }
+
+            // The writer has moved to the new file and never writes to the old one again: drain it, then switch.
+            await DrainAsync(cancellationToken).ConfigureAwait(false);
+            EndOfContent();
+            await ReadSkippedRotationsAsync(nextId, cancellationToken).ConfigureAwait(false);
+            _file!.Dispose();
+            Attach(next, nextId, 0);
+            attached = true;
+        }
+        finally
+        {
+            if (!attached)
+            {
+                next.Dispose();
+            }
         }
 
-        // The writer has moved to the new file and never writes to the old one again: drain it, then switch.
-        await DrainAsync(cancellationToken).ConfigureAwait(false);
-        EndOfContent();
-        await ReadSkippedRotationsAsync(nextId, cancellationToken).ConfigureAwait(false);
-        _file!.Dispose();
-        Attach(next, nextId, 0);
         Counters.AddRotation();
         await DrainAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -341,7 +341,9 @@ public sealed class AuditLogTailerTests : IDisposable
     {
         var time = new FakeTimeProvider();
         Directory.CreateDirectory(LogPath);
-        await using var tailer = NewTailer(configure: null, time);
+
+        // From the beginning: a first open that fails is retried as the first open, and would start at the end.
+        await using var tailer = NewTailer(o => o.StartPosition = AuditLogStartPosition.Beginning, time);
         using var stop = new CancellationTokenSource();
         var run = tailer.RunAsync(stop.Token);
 
