@@ -19,6 +19,13 @@ namespace SpoSdk.Api.Validation;
 /// (<see cref="ValidateV1Alpha2"/>) has only the first three checks.
 /// </para>
 /// <para>
+/// Beyond upstream, the pass reads CIL as <c>secilc</c> does: a <c>;</c> starts a comment that runs to the end of
+/// the line and a <c>"</c> a string that runs to the next <c>"</c>, and neither holds a directive or a parenthesis.
+/// Upstream counts the characters in them, so <c>(;x⏎blockinherit container)</c> hid a restricted directive
+/// behind a comment, and a <c>(</c> in a comment let a real <c>)</c> close the block the node wraps the policy in.
+/// A quoted string where a directive stands is refused, as the compiler may take it for the keyword.
+/// </para>
+/// <para>
 /// The webhook, the reconciler and <c>spoc validate</c> use <see cref="ValidateProfile"/>, which
 /// applies the v1 rules to v1alpha2 objects too: upstream's webhook cannot decode v1alpha2 objects at
 /// all, and its reconciler checks every object with the v1 rules before installing it, so a v1alpha2
@@ -172,7 +179,7 @@ public static class RawSelinuxPolicyValidator
     // Upstream's single pass, rune by rune. A word is a run of letters, digits, '_' and '-'
     // (Unicode letters and digits count, as Go's unicode.IsLetter/IsDigit); it is checked when it
     // ends, and only if it is the first word after '(' (whitespace and other characters between
-    // '(' and the word keep that position, as upstream).
+    // '(' and the word keep that position, as upstream). Comments and strings are skipped whole (see the remarks).
     private static SchemaViolation? CheckStructure(string policy)
     {
         Span<char> word = stackalloc char[LongestDirective];
@@ -185,6 +192,38 @@ public static class RawSelinuxPolicyValidator
         {
             Rune.DecodeFromUtf16(span, out var rune, out var consumed);
             span = span[consumed..];
+            if (rune.Value is ';' or '"')
+            {
+                // Ends a word as whitespace does; a comment then keeps the directive position, as whitespace does.
+                var endedWord = wordLength > 0;
+                if (EndWord(word, ref wordLength, ref wordCandidate, atDirective) is { } restricted)
+                {
+                    return restricted;
+                }
+
+                atDirective &= !endedWord;
+                if (rune.Value == ';')
+                {
+                    var lineEnd = span.IndexOfAny('\n', '\r');
+                    span = lineEnd < 0 ? default : span[lineEnd..];
+                    continue;
+                }
+
+                var close = span.IndexOf('"');
+                if (atDirective)
+                {
+                    return QuotedDirective(close < 0 ? span : span[..close]);
+                }
+
+                if (close < 0)
+                {
+                    return Violation("invalid policy: unterminated quoted string");
+                }
+
+                span = span[(close + 1)..];
+                continue;
+            }
+
             if (rune.Value == '(' || rune.Value == ')')
             {
                 if (EndWord(word, ref wordLength, ref wordCandidate, atDirective) is { } restricted)
@@ -239,6 +278,20 @@ public static class RawSelinuxPolicyValidator
         }
 
         return depth != 0 ? Violation("invalid policy: unbalanced parentheses") : null;
+    }
+
+    // A quoted string where a directive stands: named as the directive when it spells one (as upstream, which reads
+    // the word inside the quotes), refused either way.
+    private static SchemaViolation QuotedDirective(ReadOnlySpan<char> quoted)
+    {
+        Span<char> lower = stackalloc char[LongestDirective];
+        if (quoted.Length <= LongestDirective && quoted.ToLowerInvariant(lower) == quoted.Length
+            && Restricted.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(lower[..quoted.Length], out var directive))
+        {
+            return Violation("invalid policy: use of restricted global directive '" + directive + "' is not allowed");
+        }
+
+        return Violation("invalid policy: a quoted string cannot stand where a directive does");
     }
 
     private static SchemaViolation? EndWord(Span<char> word, ref int length, ref bool candidate, bool atDirective)

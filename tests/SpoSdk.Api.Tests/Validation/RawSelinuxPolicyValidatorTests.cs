@@ -96,6 +96,23 @@ public sealed class RawSelinuxPolicyValidatorTests
         Assert.Null(RawSelinuxPolicyValidator.ValidateV1(policy));
     }
 
+    // Beyond upstream: CIL comments and strings are read as secilc reads them.
+    [Theory]
+    [InlineData("(;x\nblockinherit container)", "invalid policy: use of restricted global directive 'blockinherit' is not allowed")]
+    [InlineData("(;x\r\n  typepermissive spc_t)", "invalid policy: use of restricted global directive 'typepermissive' is not allowed")]
+    [InlineData("(allow mytype self (file (read)))\n;(\n)\n(type mytype)\n(;x\nblock inner ;)\n", Unmatched)]
+    [InlineData("(allow a b (file (read))) ; (\n", null)]
+    [InlineData("(allow a b (file (read))) ; )\n", null)]
+    [InlineData("(typetransition a b process \"x(y\" c)", null)]
+    [InlineData("(typetransition a b process \"x;y\" c) (typepermissive x)", "invalid policy: use of restricted global directive 'typepermissive' is not allowed")]
+    [InlineData("(typetransition a b process \"x\" c) \")\" (", Unbalanced)]
+    [InlineData("(typetransition a b process \"x c)", "invalid policy: unterminated quoted string")]
+    [InlineData("(\"allow\" a b (file (read)))", "invalid policy: a quoted string cannot stand where a directive does")]
+    public void Comments_and_strings_hide_neither_directives_nor_parentheses(string policy, string? message)
+    {
+        Assert.Equal(message, RawSelinuxPolicyValidator.ValidateV1(policy)?.Message);
+    }
+
     [Fact]
     public void Lone_surrogates_are_invalid_unicode()
     {
@@ -196,7 +213,8 @@ public sealed class RawSelinuxPolicyValidatorTests
     public void Random_policies_agree_with_a_direct_port_of_upstream()
     {
         var random = new Random(144);
-        string[] pieces = ["(", ")", " ", "\n", "\t", "block", "BLOCK", "mls", "allow", "typepermissive", "_", "-", ".", "é", "\u212A", "x", "\"", ";", "0"];
+        // No ';' or '"': comments and strings are where this validator reads CIL as secilc does, not as upstream.
+        string[] pieces = ["(", ")", " ", "\n", "\t", "block", "BLOCK", "mls", "allow", "typepermissive", "_", "-", ".", "é", "\u212A", "x", ",", "0"];
         for (var i = 0; i < 20_000; i++)
         {
             var policy = string.Concat(Enumerable.Range(0, random.Next(1, 20)).Select(_ => pieces[random.Next(pieces.Length)]));
