@@ -211,7 +211,7 @@ public static class SelinuxProfileCilTranslator
                 continue;
             }
 
-            if (deniedTypes.Contains(label))
+            if (deniedTypes.Contains(GlobalName(label)))
             {
                 errors.Add(new TranslationError(labelPath, TranslationErrorKind.NotAllowed, "type " + label + " is denied"));
             }
@@ -232,7 +232,7 @@ public static class SelinuxProfileCilTranslator
                     continue;
                 }
 
-                if (deniedClasses.Contains(objectClass))
+                if (deniedClasses.Contains(GlobalName(objectClass)))
                 {
                     errors.Add(new TranslationError(classPath, TranslationErrorKind.NotAllowed, "class " + objectClass + " is denied"));
                 }
@@ -247,7 +247,7 @@ public static class SelinuxProfileCilTranslator
                     {
                         errors.Add(new TranslationError(permissionPath, TranslationErrorKind.Invalid, "didn't match expected characters: invalid permission"));
                     }
-                    else if (deniedPermissions.Contains(permission))
+                    else if (deniedPermissions.Contains(GlobalName(permission)))
                     {
                         errors.Add(new TranslationError(permissionPath, TranslationErrorKind.NotAllowed, "permission " + permission + " is denied"));
                     }
@@ -275,4 +275,10 @@ public static class SelinuxProfileCilTranslator
         set.UnionWith(denied);
         return set;
     }
+
+    /// <summary>
+    /// The name a deny list is checked against: in CIL a leading <c>.</c> names the global declaration, so
+    /// <c>.shadow_t</c> is <c>shadow_t</c> and must be denied as it is.
+    /// </summary>
+    private static string GlobalName(string name) => name.TrimStart('.');
 }

@@ -438,6 +438,18 @@ public sealed class SelinuxProfileCilTranslatorTests(ITestOutputHelper output) :
         await CompileAsync([.. profiles.Select(p => Translate(p))]);
     }
 
+    // In CIL a leading '.' names the global declaration: .shadow_t is shadow_t, and is denied as it is.
+    [Theory]
+    [InlineData(".shadow_t", "file", "read", ".shadow_t")]
+    [InlineData("var_log_t", ".capability", "sys_admin", ".capability")]
+    public void A_denied_type_or_class_cannot_be_reached_through_its_global_name(string type, string objectClass, string permission, string named)
+    {
+        var result = SelinuxProfileCilTranslator.Translate(Profile("leak", null, new() { [type] = new Dictionary<string, IList<string>> { [objectClass] = [permission] } }));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Errors, e => e.Kind == TranslationErrorKind.NotAllowed && e.Path.EndsWith("['" + named + "']", StringComparison.Ordinal));
+    }
+
     private static SelinuxProfile Profile(string name, IList<SelinuxProfileInherit>? inherit, Dictionary<string, IDictionary<string, IList<string>>>? allow, SelinuxProfileMode? mode = null) => new()
     {
         Metadata = new() { Name = name },
