@@ -19,6 +19,10 @@ public sealed class NodeFileClaims
 
     private readonly object _gate = new();
     private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+
+    // Claims given up in this process: the owner's node status may still be in the informer's cache, with its file
+    // annotation, until its deletion arrives; that record must not hand the file back to the owner that released it.
+    private readonly HashSet<(string HostPath, string Owner)> _released = new();
     private readonly Informer<SecurityProfileNodeStatus>? _statuses;
     private readonly string _nodeName;
 
@@ -49,6 +53,7 @@ public sealed class NodeFileClaims
             }
 
             _owners[hostPath] = owner;
+            _released.Remove((hostPath, owner));
             return null;
         }
     }
@@ -78,6 +83,7 @@ public sealed class NodeFileClaims
             if (_owners.GetValueOrDefault(hostPath) == OwnerName(kind, name))
             {
                 _owners.Remove(hostPath);
+                _released.Add((hostPath, OwnerName(kind, name)));
             }
         }
     }
@@ -86,10 +92,14 @@ public sealed class NodeFileClaims
     // record wins over another's, so that a stale record can never lock a profile out of its file.
     private string? RecordedOwner(string hostPath, string asking)
     {
-        var owners = (_statuses?.List() ?? [])
+        var recorded = (_statuses?.List() ?? [])
             .Where(s => s.Spec?.NodeName == _nodeName && s.Metadata.Annotation(NodeFileAnnotation) == hostPath)
             .SelectMany(s => s.Metadata.OwnerReferences?.Where(o => o.Controller == true).Select(o => OwnerName(o.Kind, o.Name)) ?? [])
             .ToList();
+
+        // A released claim whose record has left the cache has nothing left to hide: forget it, so the set stays small.
+        _released.RemoveWhere(r => r.HostPath == hostPath && !recorded.Contains(r.Owner));
+        var owners = recorded.Where(owner => !_released.Contains((hostPath, owner))).ToList();
         return owners.Contains(asking) ? asking : owners.Order(StringComparer.Ordinal).FirstOrDefault();
     }
 }

@@ -65,19 +65,26 @@ public sealed class NodeStatusWriter
             return ReconcileResult.Done;
         }
 
-        if (await GetStateAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) is { } state && state != SecurityProfileNodeState.Terminating)
+        if (await GetStatusAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false) is { Status.Status: { } state } status
+            && state != SecurityProfileNodeState.Terminating)
         {
-            await SetStateAsync(profile, SecurityProfileNodeState.Terminating, cancellationToken).ConfigureAwait(false);
+            // The file is still this profile's until it is removed: the claim must survive a restart in between, or
+            // the removal would be skipped and another profile could take the file while pods still use it.
+            var ownedFile = status.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation);
+            await SetStateAsync(profile, SecurityProfileNodeState.Terminating, ownedFile, cancellationToken).ConfigureAwait(false);
         }
 
         return Finalizers.Contains(profile, SpoFinalizers.InUseByActivePods) ? ReconcileResult.After(retryLater) : null;
     }
 
     /// <summary>The current state on this node, or null when there is no status object.</summary>
-    public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken)
+    public async Task<SecurityProfileNodeState?> GetStateAsync(string kind, string profileName, CancellationToken cancellationToken) =>
+        (await GetStatusAsync(kind, profileName, cancellationToken).ConfigureAwait(false))?.Status?.Status;
+
+    private async Task<SecurityProfileNodeStatus?> GetStatusAsync(string kind, string profileName, CancellationToken cancellationToken)
     {
         var key = await ResolveKeyAsync(kind, profileName, cancellationToken).ConfigureAwait(false);
-        return (_cache?.Get(key) ?? await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false))?.Status?.Status;
+        return _cache?.Get(key) ?? await _statuses.GetAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

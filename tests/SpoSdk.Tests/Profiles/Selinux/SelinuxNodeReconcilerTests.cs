@@ -288,4 +288,25 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         profile.Spec!.Inherit = [new SelinuxProfileInherit { Name = "container" }, new SelinuxProfileInherit { Name = "net_container" }];
         return profile;
     }
+
+    // The node file stays claimed while the profile is Terminating: a restart in between must still remove it,
+    // and no other profile may take it while pods still use it.
+    [Fact]
+    public async Task Terminating_keeps_the_node_file_claim()
+    {
+        await using var node = new LsmNodeFixture();
+        var profile = Profile("held");
+        profile.Metadata.Finalizers = [SpoFinalizers.InUseByActivePods];
+        await node.Selinux.CreateAsync(profile);
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("held")))?.Status?.Status == SelinuxProfileState.Installed);
+        var statuses = node.Backend.Resource<SecurityProfileNodeStatus>();
+        Assert.Equal("/etc/selinux.d/held.cil", (await statuses.GetAsync(ObjectKey.Cluster("held-node-1")))!.Metadata.Annotations?[NodeFileClaims.NodeFileAnnotation]);
+
+        await node.Selinux.DeleteAsync(ObjectKey.Cluster("held"));
+        await node.SettleAsync(async () => (await statuses.GetAsync(ObjectKey.Cluster("held-node-1")))?.Status?.Status == SecurityProfileNodeState.Terminating);
+
+        var status = (await statuses.GetAsync(ObjectKey.Cluster("held-node-1")))!;
+        Assert.True(File.Exists(node.SelinuxFile("held")));
+        Assert.Equal("/etc/selinux.d/held.cil", status.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation));
+    }
 }
