@@ -76,16 +76,14 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
     /// profile is never replaced. The kernel's list is read under the node root: under any root but
     /// <c>/</c> there is none, and nothing is refused. Upstream checks at generation 1; the claim check
     /// here (only a profile that does not own its file yet) also lets a resync of our own profile pass.
+    /// Beyond upstream, a file already at the profile's path is refused too: host files are named after the
+    /// binary (<c>usr.sbin.cupsd</c>) but define its path, so the kernel's list does not show them by that name.
     /// </remarks>
     protected override string? ForeignOccupant(AppArmorProfile profile)
     {
-        if (Files.ReadAllBytes(AppArmorKernel.LoadedProfiles) is not { } loaded)
-        {
-            return null;
-        }
-
         var prefix = profile.Metadata.Name + " (";
-        foreach (var line in System.Text.Encoding.UTF8.GetString(loaded).Split('\n'))
+        var loaded = Files.ReadAllBytes(AppArmorKernel.LoadedProfiles);
+        foreach (var line in loaded is null ? [] : System.Text.Encoding.UTF8.GetString(loaded).Split('\n'))
         {
             if (line.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -93,7 +91,12 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
             }
         }
 
-        return null;
+        // A host file at the path, whatever profile it defines (host files are named after the binary, usr.sbin.cupsd,
+        // but define /usr/sbin/cupsd): writing would replace it, and deleting the SPO object would remove it.
+        var path = HostPath(profile);
+        return Files.ReadAllBytes(path) is not null
+            ? "file exists: " + path + " on node " + Node.NodeName + " was not written by this operator; a host profile is never replaced"
+            : null;
     }
 
     /// <summary>Writes the aggregated state into an AppArmorProfile's status: state and the Ready condition.</summary>

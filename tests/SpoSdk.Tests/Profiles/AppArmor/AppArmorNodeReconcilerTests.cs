@@ -166,4 +166,22 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
         Metadata = new V1ObjectMeta { Name = name },
         Spec = new AppArmorProfileSpec { Mode = mode, Abstract = Nginx() },
     };
+
+    // Host profile files are named after the binary (usr.sbin.cupsd) but define the binary's path: the kernel's list
+    // does not show them under the file's name, the file itself does.
+    [Fact]
+    public async Task A_host_file_at_the_path_is_never_replaced_whatever_profile_it_defines()
+    {
+        await using var node = new LsmNodeFixture();
+        LsmNodeFixture.WriteHostFile(node.Root, "/sys/kernel/security/apparmor/profiles", "/usr/sbin/cupsd (enforce)\n");
+        LsmNodeFixture.WriteHostFile(node.Root, "/etc/apparmor.d/usr.sbin.cupsd", "# host profile for /usr/sbin/cupsd\n");
+
+        await node.AppArmor.CreateAsync(Profile("usr.sbin.cupsd", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("usr.sbin.cupsd")))?.Status?.Status == AppArmorProfileState.Error);
+
+        Assert.Equal("# host profile for /usr/sbin/cupsd\n", await File.ReadAllTextAsync(node.AppArmorFile("usr.sbin.cupsd")));
+        await node.AppArmor.DeleteAsync(ObjectKey.Cluster("usr.sbin.cupsd"));
+        await node.SettleAsync(async () => await node.AppArmor.GetAsync(ObjectKey.Cluster("usr.sbin.cupsd")) is null);
+        Assert.True(File.Exists(node.AppArmorFile("usr.sbin.cupsd")));
+    }
 }
