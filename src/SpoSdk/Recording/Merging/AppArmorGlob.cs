@@ -143,8 +143,11 @@ internal sealed class AppArmorPathSet
         }
     }
 
-    /// <summary>Whether some pattern equals or covers <paramref name="path"/>.</summary>
-    public bool Matches(string path) => _patterns.Contains(path) || _globs.Values.Any(r => r.IsMatch(path));
+    /// <summary>
+    /// Whether some pattern equals or covers <paramref name="path"/>. A glob is covered only by an equal pattern: that
+    /// its text matches another glob (<c>/etc/**</c> read as a literal matches <c>/etc/*</c>) says nothing of the paths it covers.
+    /// </summary>
+    public bool Matches(string path) => _patterns.Contains(path) || (!AppArmorGlob.IsGlob(path) && _globs.Values.Any(r => r.IsMatch(path)));
 
     /// <summary>Removes the pattern that is exactly <paramref name="path"/>; globs covering it stay.</summary>
     public void RemoveExact(string path)

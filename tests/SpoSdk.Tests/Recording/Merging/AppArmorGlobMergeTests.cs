@@ -33,6 +33,19 @@ public sealed class AppArmorGlobMergeTests
         Assert.Equal(mergedReadWrite, merged.ReadWritePaths ?? []);
     }
 
+    // A glob is covered only by an equal pattern: /etc/** read as text matches /etc/*, yet covers far more.
+    [Fact]
+    public void A_broader_glob_is_never_dropped_for_a_narrower_one_whose_pattern_its_text_matches()
+    {
+        var narrow = ProfileMergerTests.AppArmor(new AppArmorProfileAbstract { Filesystem = new() { ReadOnlyPaths = ["/etc/*"], ReadWritePaths = ["/tmp/?"] } });
+        var broad = ProfileMergerTests.AppArmor(new AppArmorProfileAbstract { Filesystem = new() { ReadOnlyPaths = ["/etc/**"], ReadWritePaths = ["/tmp/*"] } });
+
+        var merged = ProfileMerger.Merge([narrow, broad]).Spec!.Abstract!.Filesystem!;
+
+        Assert.Equal(["/etc/*", "/etc/**"], merged.ReadOnlyPaths ?? []);
+        Assert.Equal(["/tmp/*", "/tmp/?"], merged.ReadWritePaths ?? []);
+    }
+
     [Theory]
     [InlineData("/bin/ls", "/bin/ls", true)]
     [InlineData("/bin/ls", "/bin/lsx", false)]
