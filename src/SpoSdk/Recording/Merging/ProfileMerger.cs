@@ -201,12 +201,18 @@ public static class ProfileMerger
     private static SeccompProfileSyscall Pick(SeccompProfileSyscall left, SeccompProfileSyscall right)
     {
         var action = SeccompActionRank.LessRestrictive(left.Action, right.Action);
+
+        // Of two actions, the rule of the one kept keeps its conditions: the other rule's missing conditions must not
+        // turn them into an unconditional allow (ALLOW if arg0 == 0, merged with an unconditional ERRNO, stays
+        // conditional). Only rules of one action have their conditions united.
+        var args = left.Action == right.Action ? UnionArgs(left.Args, right.Args)
+            : CloneArgs(action == left.Action ? left.Args : right.Args) is { Count: > 0 } kept ? kept : null;
         return new SeccompProfileSyscall
         {
             Names = left.Names,
             Action = action,
             ErrnoRet = action == left.Action ? left.ErrnoRet : right.ErrnoRet,
-            Args = UnionArgs(left.Args, right.Args),
+            Args = args,
         };
     }
 

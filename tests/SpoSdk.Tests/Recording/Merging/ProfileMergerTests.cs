@@ -36,6 +36,27 @@ public sealed class ProfileMergerTests
         Assert.All(result, r => Assert.Equal(["1=2", "2=3"], r.Args!.Select(a => a.Index + "=" + a.Value)));
     }
 
+    // Beyond upstream's vectors: the kept action keeps its own conditions. An unconditional ERRNO merged with an
+    // ALLOW only for arg0 == 0 must not become an unconditional ALLOW, which neither input granted.
+    [Fact]
+    public void UnionSyscalls_TheKeptActionKeepsItsConditions()
+    {
+        var conditional = Rule(Allow, "ptrace");
+        conditional.Args = [new SeccompProfileSyscallArg { Index = 0, Value = 0 }];
+
+        foreach (var (left, right) in new[] { (conditional, Rule(Errno, "ptrace")), (Rule(Errno, "ptrace"), conditional) })
+        {
+            var rule = Assert.Single(ProfileMerger.UnionSyscalls([left], [right]));
+            Assert.Equal(Allow, rule.Action);
+            Assert.Equal(["0=0"], rule.Args!.Select(a => a.Index + "=" + a.Value));
+        }
+
+        // An unconditional ALLOW absorbs a conditional ERRNO: it was the wider one already.
+        var errnoIf = Rule(Errno, "ptrace");
+        errnoIf.Args = [new SeccompProfileSyscallArg { Index = 0, Value = 16 }];
+        Assert.Null(Assert.Single(ProfileMerger.UnionSyscalls([errnoIf], [Rule(Allow, "ptrace")])).Args);
+    }
+
     [Fact]
     public void UnionSyscalls_DifferentActionsPicksLessRestrictive() =>
         AssertRules(ProfileMerger.UnionSyscalls([Rule(Allow, "a", "b", "c")], [Rule(Log, "a", "b", "c")]), "a:ALLOW", "b:ALLOW", "c:ALLOW");
