@@ -114,16 +114,23 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var pod = _pods.Get(key);
-        if (pod is not null && !HasEnded(pod))
-        {
-            Track(key, pod);
-            return ReconcileResult.Done;
-        }
-
         TrackedPod? tracked;
         lock (_tracked)
         {
             _tracked.TryGetValue(key, out tracked);
+        }
+
+        if (pod is not null && !HasEnded(pod))
+        {
+            // A pod replaced under the same name before this ran (a StatefulSet's): the one followed has ended, so its
+            // profiles are written before the new one is followed.
+            if (tracked is not null && tracked.Uid != pod.Metadata.Uid)
+            {
+                await CollectAsync(key, tracked, _ => true, cancellationToken).ConfigureAwait(false);
+            }
+
+            Track(key, pod);
+            return ReconcileResult.Done;
         }
 
         if (tracked is not null)
@@ -216,7 +223,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
             var targets = TargetsOf(pod);
             if (targets.Count > 0)
             {
-                _tracked[key] = new TrackedPod(pod.Metadata.NamespaceProperty ?? string.Empty, pod.Metadata.Name, pod.Metadata.GenerateName, [.. targets]);
+                _tracked[key] = new TrackedPod(pod.Metadata.NamespaceProperty ?? string.Empty, pod.Metadata.Name, pod.Metadata.GenerateName, pod.Metadata.Uid, [.. targets]);
             }
         }
     }
@@ -350,7 +357,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
     }
 
     // What is kept of a followed pod once it is gone: enough to name its profiles.
-    private sealed record TrackedPod(string Namespace, string Name, string? GenerateName, List<RecordingTarget> Targets);
+    private sealed record TrackedPod(string Namespace, string Name, string? GenerateName, string? Uid, List<RecordingTarget> Targets);
 }
 
 /// <summary>Sets <c>spec.state</c> on any profile kind.</summary>

@@ -45,6 +45,44 @@ public sealed class ProfileRecordingFlowTests
         Assert.Equal(0, fixture.Recorder.ContainerCount);
     }
 
+    // A StatefulSet replaces web-0 under the same name; the collector only runs once the new pod is there. The pod it
+    // followed has ended: its profile is written then, and the new pod is followed from there on.
+    [Fact]
+    public async Task A_pod_replaced_under_the_same_name_before_the_collector_ran_loses_nothing()
+    {
+        await using var fixture = new RecordingFixture(runPodController: false);
+        await fixture.CreateRecordingAsync("rec");
+        var key = new ObjectKey(RecordingFixture.Namespace, "web-0");
+        var first = RecordingFixture.Token("rec", "app", "bbbbb");
+        var second = RecordingFixture.Token("rec", "app", "ccccc");
+        async Task CreateAsync(string token)
+        {
+            await fixture.Pods.CreateAsync(new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = "web-0", NamespaceProperty = RecordingFixture.Namespace, Annotations = new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "app"] = token } },
+                Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "app" }] },
+                Status = new V1PodStatus { Phase = "Running" },
+            });
+            await fixture.WaitForPodAsync("web-0", p => p.Metadata.Annotations.Values.Contains(token));
+            await fixture.Collector.ReconcileAsync(key, CancellationToken.None);
+        }
+
+        await CreateAsync(first);
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), first, pod: "web-0", container: "app"));
+        await fixture.Pods.DeleteAsync(key);
+        await CreateAsync(second);
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(1), second, pod: "web-0", container: "app"));
+
+        Assert.Equal(["read"], (await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-app")))!.Spec.Syscalls!.SelectMany(r => r.Names));
+        await fixture.EndPodAsync("web-0");
+        await fixture.WaitForPodAsync("web-0", p => p.Status.Phase == "Succeeded");
+        await fixture.Collector.ReconcileAsync(key, CancellationToken.None);
+
+        Assert.Contains("write", (await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-app")))!.Spec.Syscalls!.SelectMany(r => r.Names));
+        Assert.Empty(fixture.Collector.TrackedPods);
+        Assert.Equal(0, fixture.Recorder.ContainerCount);
+    }
+
     [Fact]
     public async Task DeploymentReplicasGetOneProfileEachWhenThePodsAreDeleted()
     {

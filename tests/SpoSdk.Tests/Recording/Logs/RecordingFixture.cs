@@ -33,7 +33,11 @@ internal sealed class RecordingFixture : IAsyncDisposable
     private readonly bool _reconcileRecordings;
     private readonly AuditLineParser _parser = new(new AuditParserOptions { FallbackArch = AuditArch.X86_64 });
 
-    public RecordingFixture(LogRecorderOptions? options = null, InMemoryBackend? backend = null, bool reconcileRecordings = true)
+    /// <param name="options">The log recorder's options.</param>
+    /// <param name="backend">The cluster; a fresh in-memory one when null.</param>
+    /// <param name="reconcileRecordings">Whether the ProfileRecording reconciler runs.</param>
+    /// <param name="runPodController">Whether a controller drives the collector; without one a test calls it itself, in the order it needs.</param>
+    public RecordingFixture(LogRecorderOptions? options = null, InMemoryBackend? backend = null, bool reconcileRecordings = true, bool runPodController = true)
     {
         _reconcileRecordings = reconcileRecordings;
         Backend = backend ?? new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
@@ -47,7 +51,11 @@ internal sealed class RecordingFixture : IAsyncDisposable
         _recordingController = new Controller<ProfileRecording>("recording", _recordings, new ProfileRecordingReconciler(Backend, _recordings, registry, events, "node-1", Collector));
         _pods.Start(_stop.Token);
         _recordings.Start(_stop.Token);
-        _running.Add(_podController.RunAsync(_stop.Token));
+        if (runPodController)
+        {
+            _running.Add(_podController.RunAsync(_stop.Token));
+        }
+
         if (reconcileRecordings)
         {
             _running.Add(_recordingController.RunAsync(_stop.Token));
@@ -124,6 +132,10 @@ internal sealed class RecordingFixture : IAsyncDisposable
         Assert.True(_parser.TryParse(line, out var auditEvent), "the audit line parses: " + line);
         return Recorder.Record(auditEvent, new AuditEnrichment { NodeName = "node-1", Namespace = Namespace, PodName = pod, ContainerName = container, RecordProfile = token });
     }
+
+    /// <summary>Waits until the pod informer holds <paramref name="name"/> in the state <paramref name="seen"/> accepts.</summary>
+    public Task WaitForPodAsync(string name, Func<V1Pod, bool> seen) =>
+        WaitAsync(() => Task.FromResult(_pods.Get(new ObjectKey(Namespace, name)) is { } pod && seen(pod)), "the informer sees pod " + name);
 
     public async Task EndPodAsync(string name)
     {
