@@ -16,6 +16,13 @@ public interface INodeProfileInstaller
 
     /// <summary>Removes profile <paramref name="profileName"/>; its file is still there for loaders that read it (AppArmor), already gone for the others.</summary>
     Task<NodeInstallResult> RemoveAsync(string profileName, string hostPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the install happens on the installer's own time once the file is written (selinuxd watches its
+    /// directory): an answer right after a write may still describe the previous file, and an install may fail
+    /// later, so the reconciler asks again on a later pass and on every resync. False: the answer is final (apparmor_parser).
+    /// </summary>
+    bool AppliesFilesLater => false;
 }
 
 /// <summary>

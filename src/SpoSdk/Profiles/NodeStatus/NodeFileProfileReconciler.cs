@@ -197,12 +197,25 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         }
 
         var changed = Files.WriteIfChanged(path, Encoding.UTF8.GetBytes(translation.Text!), FileMode);
-        if (!changed && await _status.HasStateAsync(profile.Kind, profile.Metadata.Name, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false))
+        var stillInstalled = !changed && await _status.HasStateAsync(profile.Kind, profile.Metadata.Name, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false);
+        if (stillInstalled && !_installer.AppliesFilesLater)
         {
             return ReconcileResult.Done;
         }
 
         var installed = await _installer.InstallAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
+        if (stillInstalled && installed.State == NodeInstallState.Done)
+        {
+            // A resync asking an installer that applies files later: still installed, nothing to write.
+            return ReconcileResult.Done;
+        }
+
+        if (changed && _installer.AppliesFilesLater && installed.State == NodeInstallState.Done)
+        {
+            // Right after the write the answer may still be about the previous file: ask again on a later pass.
+            installed = NodeInstallResult.InProgress("the installer has not applied the new file of " + profile.Metadata.Name + " yet");
+        }
+
         switch (installed.State)
         {
             case NodeInstallState.Done:

@@ -53,6 +53,10 @@ public sealed class SelinuxdPolicyInstaller : ISelinuxPolicyInstaller, IDisposab
     }
 
     /// <inheritdoc />
+    /// <remarks>selinuxd installs from its watch of <c>/etc/selinux.d</c>, on its own time.</remarks>
+    public bool AppliesFilesLater => true;
+
+    /// <inheritdoc />
     public async Task<NodeInstallResult> InstallAsync(string profileName, string hostPath, CancellationToken cancellationToken)
     {
         var (waiting, found, status, message) = await AskAsync(profileName, cancellationToken).ConfigureAwait(false);

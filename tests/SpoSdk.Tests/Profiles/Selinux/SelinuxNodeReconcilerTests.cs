@@ -309,4 +309,39 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         Assert.True(File.Exists(node.SelinuxFile("held")));
         Assert.Equal("/etc/selinux.d/held.cil", status.Metadata.Annotation(NodeFileClaims.NodeFileAnnotation));
     }
+
+    // selinuxd installs on its own time: its answer right after a write is not taken as final, and a resync asks
+    // again, so a failure of the new file is reported instead of the old "Installed".
+    [Fact]
+    public async Task A_late_selinuxd_answer_is_asked_again_after_a_write_and_on_every_resync()
+    {
+        var selinuxd = new LateSelinuxd();
+        await using var node = new LsmNodeFixture(installer: _ => selinuxd);
+        await node.Selinux.CreateAsync(Profile("web"));
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SelinuxProfileState.Installed);
+        Assert.True(selinuxd.Installs >= 2, "the answer right after the write was asked again before Installed");
+
+        selinuxd.Fails = true;
+        node.Resync();
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SelinuxProfileState.Error);
+    }
+
+    private sealed class LateSelinuxd : SpoSdk.Profiles.Selinux.ISelinuxPolicyInstaller
+    {
+        private int _installs;
+
+        public int Installs => Volatile.Read(ref _installs);
+
+        public volatile bool Fails;
+
+        public bool AppliesFilesLater => true;
+
+        public Task<NodeInstallResult> InstallAsync(string profileName, string hostPath, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _installs);
+            return Task.FromResult(Fails ? NodeInstallResult.Failed("selinuxd failed to install policy " + profileName) : NodeInstallResult.Done);
+        }
+
+        public Task<NodeInstallResult> RemoveAsync(string profileName, string hostPath, CancellationToken cancellationToken) => Task.FromResult(NodeInstallResult.Done);
+    }
 }
