@@ -74,6 +74,14 @@ public sealed partial class HostedOperatorSampleTests : IDisposable
         Assert.Contains("\"execve\"", redis, StringComparison.Ordinal);
         Assert.Contains("\"epoll_wait\"", redis, StringComparison.Ordinal);
         Assert.Matches(@"^cluster: embedded in-memory cluster$", result.Stdout.Split('\n')[0]);
+
+        // Run again over the same node root, as the README's command is run twice: the embedded cluster starts
+        // empty, the node files are the first run's, and none of them is taken for a host's.
+        var again = await RunOnceAsync("--manifests", samples);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal("", again.Stderr);
+        Assert.DoesNotContain("warn:", again.Stdout, StringComparison.Ordinal);
+        Assert.Equal(expected, LastTable(again.Stdout).Select(r => string.Join(' ', r)));
     }
 
     [Fact]

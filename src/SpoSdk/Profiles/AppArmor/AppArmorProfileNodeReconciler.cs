@@ -76,8 +76,9 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
     /// profile is never replaced. The kernel's list is read under the node root: under any root but
     /// <c>/</c> there is none, and nothing is refused. Upstream checks at generation 1; the claim check
     /// here (only a profile that does not own its file yet) also lets a resync of our own profile pass.
-    /// Beyond upstream, a file already at the profile's path is refused too: host files are named after the
-    /// binary (<c>usr.sbin.cupsd</c>) but define its path, so the kernel's list does not show them by that name.
+    /// Beyond upstream, a file already at the profile's path that no operator generated is refused too: host files
+    /// are named after the binary (<c>usr.sbin.cupsd</c>) but define its path, so the kernel's list does not show
+    /// them by that name.
     /// </remarks>
     protected override string? ForeignOccupant(AppArmorProfile profile)
     {
@@ -92,11 +93,19 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
         }
 
         // A host file at the path, whatever profile it defines (host files are named after the binary, usr.sbin.cupsd,
-        // but define /usr/sbin/cupsd): writing would replace it, and deleting the SPO object would remove it.
+        // but define /usr/sbin/cupsd): writing would replace it, and deleting the SPO object would remove it. A file
+        // an operator generated (its marker comment near the top) is not the host's: one written before a restart
+        // whose claim was not recorded, or by upstream's operator.
         var path = HostPath(profile);
-        return Files.ReadAllBytes(path) is not null
-            ? "file exists: " + path + " on node " + Node.NodeName + " was not written by this operator; a host profile is never replaced"
+        return Files.ReadAllBytes(path) is { } existing && !IsGenerated(existing)
+            ? "file exists: " + path + " on node " + Node.NodeName + " was not written by a security profiles operator; a host profile is never replaced"
             : null;
+    }
+
+    private static bool IsGenerated(byte[] file)
+    {
+        var head = file.AsSpan(0, Math.Min(file.Length, 512));
+        return head.IndexOf(System.Text.Encoding.UTF8.GetBytes(AppArmorProfileGenerator.GeneratedMarker)) >= 0;
     }
 
     /// <summary>Writes the aggregated state into an AppArmorProfile's status: state and the Ready condition.</summary>

@@ -184,4 +184,18 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
         await node.SettleAsync(async () => await node.AppArmor.GetAsync(ObjectKey.Cluster("usr.sbin.cupsd")) is null);
         Assert.True(File.Exists(node.AppArmorFile("usr.sbin.cupsd")));
     }
+
+    // A file an operator generated (written before a restart that lost its claim, or by upstream's operator) is
+    // not a host profile: it is managed as ours.
+    [Fact]
+    public async Task A_generated_file_at_the_path_is_not_taken_for_a_host_profile()
+    {
+        await using var node = new LsmNodeFixture();
+        LsmNodeFixture.WriteHostFile(node.Root, "/etc/apparmor.d/web", "\n" + AppArmorProfileGenerator.GeneratedMarker + "\n#include <tunables/global>\nprofile web {}\n");
+
+        await node.AppArmor.CreateAsync(Profile("web", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == AppArmorProfileState.Installed);
+
+        Assert.Contains("profile web flags=", await File.ReadAllTextAsync(node.AppArmorFile("web")), StringComparison.Ordinal);
+    }
 }
