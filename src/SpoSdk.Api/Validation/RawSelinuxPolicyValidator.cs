@@ -204,20 +204,23 @@ public static class RawSelinuxPolicyValidator
                 atDirective &= !endedWord;
                 if (rune.Value == ';')
                 {
-                    var lineEnd = span.IndexOfAny('\n', '\r');
+                    // secilc's comment runs to its next newline token, "\n": no token it skips on the way (a string
+                    // cannot hold "\n") reaches past one, and "\r" is not one.
+                    var lineEnd = span.IndexOf('\n');
                     span = lineEnd < 0 ? default : span[lineEnd..];
                     continue;
                 }
 
-                var close = span.IndexOf('"');
-                if (atDirective)
-                {
-                    return QuotedDirective(close < 0 ? span : span[..close]);
-                }
-
-                if (close < 0)
+                // A string ends on its own line (secilc: "[^"\n]*"); one that does not is refused rather than guessed at.
+                var close = span.IndexOfAny('"', '\n');
+                if (close < 0 || span[close] != '"')
                 {
                     return Violation("invalid policy: unterminated quoted string");
+                }
+
+                if (atDirective)
+                {
+                    return QuotedDirective(span[..close]);
                 }
 
                 span = span[(close + 1)..];

@@ -108,6 +108,9 @@ public sealed class RawSelinuxPolicyValidatorTests
     [InlineData("(typetransition a b process \"x\" c) \")\" (", Unbalanced)]
     [InlineData("(typetransition a b process \"x c)", "invalid policy: unterminated quoted string")]
     [InlineData("(\"allow\" a b (file (read)))", "invalid policy: a quoted string cannot stand where a directive does")]
+    [InlineData(";\"\rx\"\n(blockinherit container)\n;\"\n", "invalid policy: use of restricted global directive 'blockinherit' is not allowed")]
+    [InlineData(";\"\rx\"\n) (allow a b (file (read))) (block y\n;\"\n", Unmatched)]
+    [InlineData("(typetransition a b process \"x\ny\" c)", "invalid policy: unterminated quoted string")]
     public void Comments_and_strings_hide_neither_directives_nor_parentheses(string policy, string? message)
     {
         Assert.Equal(message, RawSelinuxPolicyValidator.ValidateV1(policy)?.Message);
