@@ -83,9 +83,30 @@ public sealed class NodeFileClaims
             if (_owners.GetValueOrDefault(hostPath) == OwnerName(kind, name))
             {
                 _owners.Remove(hostPath);
-                _released.Add((hostPath, OwnerName(kind, name)));
+
+                // Only a record still in the cache can hand the file back; without one nothing needs hiding.
+                PruneReleased();
+                if (_statuses is not null)
+                {
+                    _released.Add((hostPath, OwnerName(kind, name)));
+                }
             }
         }
+    }
+
+    // Forgets released claims whose owner's status has left the cache: a release is rare, a pass over the cache cheap.
+    private void PruneReleased()
+    {
+        if (_released.Count == 0)
+        {
+            return;
+        }
+
+        var recorded = (_statuses?.List() ?? [])
+            .Where(s => s.Spec?.NodeName == _nodeName && s.Metadata.Annotation(NodeFileAnnotation) is not null)
+            .SelectMany(s => s.Metadata.OwnerReferences?.Where(o => o.Controller == true).Select(o => (s.Metadata.Annotation(NodeFileAnnotation)!, OwnerName(o.Kind, o.Name))) ?? [])
+            .ToHashSet();
+        _released.RemoveWhere(r => !recorded.Contains(r));
     }
 
     // A claim an earlier process recorded on a node status of this node. The asking profile's own
@@ -97,7 +118,7 @@ public sealed class NodeFileClaims
             .SelectMany(s => s.Metadata.OwnerReferences?.Where(o => o.Controller == true).Select(o => OwnerName(o.Kind, o.Name)) ?? [])
             .ToList();
 
-        // A released claim whose record has left the cache has nothing left to hide: forget it, so the set stays small.
+        // A released claim whose record has left the cache has nothing left to hide (see PruneReleased).
         _released.RemoveWhere(r => r.HostPath == hostPath && !recorded.Contains(r.Owner));
         var owners = recorded.Where(owner => !_released.Contains((hostPath, owner))).ToList();
         return owners.Contains(asking) ? asking : owners.Order(StringComparer.Ordinal).FirstOrDefault();

@@ -204,15 +204,16 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         }
 
         var installed = await _installer.InstallAsync(profile.Metadata.Name, path, cancellationToken).ConfigureAwait(false);
-        if (stillInstalled && installed.State == NodeInstallState.Done)
+        if (stillInstalled && installed.State != NodeInstallState.Failed)
         {
-            // A resync asking an installer that applies files later: still installed, nothing to write.
+            // A resync asking an installer that applies files later: only a failure changes anything (one that is
+            // busy or restarting does not demote an installed profile).
             return ReconcileResult.Done;
         }
 
-        if (changed && _installer.AppliesFilesLater && installed.State == NodeInstallState.Done)
+        if (changed && _installer.AppliesFilesLater && installed.State != NodeInstallState.InProgress)
         {
-            // Right after the write the answer may still be about the previous file: ask again on a later pass.
+            // Right after the write the answer, done or failed, may still be about the previous file: ask again on a later pass.
             installed = NodeInstallResult.InProgress("the installer has not applied the new file of " + profile.Metadata.Name + " yet");
         }
 

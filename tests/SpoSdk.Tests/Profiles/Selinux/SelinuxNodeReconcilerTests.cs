@@ -321,6 +321,14 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SelinuxProfileState.Installed);
         Assert.True(selinuxd.Installs >= 2, "the answer right after the write was asked again before Installed");
 
+        // selinuxd restarting during a resync does not demote an installed profile.
+        selinuxd.Busy = true;
+        var asked = selinuxd.Installs;
+        node.Resync();
+        await node.SettleAsync(() => Task.FromResult(selinuxd.Installs > asked));
+        Assert.Equal(SelinuxProfileState.Installed, (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))!.Status!.Status);
+
+        selinuxd.Busy = false;
         selinuxd.Fails = true;
         node.Resync();
         await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SelinuxProfileState.Error);
@@ -334,12 +342,17 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
 
         public volatile bool Fails;
 
+        public volatile bool Busy;
+
         public bool AppliesFilesLater => true;
 
         public Task<NodeInstallResult> InstallAsync(string profileName, string hostPath, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _installs);
-            return Task.FromResult(Fails ? NodeInstallResult.Failed("selinuxd failed to install policy " + profileName) : NodeInstallResult.Done);
+            return Task.FromResult(
+                Busy ? NodeInstallResult.InProgress("selinuxd is restarting")
+                : Fails ? NodeInstallResult.Failed("selinuxd failed to install policy " + profileName)
+                : NodeInstallResult.Done);
         }
 
         public Task<NodeInstallResult> RemoveAsync(string profileName, string hostPath, CancellationToken cancellationToken) => Task.FromResult(NodeInstallResult.Done);
