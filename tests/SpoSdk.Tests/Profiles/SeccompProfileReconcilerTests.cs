@@ -205,4 +205,22 @@ public sealed class SeccompProfileReconcilerTests
     private static SeccompProfileSyscall Rule(string action, params string[] names) => new() { Action = SeccompAction.FromValue(action), Names = names };
 
     private static SeccompProfileSyscall Rule(string action, int errno, params string[] names) => new() { Action = SeccompAction.FromValue(action), ErrnoRet = errno, Names = names };
+
+    // foo and foo.json map to one file: the first owns it, the second is refused and neither writes nor removes it.
+    [Fact]
+    public async Task Foo_and_foo_json_never_share_their_one_file()
+    {
+        await using var node = new SeccompNodeFixture();
+        await node.Profiles.CreateAsync(Profile("foo", rules: [Rule("SCMP_ACT_ALLOW", "read")]));
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("foo")))?.Status?.Status == SeccompProfileState.Installed);
+
+        await node.Profiles.CreateAsync(Profile("foo.json", rules: [Rule("SCMP_ACT_ALLOW", "write")]));
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("foo.json")))?.Status?.Status == SeccompProfileState.Error);
+        Assert.DoesNotContain("write", await File.ReadAllTextAsync(node.FileOf("foo")), StringComparison.Ordinal);
+
+        await node.Profiles.DeleteAsync(ObjectKey.Cluster("foo.json"));
+        await node.SettleAsync(async () => await node.Profiles.GetAsync(ObjectKey.Cluster("foo.json")) is null);
+        Assert.True(File.Exists(node.FileOf("foo")), "deleting foo.json left foo's file alone");
+        Assert.Equal(SeccompProfileState.Installed, (await node.Profiles.GetAsync(ObjectKey.Cluster("foo")))!.Status!.Status);
+    }
 }

@@ -123,6 +123,13 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         }
 
         profile = owned;
+        if (FileOwner(profile) is { } twin)
+        {
+            // Asked again later: once the other profile is gone, the file is this one's.
+            await FailAsync(profile, "CannotSaveSeccompProfile", path + " on node " + _node.NodeName + " already belongs to SeccompProfile/" + twin.Metadata.Name + "; SeccompProfile/" + profile.Metadata.Name + " was not installed (a node file is never overwritten)", cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.After(RetryLater);
+        }
+
         if (profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true || profile.Spec.State == SeccompProfileSpecState.Disabled)
         {
             RemoveFile(path);
@@ -179,7 +186,11 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
 
         try
         {
-            RemoveFile(_paths.SeccompProfile(profile.Metadata.Name));
+            var path = _paths.SeccompProfile(profile.Metadata.Name);
+            if (FileOwner(profile) is null)
+            {
+                RemoveFile(path);
+            }
         }
         catch (UnsafeNodePathException)
         {
@@ -189,6 +200,26 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         await _status.DeleteAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
         await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => Finalizers.Remove(p, finalizer), cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// The other SeccompProfile that owns this one's file, or null. <c>foo</c> and <c>foo.json</c> map to one file
+    /// (<c>.json</c> is appended only when missing, as upstream): the one created first owns it (by name on a tie),
+    /// and the other neither writes nor removes it while the first exists.
+    /// </summary>
+    private SeccompProfile? FileOwner(SeccompProfile profile)
+    {
+        const string Json = ".json";
+        var name = profile.Metadata.Name;
+        var twinName = name.EndsWith(Json, StringComparison.Ordinal) ? name[..^Json.Length] : name + Json;
+        if (twinName.Length == 0 || _profiles.Get(ObjectKey.Cluster(twinName)) is not { } twin)
+        {
+            return null;
+        }
+
+        var mine = profile.Metadata.CreationTimestamp ?? DateTime.MaxValue;
+        var theirs = twin.Metadata.CreationTimestamp ?? DateTime.MaxValue;
+        return theirs < mine || (theirs == mine && string.CompareOrdinal(twinName, name) < 0) ? twin : null;
     }
 
     private Task AnnotateSyscallsAsync(SeccompProfile profile, SeccompProfileSpec resolved, CancellationToken cancellationToken)
