@@ -97,30 +97,27 @@ public sealed class NodeFileClaims
     // Forgets released claims whose owner's status has left the cache: a release is rare, a pass over the cache cheap.
     private void PruneReleased()
     {
-        if (_released.Count == 0)
+        if (_released.Count > 0)
         {
-            return;
+            var recorded = RecordedClaims().ToHashSet();
+            _released.RemoveWhere(r => !recorded.Contains(r));
         }
-
-        var recorded = (_statuses?.List() ?? [])
-            .Where(s => s.Spec?.NodeName == _nodeName && s.Metadata.Annotation(NodeFileAnnotation) is not null)
-            .SelectMany(s => s.Metadata.OwnerReferences?.Where(o => o.Controller == true).Select(o => (s.Metadata.Annotation(NodeFileAnnotation)!, OwnerName(o.Kind, o.Name))) ?? [])
-            .ToHashSet();
-        _released.RemoveWhere(r => !recorded.Contains(r));
     }
 
-    // A claim an earlier process recorded on a node status of this node. The asking profile's own
-    // record wins over another's, so that a stale record can never lock a profile out of its file.
+    // A claim an earlier process recorded on a node status of this node, unless released since. The asking profile's
+    // own record wins over another's, so that a stale record can never lock a profile out of its file.
     private string? RecordedOwner(string hostPath, string asking)
     {
-        var recorded = (_statuses?.List() ?? [])
-            .Where(s => s.Spec?.NodeName == _nodeName && s.Metadata.Annotation(NodeFileAnnotation) == hostPath)
-            .SelectMany(s => s.Metadata.OwnerReferences?.Where(o => o.Controller == true).Select(o => OwnerName(o.Kind, o.Name)) ?? [])
+        var owners = RecordedClaims()
+            .Where(claim => claim.HostPath == hostPath && !_released.Contains(claim))
+            .Select(claim => claim.Owner)
             .ToList();
-
-        // A released claim whose record has left the cache has nothing left to hide (see PruneReleased).
-        _released.RemoveWhere(r => r.HostPath == hostPath && !recorded.Contains(r.Owner));
-        var owners = recorded.Where(owner => !_released.Contains((hostPath, owner))).ToList();
         return owners.Contains(asking) ? asking : owners.Order(StringComparer.Ordinal).FirstOrDefault();
     }
+
+    // Every claim recorded on this node's statuses in the informer's cache: the annotated file and its controlling owner.
+    private IEnumerable<(string HostPath, string Owner)> RecordedClaims() =>
+        (_statuses?.List() ?? [])
+            .Where(s => s.Spec?.NodeName == _nodeName && s.Metadata.Annotation(NodeFileAnnotation) is not null)
+            .SelectMany(s => s.Metadata.OwnerReferences?.Where(o => o.Controller == true).Select(o => (s.Metadata.Annotation(NodeFileAnnotation)!, OwnerName(o.Kind, o.Name))) ?? []);
 }
