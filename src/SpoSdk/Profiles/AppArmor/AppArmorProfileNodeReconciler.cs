@@ -102,11 +102,9 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
             : null;
     }
 
-    private static bool IsGenerated(byte[] file)
-    {
-        var head = file.AsSpan(0, Math.Min(file.Length, 512));
-        return head.IndexOf(System.Text.Encoding.UTF8.GetBytes(AppArmorProfileGenerator.GeneratedMarker)) >= 0;
-    }
+    private static readonly byte[] GeneratedMarker = System.Text.Encoding.UTF8.GetBytes(AppArmorProfileGenerator.GeneratedMarker);
+
+    private static bool IsGenerated(byte[] file) => file.AsSpan(0, Math.Min(file.Length, 512)).IndexOf(GeneratedMarker) >= 0;
 
     /// <summary>Writes the aggregated state into an AppArmorProfile's status: state and the Ready condition.</summary>
     public static bool ApplyStatus(AppArmorProfile profile, AggregatedProfileStatus aggregated)
