@@ -182,7 +182,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_running).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WhenRunningEndedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -219,6 +219,19 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         }
     }
 
+    // A loop stopped mid-request may end cancelled: that is the stop, not a failure to report (it would hide the
+    // failure that caused the stop, such as a port in use). A fault still surfaces: WhenAll prefers it to a cancellation.
+    private async Task WhenRunningEndedAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_running).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
     private string? ChangeMarker() => (_backend as Runtime.Backends.InMemory.InMemoryBackend)?.Store.ResourceVersion;
 
     /// <summary>Queues every object of every controller again, as a periodic resync does: unchanged objects cause no writes.</summary>
@@ -242,7 +255,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_running).ConfigureAwait(false);
+        await WhenRunningEndedAsync().ConfigureAwait(false);
         _daemon.Dispose();
 
         foreach (var owned in _owned)

@@ -138,9 +138,14 @@ public sealed class DaemonHeartbeat
                 {
                     await BeatAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    // The API server may be away for a while: try again soon, well before the Lease runs out.
+                    // Stopped while a write was in flight: a stop, not a failure.
+                    break;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The API server may be away for a while (a request timeout included): try again soon, well before the Lease runs out.
                     _logger.LogWarning(ex, "Cannot renew the daemon heartbeat Lease {Lease}", Key);
                     delay = TimeSpan.FromSeconds(1);
                 }
