@@ -98,7 +98,7 @@ public sealed class MetricsAccessFilter
         {
             caller = await AuthenticateAsync(review, token, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             _logger.LogWarning(ex, "TokenReview for a metrics scrape failed");
             return await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Authentication failed: the TokenReview did not complete").ConfigureAwait(false);
@@ -116,7 +116,7 @@ public sealed class MetricsAccessFilter
         {
             allowed = await AuthorizeAsync(review, caller, verb, path, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             _logger.LogWarning(ex, "SubjectAccessReview for {User} on {Path} failed", caller.Name, path);
             return await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Authorization failed: the SubjectAccessReview did not complete").ConfigureAwait(false);

@@ -84,7 +84,7 @@ internal sealed class LogEnricherRunner
                 catch (OperationCanceledException) when (session.IsCancellationRequested)
                 {
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !session.IsCancellationRequested)
                 {
                     _logger.LogError(ex, "The log enricher failed; retrying in {Delay}", RetryDelay);
                     await Task.Delay(RetryDelay, _time, cancellationToken).ConfigureAwait(false);

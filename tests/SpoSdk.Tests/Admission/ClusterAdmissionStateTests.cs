@@ -215,9 +215,10 @@ public sealed class ClusterAdmissionStateTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("update")] // B21: UpdateResource fails
-    [InlineData("status")] // B22: UpdateResourceStatus fails
-    public async Task B21_B22_failing_writes_through_the_real_state_refuse_the_pod(string which)
+    [InlineData("update", "update refused")] // B21: UpdateResource fails
+    [InlineData("status", "status refused")] // B22: UpdateResourceStatus fails
+    [InlineData("timeout", "HttpClient.Timeout")] // a request that times out is a failure too, not the webhook's own cancellation
+    public async Task B21_B22_failing_writes_through_the_real_state_refuse_the_pod(string which, string reason)
     {
         var failing = new FailingBackend(_backend, which);
         await using var state = new ClusterAdmissionState(failing);
@@ -229,7 +230,7 @@ public sealed class ClusterAdmissionStateTests : IAsyncLifetime
 
         Assert.False(result.Allowed);
         Assert.Equal(500, result.Code);
-        Assert.Contains(which + " refused", result.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, result.Message, StringComparison.Ordinal);
     }
 
     private ProfileBindingWebhook BindingWebhook(RetryPolicy? retry = null) => new(_state, _state, new ProfileBindingWebhookOptions { ProfileRetry = retry ?? FastRetry });
@@ -324,7 +325,12 @@ public sealed class ClusterAdmissionStateTests : IAsyncLifetime
         public Task<ProfileBinding> CreateAsync(ProfileBinding obj, CancellationToken cancellationToken = default) => inner.CreateAsync(obj, cancellationToken);
 
         public Task<ProfileBinding> UpdateAsync(ProfileBinding obj, CancellationToken cancellationToken = default) =>
-            which == "update" ? Task.FromException<ProfileBinding>(new InvalidOperationException("update refused")) : inner.UpdateAsync(obj, cancellationToken);
+            which switch
+            {
+                "update" => Task.FromException<ProfileBinding>(new InvalidOperationException("update refused")),
+                "timeout" => Task.FromException<ProfileBinding>(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException())),
+                _ => inner.UpdateAsync(obj, cancellationToken),
+            };
 
         public Task<ProfileBinding> UpdateStatusAsync(ProfileBinding obj, CancellationToken cancellationToken = default) =>
             which == "status" ? Task.FromException<ProfileBinding>(new InvalidOperationException("status refused")) : inner.UpdateStatusAsync(obj, cancellationToken);

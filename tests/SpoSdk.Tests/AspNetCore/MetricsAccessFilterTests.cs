@@ -77,6 +77,22 @@ public sealed class MetricsAccessFilterTests
         Assert.True(filter.CachedReviews <= 8, "cached: " + filter.CachedReviews);
     }
 
+    [Theory]
+    [InlineData(true, "TokenReview")]
+    [InlineData(false, "SubjectAccessReview")]
+    public async Task A_review_that_times_out_is_503_and_not_the_scrape_s_own_cancellation(bool authentication, string named)
+    {
+        var review = new CountingReview { Allowed = true, TimeOutAuthentication = authentication, TimeOutAuthorization = !authentication };
+        var filter = new MetricsAccessFilter(Options.Create(new SpoMetricsOptions()), () => review, backend: null, time: new FakeTimeProvider());
+        var request = Request(IPAddress.Loopback, "t");
+
+        Assert.False(await filter.AllowAsync(request));
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, request.Response.StatusCode);
+        request.Response.Body.Position = 0;
+        Assert.Contains(named + " did not complete", await new StreamReader(request.Response.Body).ReadToEndAsync(), StringComparison.Ordinal);
+    }
+
     private static DefaultHttpContext Request(IPAddress local, string? token)
     {
         var context = new DefaultHttpContext();
@@ -92,11 +108,17 @@ public sealed class MetricsAccessFilterTests
         return context;
     }
 
+    private static TaskCanceledException TimedOut() => new("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException());
+
     private sealed class CountingReview : IMetricsAccessReview
     {
         public bool Authenticates { get; set; } = true;
 
         public bool Allowed { get; set; }
+
+        public bool TimeOutAuthentication { get; set; }
+
+        public bool TimeOutAuthorization { get; set; }
 
         public int Authentications { get; private set; }
 
@@ -105,6 +127,11 @@ public sealed class MetricsAccessFilterTests
         public Task<MetricsCaller?> AuthenticateAsync(string token, CancellationToken cancellationToken)
         {
             Authentications++;
+            if (TimeOutAuthentication)
+            {
+                return Task.FromException<MetricsCaller?>(TimedOut());
+            }
+
             return Task.FromResult(Authenticates ? Prometheus : null);
         }
 
@@ -112,6 +139,11 @@ public sealed class MetricsAccessFilterTests
         {
             Authorizations++;
             Assert.Equal(("get", "/metrics-spod"), (verb, path));
+            if (TimeOutAuthorization)
+            {
+                return Task.FromException<bool>(TimedOut());
+            }
+
             return Task.FromResult(Allowed);
         }
     }

@@ -247,7 +247,7 @@ public sealed class ProfileBindingWebhook : IAdmissionHandler
                 {
                     await _bookkeeping.AddWorkloadAsync(WorkloadOwnerKind.ProfileBinding, ObjectKey.Of(binding), workload, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     var message = "could not record pod " + workload + " in ProfileBinding " + binding.Metadata.Name + ": " + ex.Message;
                     if (_options.CreateBookkeepingFailure == BookkeepingFailurePolicy.Deny)
@@ -281,7 +281,7 @@ public sealed class ProfileBindingWebhook : IAdmissionHandler
                 {
                     last[reference] = await _lookups.GetProfileAsync(reference.Kind, reference.Name, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     return ([], AdmissionResponse.Errored(500, "failed to get " + reference.Kind + " " + reference.Name + ": " + ex.Message));
                 }

@@ -50,7 +50,7 @@ internal static class PodWebhookSupport
         {
             return (null, await listOwners(request.Namespace, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return (AdmissionResponse.Errored(500, "could not list " + ownersName + ": " + ex.Message), []);
         }
@@ -142,7 +142,7 @@ internal static class PodWebhookSupport
             {
                 await bookkeeping.RemoveWorkloadsAsync(kind, ObjectKey.Of(owner), entries, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var message = "could not remove pod " + nameEntry + " from " + kind + " " + owner.Metadata.Name + ": " + ex.Message;
                 if (onFailure == BookkeepingFailurePolicy.Deny)

@@ -222,7 +222,7 @@ public sealed class ProfileRecordingWebhook : IAdmissionHandler
                 {
                     await _bookkeeping.AddWorkloadAsync(WorkloadOwnerKind.ProfileRecording, ObjectKey.Of(recording), podName, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     var message = "could not record pod " + podName + " in ProfileRecording " + recording.Metadata.Name + ": " + ex.Message;
                     if (_options.CreateBookkeepingFailure == BookkeepingFailurePolicy.Deny)

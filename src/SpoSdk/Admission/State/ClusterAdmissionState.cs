@@ -188,7 +188,7 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
                 },
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             _logger.LogDebug(ex, "Could not record event {Reason} for {Owner}", reason, owner);
         }
