@@ -10,11 +10,19 @@ namespace SpoSdk.IO;
 public static partial class AtomicFile
 {
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> atomically, with <paramref name="mode"/> on Unix.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
+    /// <param name="path">The file to replace.</param>
+    /// <param name="content">Its new bytes.</param>
+    /// <param name="mode">Its mode on Unix.</param>
+    /// <param name="stagingDirectory">
+    /// Where the temporary file is written before the rename; it must be on the file's filesystem (a subdirectory
+    /// of the file's directory is). Null: beside the file, under a hidden name. A directory that a daemon watches
+    /// needs one, or the daemon sees the temporary file appear.
+    /// </param>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode, string? stagingDirectory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        var temporary = Path.Combine(stagingDirectory ?? directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };

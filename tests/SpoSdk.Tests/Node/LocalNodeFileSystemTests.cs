@@ -57,6 +57,78 @@ public sealed class LocalNodeFileSystemTests : IDisposable
         }
     }
 
+    // selinuxd (inotify on /etc/selinux.d) takes every name with an extension that appears there for a policy; a
+    // staged write shows it only the finished file (and, once, the staging directory, whose name has no extension).
+    [Theory]
+    [InlineData(null)]
+    [InlineData("spo-staging")]
+    public async Task A_watched_directory_sees_the_temporary_file_only_when_nothing_is_staged(string? staging)
+    {
+        var files = new LocalNodeFileSystem(_root);
+        var watched = Path.Combine(_root, "etc/selinux.d");
+        Directory.CreateDirectory(watched);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var renamed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watcher = new FileSystemWatcher(watched) { IncludeSubdirectories = false };
+        void Saw(string name)
+        {
+            seen.Enqueue(name);
+            if (name == "web.cil")
+            {
+                renamed.TrySetResult();
+            }
+        }
+
+        // A move within the watched directory is a rename; inotify reports one from elsewhere as a creation.
+        watcher.Created += (_, e) => Saw(e.Name!);
+        watcher.Renamed += (_, e) => Saw(e.Name!);
+        watcher.EnableRaisingEvents = true;
+
+        Assert.True(files.WriteIfChanged("/etc/selinux.d/web.cil", "(block web)"u8, stagingSubdirectory: staging));
+        await renamed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("(block web)"u8.ToArray(), files.ReadAllBytes("/etc/selinux.d/web.cil"));
+        if (staging is null)
+        {
+            Assert.Contains(seen, name => name.StartsWith(".web.cil.", StringComparison.Ordinal) && name.EndsWith(".tmp", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Equal(["spo-staging", "web.cil"], seen.Order(StringComparer.Ordinal));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(watched, staging)));
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("..")]
+    [InlineData("a/b")]
+    public void A_staging_subdirectory_is_one_plain_name(string staging)
+    {
+        var files = new LocalNodeFileSystem(_root);
+        Assert.Throws<ArgumentException>(() => files.WriteIfChanged("/etc/selinux.d/web.cil", "x"u8, stagingSubdirectory: staging));
+        Assert.False(File.Exists(Path.Combine(_root, "etc/selinux.d/web.cil")));
+    }
+
+    [Fact]
+    public void A_staging_subdirectory_that_links_out_of_the_root_is_refused()
+    {
+        var outside = Directory.CreateTempSubdirectory("spo-outside-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(_root, "etc/selinux.d"));
+            Directory.CreateSymbolicLink(Path.Combine(_root, "etc/selinux.d/spo-staging"), outside);
+            var files = new LocalNodeFileSystem(_root);
+
+            Assert.Throws<UnauthorizedAccessException>(() => files.WriteIfChanged("/etc/selinux.d/web.cil", "x"u8, stagingSubdirectory: "spo-staging"));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_writer_killed_at_any_moment_leaves_a_whole_file()
     {

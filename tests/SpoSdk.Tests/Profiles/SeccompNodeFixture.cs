@@ -130,9 +130,9 @@ internal sealed class SeccompNodeFixture : IAsyncDisposable
 
         public byte[]? ReadAllBytes(string hostPath) => inner.ReadAllBytes(hostPath);
 
-        public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+        public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, string? stagingSubdirectory = null)
         {
-            var written = inner.WriteIfChanged(hostPath, content, mode);
+            var written = inner.WriteIfChanged(hostPath, content, mode, stagingSubdirectory);
             if (written)
             {
                 Interlocked.Increment(ref _writes);

@@ -15,7 +15,16 @@ public interface INodeFileSystem
     byte[]? ReadAllBytes(string hostPath);
 
     /// <summary>Writes the file unless it already holds exactly <paramref name="content"/>; true when it wrote.</summary>
-    bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    /// <param name="hostPath">The file, as a host path.</param>
+    /// <param name="content">Its bytes.</param>
+    /// <param name="mode">Its mode.</param>
+    /// <param name="stagingSubdirectory">
+    /// For a directory a daemon watches: the name of a subdirectory of the file's directory where the temporary
+    /// file is written before it is renamed into place, so the daemon sees only the finished file appear (selinuxd
+    /// installs every file with an extension that appears in <c>/etc/selinux.d</c>). Null: the temporary file is
+    /// written beside the file, under a hidden name.
+    /// </param>
+    bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, string? stagingSubdirectory = null);
 
     /// <summary>Removes the file; false when there was none.</summary>
     bool Delete(string hostPath);

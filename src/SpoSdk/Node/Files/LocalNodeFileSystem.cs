@@ -48,15 +48,22 @@ public sealed partial class LocalNodeFileSystem : INodeFileSystem
     }
 
     /// <inheritdoc />
-    public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+    public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, string? stagingSubdirectory = null)
     {
+        if (stagingSubdirectory is not null && (stagingSubdirectory is "" or "." or ".." || stagingSubdirectory.Contains('/') || stagingSubdirectory.Contains('\0')))
+        {
+            throw new ArgumentException("a staging subdirectory is one plain name, not \"" + stagingSubdirectory + "\"", nameof(stagingSubdirectory));
+        }
+
         var path = Resolve(hostPath, createDirectories: true);
         if (File.Exists(path) && new FileInfo(path).Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
         {
             return false;
         }
 
-        AtomicFile.Write(path, content, mode);
+        // Resolved like the file itself: a staging directory that is a link out of the root is refused.
+        var staging = stagingSubdirectory is null ? null : Path.GetDirectoryName(Resolve(hostPath[..hostPath.LastIndexOf('/')] + "/" + stagingSubdirectory + "/staged", createDirectories: true));
+        AtomicFile.Write(path, content, mode, staging);
         return true;
     }
 

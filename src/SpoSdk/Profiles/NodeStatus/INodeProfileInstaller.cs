@@ -23,6 +23,12 @@ public interface INodeProfileInstaller
     /// later, so the reconciler asks again on a later pass and on every resync. False: the answer is final (apparmor_parser).
     /// </summary>
     bool AppliesFilesLater => false;
+
+    /// <summary>
+    /// The subdirectory of the file's directory where its temporary file is written before the rename, for an
+    /// installer that watches the directory (selinuxd would take a temporary file for a policy); null: beside the file.
+    /// </summary>
+    string? StagingSubdirectory => null;
 }
 
 /// <summary>

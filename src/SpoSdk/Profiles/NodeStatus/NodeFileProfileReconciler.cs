@@ -196,7 +196,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             return ReconcileResult.Done;
         }
 
-        var changed = Files.WriteIfChanged(path, Encoding.UTF8.GetBytes(translation.Text!), FileMode);
+        var changed = Files.WriteIfChanged(path, Encoding.UTF8.GetBytes(translation.Text!), FileMode, _installer.StagingSubdirectory);
         var stillInstalled = !changed && await _status.HasStateAsync(profile.Kind, profile.Metadata.Name, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false);
         if (stillInstalled && !_installer.AppliesFilesLater)
         {

@@ -57,6 +57,13 @@ public sealed class SelinuxdPolicyInstaller : ISelinuxPolicyInstaller, IDisposab
     public bool AppliesFilesLater => true;
 
     /// <inheritdoc />
+    /// <remarks>selinuxd takes every name with an extension that appears in its directory for a policy, and a name without one (this) for nothing.</remarks>
+    public string? StagingSubdirectory => DefaultStagingSubdirectory;
+
+    /// <summary>Where policies are staged before they are renamed into selinuxd's directory.</summary>
+    public const string DefaultStagingSubdirectory = "spo-staging";
+
+    /// <inheritdoc />
     public async Task<NodeInstallResult> InstallAsync(string profileName, string hostPath, CancellationToken cancellationToken)
     {
         var (waiting, found, status, message) = await AskAsync(profileName, cancellationToken).ConfigureAwait(false);

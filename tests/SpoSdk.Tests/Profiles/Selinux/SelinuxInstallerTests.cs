@@ -133,7 +133,7 @@ public sealed class SelinuxInstallerTests
 
         public byte[]? ReadAllBytes(string hostPath) => null;
 
-        public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead) => throw new InvalidOperationException("never written in this test");
+        public bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, string? stagingSubdirectory = null) => throw new InvalidOperationException("never written in this test");
 
         public bool Delete(string hostPath) => throw new InvalidOperationException("never written in this test");
     }

@@ -334,6 +334,33 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SelinuxProfileState.Error);
     }
 
+    // selinuxd takes any file with an extension that appears in /etc/selinux.d for a policy: with it, the policy is
+    // staged in a subdirectory, so the temporary file never appears there.
+    [Fact]
+    public async Task With_selinuxd_no_temporary_file_appears_in_its_directory()
+    {
+        var selinuxd = new LateSelinuxd();
+        await using var node = new LsmNodeFixture(installer: _ => selinuxd);
+        var watched = Path.GetDirectoryName(node.SelinuxFile("web"))!;
+        Directory.CreateDirectory(watched);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var watcher = new FileSystemWatcher(watched) { IncludeSubdirectories = false };
+        watcher.Created += (_, e) => seen.Enqueue(e.Name!);
+        watcher.Renamed += (_, e) =>
+        {
+            seen.Enqueue(e.OldName!);
+            seen.Enqueue(e.Name!);
+        };
+        watcher.EnableRaisingEvents = true;
+
+        await node.Selinux.CreateAsync(Profile("web"));
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SelinuxProfileState.Installed);
+        await node.SettleAsync(() => Task.FromResult(seen.Contains("web.cil")));
+
+        Assert.DoesNotContain(seen, name => name.EndsWith(".tmp", StringComparison.Ordinal));
+        Assert.Equal(["spo-staging", "web.cil"], Directory.EnumerateFileSystemEntries(watched).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
     private sealed class LateSelinuxd : SpoSdk.Profiles.Selinux.ISelinuxPolicyInstaller
     {
         private int _installs;
@@ -345,6 +372,8 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         public volatile bool Busy;
 
         public bool AppliesFilesLater => true;
+
+        public string? StagingSubdirectory => SpoSdk.Profiles.Selinux.SelinuxdPolicyInstaller.DefaultStagingSubdirectory;
 
         public Task<NodeInstallResult> InstallAsync(string profileName, string hostPath, CancellationToken cancellationToken)
         {
