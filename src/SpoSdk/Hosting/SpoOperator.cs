@@ -171,6 +171,11 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         }
 
         _running.Add(ReportSyncAsync(_stop.Token));
+        if (_settings.ResyncPeriod is { } period)
+        {
+            _running.Add(ResyncEveryAsync(period, _stop.Token));
+        }
+
         _health.Update(s => s with { Started = true, DaemonControllers = _daemon.Controllers.Count });
         _loggers.CreateLogger<SpoOperator>().LogInformation("SpoSdk operator started on node {Node} with {Count} daemon controllers; manager role {Manager}", node.NodeName, _daemon.Controllers.Count, !_settings.Manager ? "off" : _elector is null ? "on" : "under leader election (" + _elector.LeaseKey + ")");
         return Task.CompletedTask;
@@ -216,6 +221,24 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The periodic resync: each wait is the period plus up to 10 % (controller-runtime's jitter), so the nodes
+    // of a cluster started together drift apart instead of resyncing at once.
+    private async Task ResyncEveryAsync(TimeSpan period, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var jitter = TimeSpan.FromTicks((long)(period.Ticks * 0.1 * Random.Shared.NextDouble()));
+                await Task.Delay(period + jitter, _time, cancellationToken).ConfigureAwait(false);
+                await ResyncAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 

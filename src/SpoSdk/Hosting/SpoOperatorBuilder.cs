@@ -46,6 +46,14 @@ public sealed class SpoOperatorBuilder
 
     internal Runtime.Leader.LeaderElectionOptions LeaderElection { get; private set; } = new();
 
+    internal TimeSpan? ResyncPeriod { get; private set; } = DefaultResyncPeriod;
+
+    /// <summary>The default of <see cref="WithResyncPeriod"/>: 10 hours, controller-runtime's SyncPeriod.</summary>
+    public static readonly TimeSpan DefaultResyncPeriod = TimeSpan.FromHours(10);
+
+    // A timer waits at most ~49.7 days; the period plus its jitter stays well below.
+    private static readonly TimeSpan MaxResyncPeriod = TimeSpan.FromDays(30);
+
     /// <summary>Null until chosen: then on for a Kubernetes API server backend, off otherwise.</summary>
     internal bool? LeaderElectionChoice { get; private set; }
 
@@ -233,6 +241,23 @@ public sealed class SpoOperatorBuilder
     public SpoOperatorBuilder WithoutLeaderElection()
     {
         LeaderElectionChoice = false;
+        return this;
+    }
+
+    /// <summary>
+    /// How often every controller queues all its objects again (each period jittered by up to +10 %, as
+    /// controller-runtime's SyncPeriod, so many nodes do not resync at once): a node file changed or removed
+    /// behind the operator's back is written again, and an installer that applies files later (selinuxd) is
+    /// asked again. An unchanged object costs no write. Default <see cref="DefaultResyncPeriod"/>; null: never.
+    /// </summary>
+    public SpoOperatorBuilder WithResyncPeriod(TimeSpan? period)
+    {
+        if (period is { } value && (value <= TimeSpan.Zero || value > MaxResyncPeriod))
+        {
+            throw new ArgumentOutOfRangeException(nameof(period), value, "the resync period must be positive and at most " + MaxResyncPeriod.TotalDays + " days (null turns the resync off)");
+        }
+
+        ResyncPeriod = period;
         return this;
     }
 
