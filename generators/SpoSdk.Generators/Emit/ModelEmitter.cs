@@ -303,29 +303,41 @@ internal sealed class ModelEmitter
         }
     }
 
+    private void EmitStringChecks(SchemaNode schema, string variable, string field, List<string> patterns)
+    {
+        if (schema.Pattern is { } pattern)
+        {
+            var index = patterns.IndexOf(pattern);
+            if (index < 0)
+            {
+                patterns.Add(pattern);
+                index = patterns.Count - 1;
+            }
+
+            _w.Line("context.Pattern(" + field + ", " + variable + ", Pattern" + index.ToString(CultureInfo.InvariantCulture) + ", " + Identifiers.Literal(pattern) + ");");
+        }
+
+        if (schema.MinLength is not null || schema.MaxLength is not null)
+        {
+            _w.Line("context.Length(" + field + ", " + variable + ", " + Nullable(schema.MinLength) + ", " + Nullable(schema.MaxLength) + ");");
+        }
+    }
+
     /// <summary>Emits checks of a non-null value held in <paramref name="variable"/>, reported at <paramref name="field"/> (a C# literal) or, when "null", at the current position.</summary>
     private void EmitValueChecks(TypeRef type, SchemaNode schema, string variable, string field, List<string> patterns)
     {
         switch (type.Shape)
         {
             case TypeShape.String:
-                if (schema.Pattern is { } pattern)
-                {
-                    var index = patterns.IndexOf(pattern);
-                    if (index < 0)
-                    {
-                        patterns.Add(pattern);
-                        index = patterns.Count - 1;
-                    }
-
-                    _w.Line("context.Pattern(" + field + ", " + variable + ", Pattern" + index.ToString(CultureInfo.InvariantCulture) + ", " + Identifiers.Literal(pattern) + ");");
-                }
-
-                if (schema.MinLength is not null || schema.MaxLength is not null)
-                {
-                    _w.Line("context.Length(" + field + ", " + variable + ", " + Nullable(schema.MinLength) + ", " + Nullable(schema.MaxLength) + ");");
-                }
-
+                EmitStringChecks(schema, variable, field, patterns);
+                break;
+            case TypeShape.IntOrString:
+                // The string rules of an int-or-string (a quantity's pattern) hold for its string form only; an
+                // integer (the model keeps it as its digits) is checked by its type alone, as the API server does.
+                var text = NextVariable("text");
+                _w.Open("if (" + variable + ".Value is { } " + text + " && !long.TryParse(" + text + ", global::System.Globalization.NumberStyles.AllowLeadingSign, global::System.Globalization.CultureInfo.InvariantCulture, out _))");
+                EmitStringChecks(schema, text, field, patterns);
+                _w.Close();
                 break;
             case TypeShape.Int32 or TypeShape.Int64:
                 if (schema.Minimum is not null || schema.Maximum is not null)
@@ -673,7 +685,7 @@ internal sealed class ModelEmitter
 
     private bool NeedsChecks(TypeRef type, SchemaNode schema) => type.Shape switch
     {
-        TypeShape.String => schema.Pattern is not null || schema.MinLength is not null || schema.MaxLength is not null,
+        TypeShape.String or TypeShape.IntOrString => schema.Pattern is not null || schema.MinLength is not null || schema.MaxLength is not null,
         TypeShape.Int32 or TypeShape.Int64 or TypeShape.Double => schema.Minimum is not null || schema.Maximum is not null,
         TypeShape.Enum or TypeShape.Class => true,
         TypeShape.List => schema.MinItems is not null || schema.MaxItems is not null || schema.ListType is "set" or "map" || NeedsElementLoop(type.Element!, schema.Items!),

@@ -54,7 +54,8 @@ public static partial class MetadataRules
         context.Exit();
     }
 
-    // Length is checked first, so the match works on bounded input.
+    // Length is checked first, so the match works on bounded input. \z, not $: .NET's $ also matches before a
+    // final newline, Go's (the API server's) does not.
 
     /// <summary>Whether <paramref name="value"/> is a DNS-1123 subdomain (what Kubernetes requires of most object names).</summary>
     public static bool IsDnsSubdomain(string value) =>
@@ -64,9 +65,9 @@ public static partial class MetadataRules
     public static bool IsDnsLabel(string value) =>
         value.Length <= MaxNamespaceLength && DnsLabel().IsMatch(value);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex DnsSubdomain();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabel();
 }

@@ -195,17 +195,79 @@ public sealed class SchemaValidationContext
         }
     }
 
-    /// <summary>Builds a pattern regex: linear-time where the engine allows it, since values may be hostile.</summary>
+    /// <summary>
+    /// Builds a CRD pattern regex with the API server's meaning (Go's RE2, see <see cref="FromGoSyntax"/>):
+    /// linear-time where the engine allows it, since values may be hostile.
+    /// </summary>
     public static Regex CreatePattern(string pattern)
     {
+        var translated = FromGoSyntax(pattern);
         try
         {
-            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+            return new Regex(translated, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
         }
         catch (NotSupportedException)
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            return new Regex(translated, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
         }
+    }
+
+    /// <summary>
+    /// Rewrites what reads the same but means otherwise in .NET: Go's <c>$</c> (without the m flag) is the end of
+    /// the text, where .NET's also matches before a final newline (so <c>"name\n"</c> would pass), and Go's
+    /// <c>\d</c>, <c>\w</c> and <c>\s</c> (and their negations) are ASCII-only, where .NET's take any Unicode digit,
+    /// letter or space.
+    /// </summary>
+    public static string FromGoSyntax(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var builder = new StringBuilder(pattern.Length + 8);
+        var inClass = false;
+        var classStart = -1; // where the members of the open class begin
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                var next = pattern[++i];
+                builder.Append((next, inClass) switch
+                {
+                    ('d', false) => "[0-9]",
+                    ('D', false) => "[^0-9]",
+                    ('w', false) => "[0-9A-Za-z_]",
+                    ('W', false) => "[^0-9A-Za-z_]",
+                    ('s', false) => "[\\t\\n\\f\\r ]",
+                    ('S', false) => "[^\\t\\n\\f\\r ]",
+                    ('d', true) => "0-9",
+                    ('w', true) => "0-9A-Za-z_",
+                    ('s', true) => "\\t\\n\\f\\r ",
+                    _ => "\\" + next,
+                });
+                continue;
+            }
+
+            if (inClass)
+            {
+                // A ']' first in the class (after '[' or '[^') is a member, not the end.
+                inClass = c != ']' || i == classStart;
+                builder.Append(c);
+                continue;
+            }
+
+            if (c == '[')
+            {
+                var negated = i + 1 < pattern.Length && pattern[i + 1] == '^';
+                builder.Append(negated ? "[^" : "[");
+                i += negated ? 1 : 0;
+                inClass = true;
+                classStart = i + 1;
+                continue;
+            }
+
+            builder.Append(c == '$' ? "\\z" : c.ToString());
+        }
+
+        return builder.ToString();
     }
 
     private static string NotSupportedMessage(string value, IReadOnlyList<string> known)

@@ -62,6 +62,7 @@ internal static class SpoJsonOptions
         };
         options.Converters.Add(new Rfc3339DateTimeConverter());
         options.Converters.Add(new ScalarAsStringConverter());
+        options.Converters.Add(new IntOrStringJsonConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

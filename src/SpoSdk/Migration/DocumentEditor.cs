@@ -334,6 +334,6 @@ internal sealed partial class DocumentEditor
         return builder.Append('"').ToString();
     }
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_./-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_./-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SafePlainPattern();
 }

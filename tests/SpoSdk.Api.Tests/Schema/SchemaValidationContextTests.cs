@@ -138,4 +138,24 @@ public sealed class SchemaValidationContextTests
     {
         public override string ToString() => "flag " + Name;
     }
+
+    [Theory]
+    [InlineData("^a$", "^a\\z")]
+    [InlineData("^[$]$", "^[$]\\z")]
+    [InlineData("^a\\$b$", "^a\\$b\\z")]
+    [InlineData("^[^]$]+$", "^[^]$]+\\z")]
+    [InlineData("^[\\]$]$", "^[\\]$]\\z")]
+    [InlineData("^\\d+$", "^[0-9]+\\z")]
+    [InlineData("^[\\d.]\\w\\S$", "^[0-9.][0-9A-Za-z_][^\\t\\n\\f\\r ]\\z")]
+    public void Go_patterns_keep_their_meaning(string go, string dotnet) => Assert.Equal(dotnet, SchemaValidationContext.FromGoSyntax(go));
+
+    [Theory]
+    [InlineData("^[a-z]+$", "abc", true)]
+    [InlineData("^[a-z]+$", "abc\n", false)]
+    [InlineData("^\\d+$", "123", true)]
+    [InlineData("^\\d+$", "\u0661\u0662", false)] // Arabic-Indic digits: \d in .NET, not in Go
+    [InlineData("^/proc(/.*)?$", "/proc/1", true)]
+    [InlineData("^/proc(/.*)?$", "/proc\n", false)]
+    public void Patterns_match_as_the_api_server_matches(string pattern, string value, bool matches) =>
+        Assert.Equal(matches, SchemaValidationContext.CreatePattern(pattern).IsMatch(value));
 }

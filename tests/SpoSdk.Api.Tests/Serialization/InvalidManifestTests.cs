@@ -100,6 +100,50 @@ public sealed class InvalidManifestTests
         Assert.Equal(path, error.Path);
     }
 
+    // .NET's $ also matches before a final newline; the API server's (Go's) does not.
+    [Theory]
+    [InlineData("\"demo\\n\"")]
+    [InlineData("\"demo\\r\\n\"")]
+    public void A_name_with_a_trailing_newline_is_not_a_dns_subdomain(string name)
+    {
+        var error = SingleError(Seccomp.Replace("name: demo", "name: " + name, StringComparison.Ordinal) + "\n  defaultAction: SCMP_ACT_LOG");
+        Assert.Equal("$.metadata.name", error.Path);
+    }
+
+    private const string Spod = """
+        apiVersion: security-profiles-operator.x-k8s.io/v1
+        kind: SecurityProfilesOperatorDaemon
+        metadata: {name: spod, namespace: security-profiles-operator}
+        spec:
+        """;
+
+    [Theory]
+    [InlineData("\n  hostProcVolumePath: \"/proc\\n\"", "$.spec.hostProcVolumePath", "should match")]
+    [InlineData("\n  daemonResourceRequirements:\n    limits:\n      cpu: lots", "$.spec.daemonResourceRequirements.limits.cpu", "should match")]
+    [InlineData("\n  daemonResourceRequirements:\n    limits:\n      cpu: \"1\\n\"", "$.spec.daemonResourceRequirements.limits.cpu", "should match")]
+    [InlineData("\n  daemonResourceRequirements:\n    limits:\n      cpu: true", "$.spec.daemonResourceRequirements.limits.cpu", "expected an integer or a string, got a boolean")]
+    [InlineData("\n  daemonResourceRequirements:\n    limits:\n      cpu: [1]", "$.spec.daemonResourceRequirements.limits.cpu", "expected an integer or a string, got a list")]
+    [InlineData("\n  daemonResourceRequirements:\n    requests:\n      memory: {a: 1}", "$.spec.daemonResourceRequirements.requests.memory", "expected an integer or a string, got an object")]
+    [InlineData("\n  daemonResourceRequirements:\n    limits:\n      cpu: 1.5", "$.spec.daemonResourceRequirements.limits.cpu", "not an integer")]
+    public void Spod_quantities_and_patterns_are_checked_as_the_api_server_does(string spec, string path, string message)
+    {
+        var error = SingleError(Spod + spec);
+        Assert.Equal(path, error.Path);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cpu: 2")]
+    [InlineData("cpu: \"500m\"")]
+    [InlineData("memory: 64Mi")]
+    [InlineData("memory: 1.5Gi")]
+    [InlineData("cpu: -1")]
+    public void Valid_spod_quantities_pass(string quantity)
+    {
+        var result = _serializer.Read(Spod + "\n  daemonResourceRequirements:\n    limits:\n      " + quantity);
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+    }
+
     [Fact]
     public void Unknown_metadata_field_is_an_error_only_when_strict()
     {
