@@ -150,6 +150,18 @@ public sealed class SpoConverter
             throw new SpoConversionException("cannot convert " + kind + " from " + apiVersion + ": not a served version");
         }
 
+        // Conversion reads and writes the conversion-data annotation: a metadata or annotations of another shape
+        // is refused, not replaced.
+        if (json["metadata"] is { } metadata && metadata is not JsonObject)
+        {
+            throw new SpoConversionException("cannot convert " + kind + ": $.metadata is " + Shape(metadata) + ", not an object");
+        }
+
+        if (json["metadata"]?["annotations"] is { } annotations && annotations is not JsonObject)
+        {
+            throw new SpoConversionException("cannot convert " + kind + ": $.metadata.annotations is " + Shape(annotations) + ", not an object");
+        }
+
         ConvertInPlace(json, source, ResolveTarget(source.Group, kind, targetApiVersion));
     }
 
@@ -172,6 +184,15 @@ public sealed class SpoConverter
 
         json["apiVersion"] = target.ApiVersion;
     }
+
+    private static string Shape(JsonNode node) => node.GetValueKind() switch
+    {
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "a " + node.GetValueKind().ToString().ToLowerInvariant(),
+    };
 
     private SpoKindInfo ResolveTarget(string group, string kind, string targetVersion)
     {

@@ -184,7 +184,7 @@ public sealed class ConversionReviewHandler
     }
 
     private static string Describe(JsonObject obj) =>
-        (obj["kind"]?.ToString() ?? "object") + "/" + (obj["metadata"]?["name"]?.ToString() ?? "<unnamed>");
+        (obj["kind"]?.ToString() ?? "object") + "/" + ((obj["metadata"] as JsonObject)?["name"]?.ToString() ?? "<unnamed>");
 
     private static ReadOnlyMemory<byte> Failure(string uid, string message)
     {

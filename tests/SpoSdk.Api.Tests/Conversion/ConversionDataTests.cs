@@ -12,6 +12,24 @@ public sealed class ConversionDataTests
     private const string V1 = "security-profiles-operator.x-k8s.io/v1";
     private const string V1Alpha1 = "security-profiles-operator.x-k8s.io/v1alpha1";
 
+    // Conversion reads and writes the annotation: metadata of another shape is an error naming it, never replaced.
+    [Theory]
+    [InlineData("\"x\"", V1, "$.metadata is a string")]
+    [InlineData("[]", V1, "$.metadata is a list")]
+    [InlineData("{\"name\":\"b\",\"annotations\":\"x\"}", V1, "$.metadata.annotations is a string")]
+    [InlineData("{\"name\":\"b\",\"annotations\":[1]}", V1Alpha1, "$.metadata.annotations is a list")]
+    public void Metadata_that_is_not_an_object_is_a_conversion_error(string metadata, string from, string message)
+    {
+        var to = from == V1 ? V1Alpha1 : V1;
+        var json = JsonNode.Parse("{\"apiVersion\":\"" + from + "\",\"kind\":\"ProfileBinding\",\"metadata\":" + metadata + ",\"spec\":{\"profileRef\":{\"kind\":\"SeccompProfile\",\"name\":\"p\"},\"image\":\"nginx\"}}")!.AsObject();
+        var before = json.ToJsonString();
+
+        var error = Assert.Throws<SpoConversionException>(() => SpoConverter.Default.ConvertInPlace(json, to));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, json.ToJsonString());
+    }
+
     [Fact]
     public void A_list_item_is_restored_while_it_still_holds_what_was_written()
     {

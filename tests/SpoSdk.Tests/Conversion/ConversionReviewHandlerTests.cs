@@ -65,6 +65,7 @@ public sealed class ConversionReviewHandlerTests
     [InlineData("{\"kind\":\"ConversionReview\",\"request\":{\"uid\":\"u6\",\"desiredAPIVersion\":\"v1\",\"objects\":[{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}]}}", "u6", "cannot convert Pod from v1")]
     [InlineData("{\"kind\":\"ConversionReview\",\"request\":{\"uid\":\"u7\",\"desiredAPIVersion\":\"security-profiles-operator.x-k8s.io/v1\",\"objects\":[{\"apiVersion\":\"security-profiles-operator.x-k8s.io/v1alpha1\",\"apiVersion\":\"security-profiles-operator.x-k8s.io/v1beta1\",\"kind\":\"SeccompProfile\"}]}}", "u7", "objects[0] has the property apiVersion twice")]
     [InlineData("{\"kind\":\"ConversionReview\",\"request\":{\"uid\":\"u8\",\"desiredAPIVersion\":\"security-profiles-operator.x-k8s.io/v1\",\"objects\":[{\"apiVersion\":\"security-profiles-operator.x-k8s.io/v1alpha1\",\"kind\":\"ProfileRecording\",\"spec\":{\"recorder\":\"next\",\"containers\":[{\"a\":1,\"a\":2}]}}]}}", "u8", "objects[0] has the property spec.containers[0].a twice")]
+    [InlineData("{\"kind\":\"ConversionReview\",\"request\":{\"uid\":\"u9\",\"desiredAPIVersion\":\"security-profiles-operator.x-k8s.io/v1\",\"objects\":[{\"apiVersion\":\"security-profiles-operator.x-k8s.io/v1alpha1\",\"kind\":\"ProfileRecording\",\"metadata\":[],\"spec\":{\"recorder\":\"\"}}]}}", "u9", "objects[0] ProfileRecording/<unnamed>: cannot convert ProfileRecording: $.metadata is a list, not an object")]
     public void Malformed_reviews_get_a_failure_result(string request, string uid, string message)
     {
         var response = Handle(request);
