@@ -94,10 +94,17 @@ public sealed class SpodSettings
     /// <summary>The SPOD's <c>metadata.generation</c> (0 without one): which configuration these settings are.</summary>
     public long Generation { get; }
 
-    /// <summary><c>spec.selinux.enable</c>: the SelinuxProfile controller runs (default off).</summary>
+    /// <summary>
+    /// <c>spec.selinux.enable</c> as upstream's daemon reads it: its SelinuxProfile controller runs (default off). The
+    /// embedded operator gates by <see cref="Selinux.SelinuxGate"/> instead, where calling <c>AddSelinux()</c> is
+    /// the opt-in and only an explicit <c>false</c> turns it off.
+    /// </summary>
     public bool SelinuxEnabled { get; }
 
-    /// <summary><c>spec.selinux.enableRawSelinuxProfiles</c>, only with SELinux on: the RawSelinuxProfile controller runs (nil means on).</summary>
+    /// <summary>
+    /// <c>spec.selinux.enableRawSelinuxProfiles</c> as upstream's daemon reads it, only with SELinux on (nil means on).
+    /// The embedded operator needs an explicit <c>true</c> (<see cref="Selinux.SelinuxGate.ForRawProfiles"/>).
+    /// </summary>
     public bool RawSelinuxProfilesEnabled { get; }
 
     /// <summary><c>spec.selinux.typeTag</c> (default <c>spc_t</c>).</summary>
