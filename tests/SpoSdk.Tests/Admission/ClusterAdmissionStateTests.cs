@@ -233,6 +233,52 @@ public sealed class ClusterAdmissionStateTests : IAsyncLifetime
         Assert.Contains(reason, result.Message, StringComparison.Ordinal);
     }
 
+    // Pods created or deleted together (a StatefulSet with parallel pod management, a batch of Jobs) all change one
+    // binding's status: this process's writers take turns, and conflicts with another replica are retried with a
+    // pause, so none is refused (creation) or leaves its entry behind (deletion, which would keep the lock forever).
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Pods_admitted_together_are_all_recorded_and_all_removed(int replicas)
+    {
+        await CreateSeccompProfileAsync("p", installed: true);
+        await _backend.Resource<ProfileBinding>().CreateAsync(NewBinding("b", ProfileBindingProfileKind.SeccompProfile, "p", "foo"));
+        var states = new List<ClusterAdmissionState>();
+        try
+        {
+            for (var i = 0; i < replicas; i++)
+            {
+                states.Add(new ClusterAdmissionState(new SlowBindingsBackend(_backend)));
+                await states[i].StartAsync();
+            }
+
+            var names = Enumerable.Range(0, 20).Select(i => "web-" + i).ToArray();
+            var created = await Task.WhenAll(names.Select((name, i) =>
+                RunOnAsync(states[i % replicas], Pod("CREATE", PodWith([("c", "foo")], [], generateName: string.Empty, name: name), name: name, uid: "uid-" + name))));
+            Assert.All(created, r => Assert.True(r.Allowed, r.Message));
+            var binding = await _backend.Resource<ProfileBinding>().GetAsync(new ObjectKey(Namespace, "b"));
+            Assert.Equal(names.Select(n => Namespace + "/" + n).Order(StringComparer.Ordinal), binding!.Status!.ActiveWorkloads!.Order(StringComparer.Ordinal));
+
+            var deleted = await Task.WhenAll(names.Select((name, i) =>
+                RunOnAsync(states[i % replicas], Pod("DELETE", null, PodWith([("c", "foo")], [], generateName: string.Empty, name: name), name: name, uid: "uid-" + name))));
+            Assert.All(deleted, r => Assert.True(r.Allowed && r.Warnings.Count == 0, r.Message + string.Join("; ", r.Warnings)));
+            binding = await _backend.Resource<ProfileBinding>().GetAsync(new ObjectKey(Namespace, "b"));
+            Assert.Empty(binding!.Status?.ActiveWorkloads ?? []);
+            Assert.DoesNotContain(SpoFinalizers.ActiveWorkloadLock, binding.Metadata.Finalizers ?? []);
+            Assert.All(states, state => Assert.Equal(0, state.OwnersBeingWritten));
+        }
+        finally
+        {
+            foreach (var state in states)
+            {
+                await state.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<ReviewResult> RunOnAsync(ClusterAdmissionState state, string review) =>
+        await RunAsync(new ProfileBindingWebhook(state, state, new ProfileBindingWebhookOptions { ProfileRetry = RetryPolicy.None }), review);
+
     private ProfileBindingWebhook BindingWebhook(RetryPolicy? retry = null) => new(_state, _state, new ProfileBindingWebhookOptions { ProfileRetry = retry ?? FastRetry });
 
     private async Task<ReviewResult> RunAsync(IAdmissionHandler handler, string review)
@@ -304,6 +350,45 @@ public sealed class ClusterAdmissionStateTests : IAsyncLifetime
         }
 
         throw new Xunit.Sdk.XunitException("the admission cache never showed the binding in that state");
+    }
+
+    // A backend with a round trip of 2 ms on every ProfileBinding read and write, as any API server has.
+    private sealed class SlowBindingsBackend(IClusterBackend inner) : IClusterBackend
+    {
+        public IResourceClient<T> Resource<T>()
+            where T : class, IKubernetesObject<V1ObjectMeta> =>
+            typeof(T) == typeof(ProfileBinding) ? (IResourceClient<T>)(object)new SlowBindings(inner.Resource<ProfileBinding>()) : inner.Resource<T>();
+    }
+
+    private sealed class SlowBindings(IResourceClient<ProfileBinding> inner) : IResourceClient<ProfileBinding>
+    {
+        public ResourceType Type => inner.Type;
+
+        public async Task<ProfileBinding?> GetAsync(ObjectKey key, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(2, cancellationToken);
+            return await inner.GetAsync(key, cancellationToken);
+        }
+
+        public Task<ResourceList<ProfileBinding>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default) => inner.ListAsync(@namespace, options, cancellationToken);
+
+        public Task<ProfileBinding> CreateAsync(ProfileBinding obj, CancellationToken cancellationToken = default) => inner.CreateAsync(obj, cancellationToken);
+
+        public async Task<ProfileBinding> UpdateAsync(ProfileBinding obj, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(2, cancellationToken);
+            return await inner.UpdateAsync(obj, cancellationToken);
+        }
+
+        public async Task<ProfileBinding> UpdateStatusAsync(ProfileBinding obj, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(2, cancellationToken);
+            return await inner.UpdateStatusAsync(obj, cancellationToken);
+        }
+
+        public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public IAsyncEnumerable<WatchEvent<ProfileBinding>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) => inner.WatchAsync(@namespace, resourceVersion, cancellationToken);
     }
 
     // A backend whose ProfileBinding writes fail, as upstream's mocks make UpdateResource(Status) fail.

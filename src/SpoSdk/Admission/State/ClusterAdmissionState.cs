@@ -23,7 +23,13 @@ namespace SpoSdk.Admission.State;
 /// </remarks>
 public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeeping, IAsyncDisposable
 {
-    private const int WriteAttempts = 5;
+    // Conflicts left once this process's writers take turns come from other writers (another webhook replica, a
+    // controller): retried with a growing, jittered pause, as upstream retries (it pauses 10 ms, five times).
+    private const int WriteAttempts = 8;
+    private static readonly TimeSpan FirstConflictPause = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LongestConflictPause = TimeSpan.FromMilliseconds(320);
+
+    private readonly KeyedGate<(Type Kind, ObjectKey Key)> _writers = new();
 
     private readonly IClusterBackend _backend;
     private readonly TimeProvider _time;
@@ -233,10 +239,11 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
     }
 
     // Read fresh, change the list and the finalizer, write what changed (status first, as upstream),
-    // and start over from a fresh read on a conflict.
+    // and start over from a fresh read on a conflict. This process's writers of one owner take turns.
     private async ValueTask ChangeAsync<T>(IResourceClient<T> client, ObjectKey key, Func<T, IList<string>> workloadsOf, string finalizer, IReadOnlyCollection<string> add, IReadOnlyCollection<string> remove, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
+        using var turn = await _writers.EnterAsync((typeof(T), key), cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             var current = await client.GetAsync(key, cancellationToken).ConfigureAwait(false);
@@ -284,6 +291,7 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
             catch (ResourceConflictException) when (attempt < WriteAttempts)
             {
                 // Someone else wrote first: read their version and apply the change again.
+                await Task.Delay(ConflictPause(attempt), _time, cancellationToken).ConfigureAwait(false);
             }
             catch (ResourceNotFoundException)
             {
@@ -291,6 +299,15 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
             }
         }
     }
+
+    private static TimeSpan ConflictPause(int attempt)
+    {
+        var pause = Math.Min(FirstConflictPause.Ticks << (attempt - 1), LongestConflictPause.Ticks);
+        return TimeSpan.FromTicks((long)(pause * (0.5 + Random.Shared.NextDouble())));
+    }
+
+    /// <summary>How many owners have a bookkeeping write in progress or waiting (for tests).</summary>
+    internal int OwnersBeingWritten => _writers.Count;
 
     // Per-namespace, name-ordered snapshots built from informer events; a namespace's list is rebuilt
     // only after a change in it, so an admission reads a ready array without copying.
