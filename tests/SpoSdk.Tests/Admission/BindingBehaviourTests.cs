@@ -287,6 +287,34 @@ public sealed class BindingBehaviourTests
         Assert.Equal("not a pod", notPod.Message);
     }
 
+    // A failed pod or namespace lookup (pods list forbidden, #3423; a slow list) refuses a deletion only when the
+    // options say bookkeeping failures do; by default the deletion passes with a warning and the generateName entry
+    // stays (whether other pods of it live is unknown).
+    [Theory]
+    [InlineData(BookkeepingFailurePolicy.Allow, false)]
+    [InlineData(BookkeepingFailurePolicy.Deny, false)]
+    [InlineData(BookkeepingFailurePolicy.Allow, true)]
+    [InlineData(BookkeepingFailurePolicy.Deny, true)]
+    public async Task A_failed_lookup_refuses_a_pod_deletion_only_when_asked(BookkeepingFailurePolicy onFailure, bool namespaceLabels)
+    {
+        _state.Bindings.Add(NewBinding("b", ProfileBindingProfileKind.SeccompProfile, "p1", "foo", Namespace + "/web-7d9f8c6b5-"));
+        _state.LookupError = new InvalidOperationException("pods is forbidden: User \"system:serviceaccount:spo:webhook\" cannot list resource \"pods\"");
+        var webhook = Webhook(new ProfileBindingWebhookOptions { ProfileRetry = FastRetry, DeleteBookkeepingFailure = onFailure, RequireNamespaceLabel = namespaceLabels });
+        var stored = PodWith([("c", "foo")], [], generateName: "web-7d9f8c6b5-", name: "web-7d9f8c6b5-x2x9q");
+
+        var result = await InProcess.RunAsync(webhook, Pod("DELETE", null, stored, name: "web-7d9f8c6b5-x2x9q"));
+
+        Assert.Equal(onFailure == BookkeepingFailurePolicy.Allow, result.Allowed);
+        var message = onFailure == BookkeepingFailurePolicy.Allow ? Assert.Single(result.Warnings) : result.Message;
+        Assert.Contains("forbidden", message, StringComparison.Ordinal);
+        Assert.Contains(namespaceLabels ? "labels of namespace " + Namespace : "other pods of web-7d9f8c6b5-", message, StringComparison.Ordinal);
+        if (onFailure == BookkeepingFailurePolicy.Allow && !namespaceLabels)
+        {
+            // Its own entry goes; the generateName entry stays.
+            Assert.Equal([Namespace + "/web-7d9f8c6b5-x2x9q"], Assert.Single(_state.Removed).Workloads);
+        }
+    }
+
     private static JsonObject Seccomp(string path) => new() { ["seccompProfile"] = new JsonObject { ["type"] = "Localhost", ["localhostProfile"] = path } };
 
     private ProfileBindingWebhook Webhook(ProfileBindingWebhookOptions? options = null) => new(_state, _state, options ?? new ProfileBindingWebhookOptions { ProfileRetry = FastRetry });

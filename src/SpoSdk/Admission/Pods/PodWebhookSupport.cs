@@ -41,9 +41,16 @@ internal static class PodWebhookSupport
                 return (AdmissionResponse.Errored(400, "unsupported operation " + request.OperationName), []);
         }
 
-        if (options.RequireNamespaceLabel && !await NamespaceOptedInAsync(lookups, request.Namespace, optInLabel, cancellationToken).ConfigureAwait(false))
+        try
         {
-            return (AdmissionResponse.Allow(unchangedMessage), []);
+            if (options.RequireNamespaceLabel && !await NamespaceOptedInAsync(lookups, request.Namespace, optInLabel, cancellationToken).ConfigureAwait(false))
+            {
+                return (AdmissionResponse.Allow(unchangedMessage), []);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (LookupFailed(request, options, unchangedMessage, "could not read the labels of namespace " + request.Namespace + ": " + ex.Message), []);
         }
 
         try
@@ -52,9 +59,16 @@ internal static class PodWebhookSupport
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return (AdmissionResponse.Errored(500, "could not list " + ownersName + ": " + ex.Message), []);
+            return (LookupFailed(request, options, unchangedMessage, "could not list " + ownersName + ": " + ex.Message), []);
         }
     }
+
+    // A lookup that fails refuses a creation (its patch cannot be decided), but a deletion only as the options say:
+    // the bookkeeping it skips is what DeleteBookkeepingFailure is about.
+    private static AdmissionResponse LookupFailed(AdmissionRequest request, PodWebhookOptions options, string unchangedMessage, string message) =>
+        request.Operation == AdmissionOperation.Delete && options.DeleteBookkeepingFailure == BookkeepingFailurePolicy.Allow
+            ? AdmissionResponse.Allow(unchangedMessage).WithWarnings([message])
+            : AdmissionResponse.Errored(500, message);
 
     /// <summary>Whether the namespace carries <paramref name="label"/> (any value), as the webhook's namespaceSelector asks.</summary>
     public static async ValueTask<bool> NamespaceOptedInAsync(IAdmissionLookups lookups, string @namespace, string label, CancellationToken cancellationToken)
@@ -133,9 +147,34 @@ internal static class PodWebhookSupport
             // The entry is read fresh by the bookkeeping; the cached list only decides whether the
             // generateName entry is worth a pod lookup.
             var entries = new List<string> { nameEntry };
-            if (generateEntry is not null && activeWorkloads(owner)?.Contains(generateEntry) == true && !await lastOfGeneration.OthersLiveAsync(cancellationToken).ConfigureAwait(false))
+            if (generateEntry is not null && activeWorkloads(owner)?.Contains(generateEntry) == true)
             {
-                entries.Add(generateEntry);
+                bool othersLive;
+                try
+                {
+                    othersLive = await lastOfGeneration.OthersLiveAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // Unknown whether other pods of the generateName live: its entry stays (the safe side).
+                    var message = "could not look up the other pods of " + generateName + " in namespace " + request.Namespace + ": " + ex.Message;
+                    if (onFailure == BookkeepingFailurePolicy.Deny)
+                    {
+                        return AdmissionResponse.Errored(500, message);
+                    }
+
+                    if (!warnings.Contains(message))
+                    {
+                        warnings.Add(message);
+                    }
+
+                    othersLive = true;
+                }
+
+                if (!othersLive)
+                {
+                    entries.Add(generateEntry);
+                }
             }
 
             try

@@ -29,6 +29,9 @@ internal sealed class FakeAdmissionState : IAdmissionLookups, IWorkloadBookkeepi
 
     public Exception? RemoveError { get; set; }
 
+    /// <summary>Fails the pod and namespace lookups (pods list forbidden, a timeout).</summary>
+    public Exception? LookupError { get; set; }
+
     public HashSet<(string Namespace, string GenerateName, string Name)> LivePods { get; } = [];
 
     public Dictionary<string, Dictionary<string, string>> NamespaceLabels { get; } = [];
@@ -69,10 +72,12 @@ internal sealed class FakeAdmissionState : IAdmissionLookups, IWorkloadBookkeepi
     }
 
     public ValueTask<bool> HasOtherLivePodsAsync(string @namespace, string generateName, string excludingName, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(LivePods.Any(p => p.Namespace == @namespace && p.GenerateName == generateName && p.Name != excludingName));
+        LookupError is { } error ? ValueTask.FromException<bool>(error)
+        : ValueTask.FromResult(LivePods.Any(p => p.Namespace == @namespace && p.GenerateName == generateName && p.Name != excludingName));
 
     public ValueTask<IReadOnlyDictionary<string, string>?> GetNamespaceLabelsAsync(string @namespace, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyDictionary<string, string>?>(NamespaceLabels.GetValueOrDefault(@namespace));
+        LookupError is { } error ? ValueTask.FromException<IReadOnlyDictionary<string, string>?>(error)
+        : ValueTask.FromResult<IReadOnlyDictionary<string, string>?>(NamespaceLabels.GetValueOrDefault(@namespace));
 
     public ValueTask AddWorkloadAsync(WorkloadOwnerKind kind, ObjectKey owner, string workload, CancellationToken cancellationToken)
     {
