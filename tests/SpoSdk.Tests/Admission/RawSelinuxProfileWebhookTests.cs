@@ -74,6 +74,31 @@ public sealed class RawSelinuxProfileWebhookTests : IAsyncLifetime
         Assert.Equal(403, tooLong.Code);
     }
 
+    // Only a changed policy is judged: the daemon removing its finalizer from a profile whose stored policy the rules
+    // in force refuse (created before the webhook, or under older rules) must pass, or the profile is never deleted.
+    [Fact]
+    public async Task An_update_that_keeps_the_policy_is_allowed_and_one_that_changes_it_is_judged()
+    {
+        const string Refused = "(blockinherit container)\n(allow process var_log_t (file (open read getattr)))";
+        var old = Profile("v1", Refused);
+        old["metadata"]!["finalizers"] = new JsonArray("node-a-deleted");
+        var finalizerRemoved = Profile("v1", Refused);
+        finalizerRemoved["metadata"]!["deletionTimestamp"] = "2026-11-27T12:00:00Z";
+
+        var kept = await _server!.PostAsync(Path, Update(finalizerRemoved, old));
+        var changed = await _server.PostAsync(Path, Update(Profile("v1", Refused + "\n(allow process var_log_t (file (write)))"), old));
+        var madeRefusable = await _server.PostAsync(Path, Update(Profile("v1", Refused), Profile("v1", "(allow a b (file (read)))")));
+
+        Assert.True(kept.Allowed, kept.Message);
+        Assert.False(changed.Allowed);
+        Assert.Contains("blockinherit", changed.Message, StringComparison.Ordinal);
+        Assert.False(madeRefusable.Allowed);
+    }
+
+    private static string Update(JsonNode obj, JsonNode old) =>
+        Reviews.Review("UPDATE", obj, old, "raw-uid", "errorlogger", string.Empty, "v1", false,
+            ("security-profiles-operator.x-k8s.io", "v1", "RawSelinuxProfile"), ("security-profiles-operator.x-k8s.io", "v1", "rawselinuxprofiles"), null);
+
     private async Task AssertVerdict(string version, string operation, string policy, string? error)
     {
         // The policy goes in as escaped JSON text, so lone surrogates reach the server as the wire has them.

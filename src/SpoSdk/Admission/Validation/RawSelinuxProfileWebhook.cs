@@ -62,11 +62,15 @@ public sealed class RawSelinuxProfileWebhook : IAdmissionHandler
             return AdmissionResponse.Errored(400, "could not decode the RawSelinuxProfile: " + ex.Message);
         }
 
-        var policyLength = profile switch
+        // Only a policy that changes is judged: an update of anything else (the daemon removing its finalizer, a
+        // label, a storage-version rewrite) must not be refused because the stored policy predates the rules in force,
+        // or the object could never be deleted.
+        if (request.Operation == AdmissionOperation.Update && request.HasOldObject && UnchangedPolicy(request.OldObject, profile))
         {
-            Api.V1.RawSelinuxProfile v1 => v1.Spec?.Policy?.Length ?? 0,
-            _ => (LegacyPolicy(profile) ?? string.Empty).Length,
-        };
+            return AdmissionResponse.Allow();
+        }
+
+        var policyLength = (Policy(profile) ?? string.Empty).Length;
         if (policyLength > RawSelinuxPolicyValidator.MaxPolicyLength)
         {
             return AdmissionResponse.Deny("spec.policy is longer than " + RawSelinuxPolicyValidator.MaxPolicyLength + " characters");
@@ -75,6 +79,19 @@ public sealed class RawSelinuxProfileWebhook : IAdmissionHandler
         return RawSelinuxPolicyValidator.ValidateProfile(profile) is { } violation
             ? AdmissionResponse.Deny(violation.Message)
             : AdmissionResponse.Allow();
+    }
+
+    private static bool UnchangedPolicy(JsonElement oldObject, ISpoObject profile)
+    {
+        try
+        {
+            return string.Equals(Policy(Decode(oldObject)), Policy(profile), StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            // An old object that does not decode proves nothing: judge the new one.
+            return false;
+        }
     }
 
     // The object's own apiVersion picks the model; the kind must be RawSelinuxProfile.
@@ -96,6 +113,11 @@ public sealed class RawSelinuxProfileWebhook : IAdmissionHandler
         };
     }
 
-    private static string? LegacyPolicy(ISpoObject profile) => profile is Api.V1Alpha2.RawSelinuxProfile legacy ? legacy.Spec?.Policy : null;
+    private static string? Policy(ISpoObject profile) => profile switch
+    {
+        Api.V1.RawSelinuxProfile v1 => v1.Spec?.Policy,
+        Api.V1Alpha2.RawSelinuxProfile legacy => legacy.Spec?.Policy,
+        _ => null,
+    };
 #pragma warning restore CS0618
 }
