@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -71,13 +70,7 @@ public static class AdmissionEndpoints
             }
 
             var max = processor.Options.MaxRequestBytes;
-            if (context.Request.ContentLength > max)
-            {
-                await WriteTextAsync(context, StatusCodes.Status400BadRequest, "the AdmissionReview is larger than " + max + " bytes").ConfigureAwait(false);
-                return;
-            }
-
-            var body = await ReadBodyAsync(context.Request, max, context.RequestAborted).ConfigureAwait(false);
+            var body = await RequestBodies.ReadAsync(context, max, context.RequestAborted).ConfigureAwait(false);
             if (body is null)
             {
                 await WriteTextAsync(context, StatusCodes.Status400BadRequest, "the AdmissionReview is larger than " + max + " bytes").ConfigureAwait(false);
@@ -103,27 +96,6 @@ public static class AdmissionEndpoints
             // The processor turns handler failures into verdicts; this is the transport failing.
             logger?.LogError(ex, "Serving {Path} failed", context.Request.Path);
             await TryWriteTextAsync(context, StatusCodes.Status500InternalServerError, "the webhook failed to answer").ConfigureAwait(false);
-        }
-    }
-
-    // Reads at most maxBytes; null when the body is larger (chunked bodies carry no length up front).
-    private static async Task<ArrayBufferWriter<byte>?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is { } length and > 0 ? (int)length : 16 * 1024);
-        while (true)
-        {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await request.Body.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return buffer;
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > maxBytes)
-            {
-                return null;
-            }
         }
     }
 

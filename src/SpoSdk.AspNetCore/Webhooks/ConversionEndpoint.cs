@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -40,13 +39,7 @@ public static class ConversionEndpoint
 
     private static async Task HandleAsync(HttpContext context, long maxRequestBytes)
     {
-        if (context.Request.ContentLength > maxRequestBytes)
-        {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            return;
-        }
-
-        var body = await ReadBodyAsync(context.Request, maxRequestBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await RequestBodies.ReadAsync(context, maxRequestBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
@@ -58,26 +51,5 @@ public static class ConversionEndpoint
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = response.Length;
         await context.Response.Body.WriteAsync(response, context.RequestAborted).ConfigureAwait(false);
-    }
-
-    // Reads at most maxBytes; null when the body is larger (chunked bodies carry no length up front).
-    private static async Task<ArrayBufferWriter<byte>?> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
-    {
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is { } length and > 0 ? (int)length : 16 * 1024);
-        while (true)
-        {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await request.Body.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return buffer;
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > maxBytes)
-            {
-                return null;
-            }
-        }
     }
 }
