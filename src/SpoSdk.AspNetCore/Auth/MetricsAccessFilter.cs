@@ -141,8 +141,9 @@ public sealed class MetricsAccessFilter
 
     private async Task<bool> AuthorizeAsync(IMetricsAccessReview review, MetricsCaller caller, string verb, string path, CancellationToken cancellationToken)
     {
-        // Everything the review is asked about, so a user whose groups change is asked about again.
-        var key = string.Join('\n', caller.Name, caller.Uid, string.Join(',', caller.Groups), verb, path);
+        // Everything the review is asked about (extra too: a scoped token of a user differs from the full one only
+        // there), unambiguously encoded, so a user whose groups or scopes change is asked about again.
+        var key = DecisionKey(caller, verb, path);
         var now = _time.GetTimestamp();
         if (_decisions.TryGetValue(key, out var known) && now < known.Expires)
         {
@@ -152,6 +153,18 @@ public sealed class MetricsAccessFilter
         var allowed = await review.AuthorizeAsync(caller, verb, path, cancellationToken).ConfigureAwait(false);
         Remember(_decisions, key, (allowed, now + Ticks(allowed ? _options.AllowCacheDuration : _options.DenyCacheDuration)));
         return allowed;
+    }
+
+    private static string DecisionKey(MetricsCaller caller, string verb, string path)
+    {
+        var spec = new System.Text.Json.Nodes.JsonArray(
+            caller.Name,
+            caller.Uid,
+            new System.Text.Json.Nodes.JsonArray([.. caller.Groups.Select(g => (System.Text.Json.Nodes.JsonNode?)g)]),
+            new System.Text.Json.Nodes.JsonArray([.. caller.Extra.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonArray([e.Key, .. e.Value.Select(v => (System.Text.Json.Nodes.JsonNode?)v)]))]),
+            verb,
+            path);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(spec.ToJsonString())));
     }
 
     private void Remember<T>(ConcurrentDictionary<string, (T Value, long Expires)> cache, string key, (T Value, long Expires) entry)

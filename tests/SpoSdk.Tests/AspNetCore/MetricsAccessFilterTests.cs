@@ -93,6 +93,21 @@ public sealed class MetricsAccessFilterTests
         Assert.Contains(named + " did not complete", await new StreamReader(request.Response.Body).ReadToEndAsync(), StringComparison.Ordinal);
     }
 
+    // An OpenShift OAuth token scoped to user:info has the same user, uid and groups as the user's full token and
+    // differs only in extra: the decision cache keys on extra too, as controller-runtime's keys on the whole review.
+    [Fact]
+    public async Task A_scoped_token_does_not_inherit_the_full_token_s_cached_allow()
+    {
+        var review = new ScopeAwareReview();
+        var filter = new MetricsAccessFilter(Options.Create(new SpoMetricsOptions()), () => review, backend: null, time: new FakeTimeProvider());
+
+        Assert.True(await filter.AllowAsync(Request(IPAddress.Loopback, "full-token")));
+        var scoped = Request(IPAddress.Loopback, "scoped-token");
+
+        Assert.False(await filter.AllowAsync(scoped));
+        Assert.Equal(StatusCodes.Status403Forbidden, scoped.Response.StatusCode);
+    }
+
     private static DefaultHttpContext Request(IPAddress local, string? token)
     {
         var context = new DefaultHttpContext();
@@ -109,6 +124,21 @@ public sealed class MetricsAccessFilterTests
     }
 
     private static TaskCanceledException TimedOut() => new("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException());
+
+    private sealed class ScopeAwareReview : IMetricsAccessReview
+    {
+        private const string Scopes = "scopes.authorization.openshift.io";
+
+        public Task<MetricsCaller?> AuthenticateAsync(string token, CancellationToken cancellationToken) =>
+            Task.FromResult<MetricsCaller?>(new MetricsCaller(
+                "alice",
+                "uid-alice",
+                ["system:authenticated:oauth", "system:authenticated"],
+                token == "scoped-token" ? new Dictionary<string, IReadOnlyList<string>> { [Scopes] = ["user:info"] } : new Dictionary<string, IReadOnlyList<string>>()));
+
+        public Task<bool> AuthorizeAsync(MetricsCaller caller, string verb, string path, CancellationToken cancellationToken) =>
+            Task.FromResult(!caller.Extra.ContainsKey(Scopes));
+    }
 
     private sealed class CountingReview : IMetricsAccessReview
     {
