@@ -86,6 +86,20 @@ public sealed class RegistryTimeoutTests
     }
 
     [Fact]
+    public async Task A_source_that_times_out_is_CannotPullSeccompProfile_and_the_callers_cancellation_is_not()
+    {
+        var bases = new BaseProfileResolver(_ => null, new TimingOutSource());
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var timedOut = await Assert.ThrowsAsync<BaseProfileException>(() => bases.ResolveAsync(Leaf("oci://registry.example/base:v1"), true, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => bases.ResolveAsync(Leaf("oci://registry.example/base:v1"), true, cancelled.Token));
+
+        Assert.Equal("CannotPullSeccompProfile", timedOut.Reason);
+        Assert.Contains("oci://registry.example/base:v1", timedOut.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Spoc_pull_reports_a_registry_timeout_as_a_registry_error()
     {
         // What HttpClient.Timeout throws when the registry does not answer in time.
@@ -119,6 +133,14 @@ public sealed class RegistryTimeoutTests
         var first = await Task.WhenAny(task, Task.Delay(Bound));
         Assert.True(first == task, "still running after " + Bound);
         return await task;
+    }
+
+    private sealed class TimingOutSource : IOciBaseProfileSource
+    {
+        public Task<SeccompProfile> PullAsync(string reference, bool disableSignatureVerification, CancellationToken cancellationToken) =>
+            cancellationToken.IsCancellationRequested
+                ? Task.FromCanceled<SeccompProfile>(cancellationToken)
+                : Task.FromException<SeccompProfile>(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 300 seconds elapsing."));
     }
 
     private sealed class Throwing(Func<Exception> error) : HttpMessageHandler

@@ -150,7 +150,7 @@ public sealed class OciProfileResolver : IOciProfileResolver
         {
             pulled = await _client.PullAsync(known is { } d && !reference.IsPinned ? reference.WithDigest(d) : reference, policy, _platform, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Classify(ex) is { } failure)
+        catch (Exception ex) when (Classify(ex, cancellationToken) is { } failure)
         {
             throw new OciProfileResolutionException(baseProfileName, failure, ex.Message, ex);
         }
@@ -181,12 +181,15 @@ public sealed class OciProfileResolver : IOciProfileResolver
         ? new OciTrustDecision(OciTrustBasis.VerificationDisabled, "signature verification is disabled")
         : new OciTrustDecision(OciTrustBasis.PinnedDigest, "the reference is pinned to " + digest);
 
-    private static OciResolutionFailure? Classify(Exception ex) => ex switch
+    // A cancellation the caller did not ask for is a registry timeout (HttpClient.Timeout's
+    // TaskCanceledException), so a failure to pull; the caller's own passes through.
+    private static OciResolutionFailure? Classify(Exception ex, CancellationToken cancellationToken) => ex switch
     {
         OciTrustException => OciResolutionFailure.NotTrusted,
         OciContentException => OciResolutionFailure.Verification,
         OciArtifactException => OciResolutionFailure.InvalidArtifact,
         OciRegistryException => OciResolutionFailure.Registry,
+        OperationCanceledException when !cancellationToken.IsCancellationRequested => OciResolutionFailure.Registry,
         _ => null,
     };
 
