@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using SpoSdk.Cli.Commands;
 using SpoSdk.Oci.Content;
 using SpoSdk.Oci.References;
+using SpoSdk.Tests.Oci;
 
 namespace SpoSdk.Tests.Cli;
 
@@ -35,6 +37,46 @@ public sealed class SpocPushPullTests : IDisposable
         Assert.Equal(string.Empty, stdout);
         Assert.Contains("layer profile.json (" + OciDigest.Compute(layer) + ") of registry.example/p@" + digest + ": ", stderr, StringComparison.Ordinal);
         Assert.Contains("invalid UTF-8 at byte", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Spoc_push_without_platform_binds_the_layer_to_this_machine_as_upstream()
+    {
+        var file = Path.Combine(_dir, "web.yaml");
+        await File.WriteAllTextAsync(file, ProfileArtifactTests.Seccomp);
+        var registry = new MemoryRegistry();
+
+        var (code, stdout, stderr) = await RunAsync((o, e) => PushCommand.RunAsync(["registry.example/p:v1", file], TextReader.Null, o, e, _ => null, registry));
+
+        Assert.True(code == 0, stderr);
+        var layer = Assert.Single(JsonNode.Parse(registry.Manifests["v1"])!["layers"]!.AsArray())!;
+        Assert.Equal(OciPlatform.Current.ProfileFileName(), (string?)layer["annotations"]![OciMediaTypes.AnnotationTitle]);
+        Assert.Equal(OciPlatform.Current.OS, (string?)layer["platform"]!["os"]);
+        Assert.Equal(OciPlatform.Current.Architecture, (string?)layer["platform"]!["architecture"]);
+
+        // And it pulls back for this machine.
+        var (pulled, profile, pullErrors) = await RunAsync((o, e) => PullCommand.RunAsync([stdout.Trim()], TextReader.Null, o, e, _ => null, registry));
+        Assert.True(pulled == 0, pullErrors);
+        Assert.Equal(ProfileArtifactTests.Seccomp, profile);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("kep6061")]
+    public async Task Spoc_push_of_a_kep6061_artifact_stays_platform_independent_without_a_warning(string? layout)
+    {
+        var file = Path.Combine(_dir, "web.json");
+        await File.WriteAllTextAsync(file, layout is null ? """{"defaultAction":"SCMP_ACT_LOG"}""" : ProfileArtifactTests.Seccomp);
+        var registry = new MemoryRegistry();
+        string[] args = layout is null ? ["registry.example/p:v1", file] : ["registry.example/p:v1", file, "--layout", layout];
+
+        var (code, _, stderr) = await RunAsync((o, e) => PushCommand.RunAsync(args, TextReader.Null, o, e, _ => null, registry));
+
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("platform", stderr, StringComparison.Ordinal);
+        var layer = Assert.Single(JsonNode.Parse(registry.Manifests["v1"])!["layers"]!.AsArray())!;
+        Assert.Equal("profile.json", (string?)layer["annotations"]![OciMediaTypes.AnnotationTitle]);
+        Assert.Null(layer["platform"]);
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(Func<TextWriter, TextWriter, Task<int>> run)
