@@ -69,7 +69,7 @@ internal static class SpocCommands
             [new("REF", "where to push, e.g. registry.example/profiles/nginx:v1", Required: true), new("FILE...", "the profiles (one per platform, in --platform order)", Required: true)],
             [
                 new(["--layout"], "spo|kep6061", "the artifact layout (default: spo for profile objects, kep6061 for raw seccomp JSON)"),
-                new(["-p", "--platforms", "--platform"], "P", "the platform of the next FILE, e.g. linux/amd64 (repeatable)"),
+                new(["-p", "--platforms", "--platform"], "P", "the platform of the next FILE, e.g. linux/amd64 (repeatable; default: this machine's, as upstream)"),
                 new(["-a", "--annotations", "--annotation"], "K=V", "a manifest annotation (repeatable)"),
                 new(["-f", "--profiles"], "FILE", "a profile to push, as a FILE argument (repeatable)"),
                 new(["-u", "--username"], "USER", "the registry user (password from PASSWORD)"),

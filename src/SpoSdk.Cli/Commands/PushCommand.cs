@@ -11,7 +11,9 @@ namespace SpoSdk.Cli.Commands;
 /// <c>spoc push REF FILE... [--layout spo|kep6061] [--platform P]... [--annotation K=V]... [--plain-http]</c>:
 /// profiles to a registry as an OCI artifact. Without <c>--layout</c> the layout follows the input as
 /// upstream (profile objects: spo; raw runtime-spec seccomp JSON: kep6061). Platforms pair with files in
-/// order; without any, the single file is platform independent (<c>profile.yaml</c>). Credentials:
+/// order; without any, the single file is for this machine's platform, as upstream's default of
+/// <c>runtime.GOOS/GOARCH</c> (layer <c>profile-linux-amd64.yaml</c> bound to <c>linux/amd64</c> on such a
+/// machine). A KEP 6061 artifact is platform independent and takes no default. Credentials:
 /// <c>USERNAME</c>/<c>PASSWORD</c> (or <c>-u</c>) as upstream, else the docker config's <c>auths</c>.
 /// Prints the pushed reference pinned to its digest.
 /// </summary>
@@ -124,7 +126,8 @@ internal static class PushCommand
                 return SpocApp.Failure;
             }
 
-            files.Add(new OciProfileFile(Encoding.UTF8.GetBytes(text), paths[i], parsedPlatforms.Count > 0 ? parsedPlatforms[i] : null));
+            var content = Encoding.UTF8.GetBytes(text);
+            files.Add(new OciProfileFile(content, paths[i], parsedPlatforms.Count > 0 ? parsedPlatforms[i] : DefaultPlatform(content, layoutText)));
         }
 
         using var client = await OciCommandSupport.CreateClientAsync("push", reference!, username, plainHttp, environment, handler, stderr).ConfigureAwait(false);
@@ -167,6 +170,12 @@ internal static class PushCommand
             return SpocApp.Failure;
         }
     }
+
+    // Upstream binds a profile pushed without --platform to runtime.GOOS/GOARCH; a KEP 6061 artifact
+    // (asked for, or chosen for raw runtime-spec JSON) has no platform, so it gets none rather than a
+    // warning that the default was ignored.
+    private static OciPlatform? DefaultPlatform(byte[] content, string? layoutText) =>
+        layoutText == "kep6061" || (layoutText is null && RuntimeSpecSeccomp.TryParse(content, out _, out _)) ? null : OciPlatform.Current;
 
     // KEY=VALUE; upstream's KEY:VALUE is accepted when there is no '=' (values keep later separators).
     private static bool TryAnnotation(string value, out string key, out string text)

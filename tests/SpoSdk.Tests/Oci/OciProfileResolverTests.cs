@@ -1,8 +1,12 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using SpoSdk.Oci;
 using SpoSdk.Oci.Artifacts;
+using SpoSdk.Oci.Content;
 using SpoSdk.Oci.Distribution;
 using SpoSdk.Oci.References;
 using SpoSdk.Oci.Resolution;
@@ -138,6 +142,55 @@ public sealed class OciProfileResolverTests : IClassFixture<PlainRegistryFixture
         Assert.Equal("futex", Assert.Single(resolved.Profile.Spec.Syscalls!).Names.Single());
     }
 
+    [Fact]
+    public async Task The_content_cache_is_bounded_by_bytes_as_well_as_entries()
+    {
+        // Five 14 MiB layers (under the 16 MiB blob limit) are 70 MiB: more than the 64 MiB default.
+        var registry = new MemoryRegistry();
+        var references = Enumerable.Range(0, 5).Select(i => registry.Kep6061(Encoding.ASCII.GetBytes("{\"defaultAction\":\"SCMP_ACT_LOG\"}" + new string(' ', (14 << 20) - i)))).ToList();
+        using var client = new OciRegistryClient(new HttpClient(registry), disposeHttpClient: true);
+        var resolver = new OciProfileResolver(new OciProfileClient(client));
+
+        foreach (var reference in references)
+        {
+            Assert.False((await resolver.ResolveSeccompProfileAsync(reference, Disabled)).FromCache);
+            Assert.InRange(resolver.CachedContentBytes, 1, 64L << 20);
+        }
+
+        Assert.True((await resolver.ResolveSeccompProfileAsync(references[^1], Disabled)).FromCache);
+        Assert.False((await resolver.ResolveSeccompProfileAsync(references[0], Disabled)).FromCache);
+        Assert.InRange(resolver.CachedContentBytes, 1, 64L << 20);
+    }
+
+    [Fact]
+    public void The_lru_cache_keeps_its_total_weight_under_the_bound_evicting_the_least_recently_used()
+    {
+        var time = new FakeTimeProvider();
+        var cache = new LruCache<string, byte[]>(1000, time, maxWeight: 100, weigh: v => v.Length);
+
+        cache.Set("a", new byte[40]);
+        cache.Set("b", new byte[40]);
+        Assert.True(cache.TryGet("a", out _)); // b is now the least recently used
+        cache.Set("c", new byte[40]);
+        Assert.Equal(80, cache.Weight);
+        Assert.False(cache.TryGet("b", out _));
+        Assert.True(cache.TryGet("a", out _));
+        Assert.True(cache.TryGet("c", out _));
+
+        cache.Set("huge", new byte[101]); // heavier than the bound alone: not kept, nothing evicted for it
+        Assert.False(cache.TryGet("huge", out _));
+        Assert.Equal(80, cache.Weight);
+
+        cache.Set("a", new byte[10]); // replacing an entry replaces its weight
+        Assert.Equal(50, cache.Weight);
+        cache.Set("d", new byte[20], TimeSpan.FromMinutes(1));
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.False(cache.TryGet("d", out _)); // expired entries give their weight back
+        Assert.Equal(50, cache.Weight);
+        cache.Clear();
+        Assert.Equal(0, cache.Weight);
+    }
+
     private static string Profile(string name, string syscall) => $"""
         apiVersion: security-profiles-operator.x-k8s.io/v1
         kind: SeccompProfile
@@ -150,4 +203,34 @@ public sealed class OciProfileResolverTests : IClassFixture<PlainRegistryFixture
             names: [{syscall}]
 
         """;
+
+    /// <summary>A registry in memory serving KEP 6061 artifacts by digest.</summary>
+    private sealed class MemoryRegistry : HttpMessageHandler
+    {
+        private static readonly byte[] Config = "{}"u8.ToArray();
+        private readonly Dictionary<string, byte[]> _content = new() { [OciDigest.Compute(Config).ToString()] = Config };
+
+        public string Kep6061(byte[] layer)
+        {
+            var manifest = OciJson.Serialize(new OciManifest
+            {
+                ArtifactType = OciMediaTypes.SeccompProfileConfig,
+                Config = OciDescriptor.Of(Config, OciMediaTypes.SeccompProfileConfig),
+                Layers = [OciDescriptor.Of(layer, OciMediaTypes.Json)],
+            });
+            _content[OciDigest.Compute(layer).ToString()] = layer;
+            _content[OciDigest.Compute(manifest).ToString()] = manifest;
+            return "oci://registry.example/kep@" + OciDigest.Compute(manifest);
+        }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            var response = _content.TryGetValue(path[(path.LastIndexOf('/') + 1)..], out var content)
+                ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(content) }
+                : new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new ByteArrayContent([]) };
+            response.Content.Headers.ContentType = new MediaTypeHeaderValue(path.Contains("/manifests/", StringComparison.Ordinal) ? OciMediaTypes.ImageManifest : "application/octet-stream");
+            return Task.FromResult(response);
+        }
+    }
 }

@@ -133,6 +133,22 @@ public sealed class ProfileArtifactTests
         Assert.Contains(error, message);
     }
 
+    [Theory]
+    [InlineData("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["~read"],"action":"SCMP_ACT_ALLOW"}]}""")]
+    [InlineData("""{"defaultAction":"SCMP_ACT_ALLOW","~flags":[]}""")]
+    public void Runtime_spec_json_with_invalid_utf8_is_refused_not_thrown(string json)
+    {
+        var bytes = Encoding.ASCII.GetBytes(json);
+        var at = Array.IndexOf(bytes, (byte)'~');
+        bytes[at] = 0xff;
+
+        Assert.False(RuntimeSpecSeccomp.TryParse(bytes, out var spec, out var message));
+        Assert.Null(spec);
+        Assert.Equal("not runtime-spec seccomp JSON: invalid UTF-8 at byte " + at, message);
+        var error = Assert.Throws<OciArtifactException>(() => ProfileArtifacts.Decode(bytes, ProfileArtifactLayout.Kep6061, Reference, out _));
+        Assert.Contains("invalid UTF-8 at byte " + at, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Kep6061_warnings_are_upstreams()
     {

@@ -103,7 +103,19 @@ public sealed class OciProfileClient
 
         var (layer, layout) = ProfileArtifacts.SelectLayer(OciJson.ParseManifest(manifest.Content), platform);
         var content = await _registry.GetBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
-        var profile = ProfileArtifacts.Decode(content, layout, pinned, out var warnings);
+        ISpoObject profile;
+        IReadOnlyList<string> warnings;
+        try
+        {
+            profile = ProfileArtifacts.Decode(content, layout, pinned, out warnings);
+        }
+        catch (OciArtifactException ex)
+        {
+            // Which artifact and layer: the decoder sees bytes only.
+            var title = layer.Annotation(OciMediaTypes.AnnotationTitle);
+            throw new OciArtifactException("layer " + (title is null ? layer.Digest : title + " (" + layer.Digest + ")") + " of " + pinned + ": " + ex.Message, ex);
+        }
+
         return new OciPullResult(pinned, profile, content, layout, layer, trust, warnings);
     }
 }

@@ -46,4 +46,10 @@ public sealed class OciArtifactException : Exception
         : base(message)
     {
     }
+
+    /// <summary>Creates the exception with the one that caused it.</summary>
+    public OciArtifactException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using SpoSdk.Api.V1;
 using SpoSdk.Oci.Content;
@@ -89,6 +91,15 @@ public static class RuntimeSpecSeccomp
     public static bool TryParse(ReadOnlySpan<byte> content, out SeccompProfileSpec? spec, out string? error)
     {
         spec = null;
+
+        // JSON text is UTF-8 (RFC 8259); the reader does not check strings, and reading an invalid one
+        // would throw InvalidOperationException out of a parse that reports errors.
+        if (!System.Text.Unicode.Utf8.IsValid(content))
+        {
+            error = "not runtime-spec seccomp JSON: invalid UTF-8 at byte " + InvalidUtf8At(content);
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(content, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, AllowMultipleValues = true });
@@ -113,6 +124,17 @@ public static class RuntimeSpecSeccomp
             error = ex.Message;
             return false;
         }
+    }
+
+    private static int InvalidUtf8At(ReadOnlySpan<byte> content)
+    {
+        var at = 0;
+        while (at < content.Length && Rune.DecodeFromUtf8(content[at..], out _, out var consumed) == OperationStatus.Done)
+        {
+            at += consumed;
+        }
+
+        return at;
     }
 
     private static SeccompProfileSpec ReadSpec(JsonElement root)

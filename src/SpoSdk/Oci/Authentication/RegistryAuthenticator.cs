@@ -21,14 +21,16 @@ internal sealed class RegistryAuthenticator
     private readonly HttpClient _http;
     private readonly IRegistryCredentialProvider? _credentials;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _timeout;
     private readonly ConcurrentDictionary<string, AuthChallenge> _challenges = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<(string Registry, string Scope), (string Token, DateTimeOffset Expires)> _tokens = new();
 
-    public RegistryAuthenticator(HttpClient http, IRegistryCredentialProvider? credentials, TimeProvider time)
+    public RegistryAuthenticator(HttpClient http, IRegistryCredentialProvider? credentials, TimeProvider time, TimeSpan timeout)
     {
         _http = http;
         _credentials = credentials;
         _time = time;
+        _timeout = timeout;
     }
 
     /// <summary>
@@ -120,12 +122,29 @@ internal sealed class RegistryAuthenticator
 
         var uri = new UriBuilder(realm) { Query = query.ToString().TrimEnd('&') }.Uri;
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.Authorization = await BasicAsync(registry, cancellationToken).ConfigureAwait(false);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        var body = await OciRegistryClient.ReadLimitedAsync(response.Content, MaxTokenResponseBytes, "token response", cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+
+        // A token server that stalls in its answer's body is not bounded by HttpClient.Timeout (it ends
+        // at the headers): the fetch has a deadline of its own, and its expiry is a registry failure.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        HttpStatusCode status;
+        byte[] body;
+        try
         {
-            throw new OciRegistryException("token server " + realm.GetLeftPart(UriPartial.Path) + " refused a token for " + scope + " on " + registry + ": " + (int)response.StatusCode + " " + OciRegistryClient.Describe(body), response.StatusCode);
+            request.Headers.Authorization = await BasicAsync(registry, deadline.Token).ConfigureAwait(false);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            status = response.StatusCode;
+            body = await OciRegistryClient.ReadLimitedAsync(response.Content, MaxTokenResponseBytes, "token response", deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var after = deadline.IsCancellationRequested ? " after " + OciRegistryClient.Describe(_timeout) : " (" + ex.Message + ")";
+            throw new OciRegistryException("token server " + realm.GetLeftPart(UriPartial.Path) + " timed out" + after + " on a token for " + scope + " on " + registry, innerException: ex);
+        }
+
+        if ((int)status is < 200 or > 299)
+        {
+            throw new OciRegistryException("token server " + realm.GetLeftPart(UriPartial.Path) + " refused a token for " + scope + " on " + registry + ": " + (int)status + " " + OciRegistryClient.Describe(body), status);
         }
 
         try

@@ -16,7 +16,10 @@ namespace SpoSdk.Oci.Distribution;
 /// with anonymous, Basic and bearer-token authentication through the <c>WWW-Authenticate</c> challenge.
 /// Every manifest and blob read is checked against its digest and size before it is returned.
 /// HTTPS is used unless <see cref="OciRegistryClientOptions.PlainHttp"/> is set or the registry is on
-/// a loopback address and does not speak TLS.
+/// a loopback address and does not speak TLS. Each operation (every request it makes, token fetches and
+/// the reading of every body included) is bounded by <see cref="OciRegistryClientOptions.OperationTimeout"/>,
+/// and fails with an <see cref="OciRegistryException"/> that says it timed out when it runs longer; the
+/// caller's own cancellation still ends it with <see cref="OperationCanceledException"/>.
 /// </summary>
 public sealed class OciRegistryClient : IDisposable
 {
@@ -42,7 +45,13 @@ public sealed class OciRegistryClient : IDisposable
         _http = httpClient;
         _ownsHttp = disposeHttpClient;
         Options = options ?? new OciRegistryClientOptions();
-        _auth = new RegistryAuthenticator(httpClient, credentials, timeProvider ?? TimeProvider.System);
+        var timeout = Options.OperationTimeout;
+        if (timeout != Timeout.InfiniteTimeSpan && (timeout <= TimeSpan.Zero || timeout.TotalMilliseconds > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, "OperationTimeout must be positive and at most " + int.MaxValue + " ms, or Timeout.InfiniteTimeSpan");
+        }
+
+        _auth = new RegistryAuthenticator(httpClient, credentials, timeProvider ?? TimeProvider.System, timeout);
     }
 
     /// <summary>The transport options.</summary>
@@ -59,6 +68,11 @@ public sealed class OciRegistryClient : IDisposable
             expected = OciDigest.TryParse(tagOrDigest, out var parsed, out var error) ? parsed : throw new ArgumentException(error, nameof(tagOrDigest));
         }
 
+        return await TimedAsync(repository, "manifest " + Name(repository, tagOrDigest), t => GetManifestCoreAsync(repository, tagOrDigest, expected, t), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<OciManifestContent> GetManifestCoreAsync(OciReference repository, string tagOrDigest, OciDigest? expected, CancellationToken cancellationToken)
+    {
         using var response = await SendAsync(repository, PullScope, HttpMethod.Get, "manifests/" + tagOrDigest, null, r => AcceptManifests(r), cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, "manifest " + repository.Name + ":" + tagOrDigest, cancellationToken).ConfigureAwait(false);
         var content = await ReadLimitedAsync(response.Content, Options.MaxManifestBytes, "manifest " + tagOrDigest, cancellationToken).ConfigureAwait(false);
@@ -90,6 +104,11 @@ public sealed class OciRegistryClient : IDisposable
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(content);
         ArgumentException.ThrowIfNullOrEmpty(tagOrDigest);
+        return await TimedAsync(repository, "upload of manifest " + Name(repository, tagOrDigest), t => PutManifestCoreAsync(repository, tagOrDigest, content, mediaType, t), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<OciDescriptor> PutManifestCoreAsync(OciReference repository, string tagOrDigest, byte[] content, string mediaType, CancellationToken cancellationToken)
+    {
         var digest = OciDigest.Compute(content);
         if (tagOrDigest.Contains(':') && tagOrDigest != digest.ToString())
         {
@@ -121,6 +140,11 @@ public sealed class OciRegistryClient : IDisposable
     public async Task<bool> BlobExistsAsync(OciReference repository, OciDigest digest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repository);
+        return await TimedAsync(repository, "blob " + repository.Name + "@" + digest, t => BlobExistsCoreAsync(repository, digest, t), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> BlobExistsCoreAsync(OciReference repository, OciDigest digest, CancellationToken cancellationToken)
+    {
         using var response = await SendAsync(repository, PullScope, HttpMethod.Head, "blobs/" + digest, null, null, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -146,6 +170,11 @@ public sealed class OciRegistryClient : IDisposable
             throw new OciContentException("blob " + digest + " has " + descriptor.Size + " bytes, the limit is " + Options.MaxBlobBytes);
         }
 
+        return await TimedAsync(repository, "blob " + repository.Name + "@" + digest, t => GetBlobCoreAsync(repository, descriptor, digest, t), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<byte[]> GetBlobCoreAsync(OciReference repository, OciDescriptor descriptor, OciDigest digest, CancellationToken cancellationToken)
+    {
         using var response = await SendAsync(repository, PullScope, HttpMethod.Get, "blobs/" + digest, null, null, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, "blob " + repository.Name + "@" + digest, cancellationToken).ConfigureAwait(false);
         byte[] content;
@@ -176,7 +205,12 @@ public sealed class OciRegistryClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(repository);
         var digest = OciDigest.Compute(content.Span);
-        if (await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+        return await TimedAsync(repository, "upload of blob " + repository.Name + "@" + digest, t => PushBlobCoreAsync(repository, content, digest, mode, t), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<OciDigest> PushBlobCoreAsync(OciReference repository, ReadOnlyMemory<byte> content, OciDigest digest, BlobUploadMode mode, CancellationToken cancellationToken)
+    {
+        if (await BlobExistsCoreAsync(repository, digest, cancellationToken).ConfigureAwait(false))
         {
             return digest;
         }
@@ -214,6 +248,11 @@ public sealed class OciRegistryClient : IDisposable
     public async Task<IReadOnlyList<string>> ListTagsAsync(OciReference repository, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repository);
+        return await TimedAsync(repository, "tags of " + repository.Name, t => ListTagsCoreAsync(repository, t), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<string>> ListTagsCoreAsync(OciReference repository, CancellationToken cancellationToken)
+    {
         var tags = new List<string>();
         var next = "tags/list?n=1000";
         for (var page = 0; next is not null && page < MaxTagPages; page++)
@@ -247,6 +286,11 @@ public sealed class OciRegistryClient : IDisposable
     public async Task<OciReferrers> GetReferrersAsync(OciReference repository, OciDigest subject, string? artifactType = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repository);
+        return await TimedAsync(repository, "referrers of " + repository.Name + "@" + subject, t => GetReferrersCoreAsync(repository, subject, artifactType, t), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<OciReferrers> GetReferrersCoreAsync(OciReference repository, OciDigest subject, string? artifactType, CancellationToken cancellationToken)
+    {
         var path = "referrers/" + subject + (artifactType is null ? string.Empty : "?artifactType=" + Uri.EscapeDataString(artifactType));
         using (var response = await SendAsync(repository, PullScope, HttpMethod.Get, path, null, r => r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(OciMediaTypes.ImageIndex)), cancellationToken).ConfigureAwait(false))
         {
@@ -270,6 +314,10 @@ public sealed class OciRegistryClient : IDisposable
             _http.Dispose();
         }
     }
+
+    /// <summary>How a timeout reads in messages: whole seconds when it has no fraction.</summary>
+    internal static string Describe(TimeSpan timeout) =>
+        timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
     internal static async Task<byte[]> ReadLimitedAsync(HttpContent content, long limit, string what, CancellationToken cancellationToken)
     {
@@ -317,6 +365,9 @@ public sealed class OciRegistryClient : IDisposable
         var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300)).Trim();
         return text.Length == 0 ? "(no body)" : text;
     }
+
+    private static string Name(OciReference repository, string tagOrDigest) =>
+        repository.Name + (tagOrDigest.Contains(':') ? "@" : ":") + tagOrDigest;
 
     private static IReadOnlyList<OciDescriptor> Filter(IReadOnlyList<OciDescriptor> manifests, string? artifactType) =>
         artifactType is null ? manifests : manifests.Where(m => m.ArtifactType == artifactType).ToList();
@@ -445,6 +496,25 @@ public sealed class OciRegistryClient : IDisposable
         throw new OciRegistryException(what + ": " + reason + " (" + (int)response.StatusCode + " " + Describe(body) + ")", response.StatusCode, codes);
     }
 
+    // HttpClient.Timeout ends at the headers under ResponseHeadersRead, so a registry that stalls in a
+    // body would hold the caller (the node's seccomp reconciler, spoc) forever: the whole operation runs
+    // under its own deadline. Its expiry, or HttpClient.Timeout's (a cancellation the caller did not ask
+    // for), is a registry failure; the caller's own cancellation passes through as a cancellation.
+    private async Task<T> TimedAsync<T>(OciReference repository, string what, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Options.OperationTimeout);
+        try
+        {
+            return await operation(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var after = deadline.IsCancellationRequested ? " after " + Describe(Options.OperationTimeout) : " (" + ex.Message + ")";
+            throw new OciRegistryException("registry " + repository.Registry + " timed out" + after + " on " + what, innerException: ex);
+        }
+    }
+
     private async Task<string> StartUploadAsync(OciReference repository, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(repository, PushScope, HttpMethod.Post, "blobs/uploads/", () => new ByteArrayContent([]), null, cancellationToken).ConfigureAwait(false);
@@ -461,14 +531,14 @@ public sealed class OciRegistryClient : IDisposable
         }
 
         var updated = index with { MediaType = OciMediaTypes.ImageIndex, Manifests = [.. index.Manifests, referrer] };
-        await PutManifestAsync(repository, subject.TagForm, OciJson.Serialize(updated), OciMediaTypes.ImageIndex, cancellationToken).ConfigureAwait(false);
+        await PutManifestCoreAsync(repository, subject.TagForm, OciJson.Serialize(updated), OciMediaTypes.ImageIndex, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<OciIndex?> ReadReferrersTagAsync(OciReference repository, OciDigest subject, CancellationToken cancellationToken)
     {
         try
         {
-            var tag = await GetManifestAsync(repository, subject.TagForm, cancellationToken).ConfigureAwait(false);
+            var tag = await GetManifestCoreAsync(repository, subject.TagForm, null, cancellationToken).ConfigureAwait(false);
             return tag.IsIndex ? OciJson.ParseIndex(tag.Content) : throw new OciContentException("referrers tag " + subject.TagForm + " is not an index");
         }
         catch (OciRegistryException ex) when (ex.IsNotFound)

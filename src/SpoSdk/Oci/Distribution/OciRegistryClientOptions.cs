@@ -21,6 +21,15 @@ public sealed record OciRegistryClientOptions
     /// <summary>The chunk size of chunked uploads (default 1 MiB).</summary>
     public int ChunkSize { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// How long one operation (a manifest or blob read or upload, a tag list, a referrers query; each with
+    /// its requests, token fetches and body reads) may take before it fails with an
+    /// <see cref="OciRegistryException"/> that says it timed out (default 5 min, as the HttpClient the SDK
+    /// and spoc create). Unlike <see cref="HttpClient.Timeout"/>, it also bounds the reading of bodies.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// </summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The <c>User-Agent</c> sent.</summary>
     public string UserAgent { get; init; } = "sposdk-oci/1.0";
 }

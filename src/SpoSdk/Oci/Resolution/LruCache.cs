@@ -1,19 +1,33 @@
 namespace SpoSdk.Oci.Resolution;
 
-/// <summary>A bounded, thread-safe map that drops the least recently used entry when full and expired entries on read.</summary>
+/// <summary>
+/// A bounded, thread-safe map that drops the least recently used entries when full (by count, and by
+/// total weight when the values are weighed) and expired entries on read.
+/// </summary>
 internal sealed class LruCache<TKey, TValue>
     where TKey : notnull
 {
     private readonly int _capacity;
+    private readonly long _maxWeight;
+    private readonly Func<TValue, long> _weigh;
     private readonly TimeProvider _time;
-    private readonly Dictionary<TKey, LinkedListNode<(TKey Key, TValue Value, DateTimeOffset Expires)>> _entries = [];
-    private readonly LinkedList<(TKey Key, TValue Value, DateTimeOffset Expires)> _order = new();
+    private readonly Dictionary<TKey, LinkedListNode<Entry>> _entries = [];
+    private readonly LinkedList<Entry> _order = new();
     private readonly Lock _lock = new();
+    private long _weight;
 
-    public LruCache(int capacity, TimeProvider time)
+    /// <summary>Creates the cache.</summary>
+    /// <param name="capacity">The most entries kept.</param>
+    /// <param name="time">The clock for lifetimes.</param>
+    /// <param name="maxWeight">The most total weight kept; a value heavier than this on its own is not kept.</param>
+    /// <param name="weigh">The weight of a value (e.g. its bytes); every value weighs 0 when null.</param>
+    public LruCache(int capacity, TimeProvider time, long maxWeight = long.MaxValue, Func<TValue, long>? weigh = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWeight, 1);
         _capacity = capacity;
+        _maxWeight = maxWeight;
+        _weigh = weigh ?? (_ => 0);
         _time = time;
     }
 
@@ -24,6 +38,18 @@ internal sealed class LruCache<TKey, TValue>
             lock (_lock)
             {
                 return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>The total weight of the entries kept.</summary>
+    public long Weight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _weight;
             }
         }
     }
@@ -42,8 +68,7 @@ internal sealed class LruCache<TKey, TValue>
                     return true;
                 }
 
-                _order.Remove(node);
-                _entries.Remove(key);
+                Remove(node);
             }
 
             value = default!;
@@ -54,20 +79,28 @@ internal sealed class LruCache<TKey, TValue>
     public void Set(TKey key, TValue value, TimeSpan? lifetime = null)
     {
         var expires = lifetime is { } ttl ? _time.GetUtcNow() + ttl : DateTimeOffset.MaxValue;
+        var weight = _weigh(value);
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
         lock (_lock)
         {
-            if (_entries.Remove(key, out var existing))
+            if (_entries.TryGetValue(key, out var existing))
             {
-                _order.Remove(existing);
+                Remove(existing);
             }
 
-            while (_entries.Count >= _capacity && _order.Last is { } oldest)
+            // Too heavy to keep even alone: evicting everything else for it would not help.
+            if (weight > _maxWeight)
             {
-                _order.RemoveLast();
-                _entries.Remove(oldest.Value.Key);
+                return;
             }
 
-            _entries[key] = _order.AddFirst((key, value, expires));
+            while ((_entries.Count >= _capacity || _weight > _maxWeight - weight) && _order.Last is { } oldest)
+            {
+                Remove(oldest);
+            }
+
+            _entries[key] = _order.AddFirst(new Entry(key, value, expires, weight));
+            _weight += weight;
         }
     }
 
@@ -77,6 +110,16 @@ internal sealed class LruCache<TKey, TValue>
         {
             _entries.Clear();
             _order.Clear();
+            _weight = 0;
         }
     }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        _order.Remove(node);
+        _entries.Remove(node.Value.Key);
+        _weight -= node.Value.Weight;
+    }
+
+    private readonly record struct Entry(TKey Key, TValue Value, DateTimeOffset Expires, long Weight);
 }

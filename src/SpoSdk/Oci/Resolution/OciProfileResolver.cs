@@ -36,6 +36,13 @@ public sealed record OciProfileResolverOptions
     /// <summary>Entries of each cache (upstream: 1000).</summary>
     public int CacheCapacity { get; init; } = 1000;
 
+    /// <summary>
+    /// The most layer bytes the content cache keeps (default 64 MiB); the least recently used profiles
+    /// go first. A layer may have up to <see cref="OciRegistryClientOptions.MaxBlobBytes"/> (16 MiB), so
+    /// the count alone would let 1000 of them hold gigabytes. A larger layer than this is not cached.
+    /// </summary>
+    public long ContentCacheBytes { get; init; } = 64L << 20;
+
     /// <summary>The platform profiles are pulled for; this machine's when null (upstream: GOOS/GOARCH).</summary>
     public OciPlatform? Platform { get; init; }
 }
@@ -90,7 +97,9 @@ public sealed class OciProfileResolutionException : Exception
 /// Resolves <c>oci://</c> base profiles through two caches. A content-addressed one keeps the verified
 /// layer bytes by manifest digest: a pinned reference is served from it forever (until evicted), since a
 /// digest never names other content. A tag one maps the reference string (and trust policy) to the digest
-/// it resolved to, for <see cref="OciProfileResolverOptions.TagCacheLifetime"/>. Only content that passed
+/// it resolved to, for <see cref="OciProfileResolverOptions.TagCacheLifetime"/>. The content cache is bounded
+/// by <see cref="OciProfileResolverOptions.CacheCapacity"/> entries and
+/// <see cref="OciProfileResolverOptions.ContentCacheBytes"/> bytes, least recently used first. Only content that passed
 /// digest verification, the trust policy and decoding is cached.
 /// </summary>
 public sealed class OciProfileResolver : IOciProfileResolver
@@ -113,7 +122,7 @@ public sealed class OciProfileResolver : IOciProfileResolver
         _platform = _options.Platform ?? OciPlatform.Current;
         var time = timeProvider ?? TimeProvider.System;
         _tags = new LruCache<string, (OciDigest, OciTrustDecision)>(_options.CacheCapacity, time);
-        _content = new LruCache<OciDigest, CachedContent>(_options.CacheCapacity, time);
+        _content = new LruCache<OciDigest, CachedContent>(_options.CacheCapacity, time, _options.ContentCacheBytes, c => c.Content.LongLength);
     }
 
     /// <summary>Whether <paramref name="baseProfileName"/> names an OCI artifact.</summary>
@@ -150,7 +159,7 @@ public sealed class OciProfileResolver : IOciProfileResolver
         {
             pulled = await _client.PullAsync(known is { } d && !reference.IsPinned ? reference.WithDigest(d) : reference, policy, _platform, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Classify(ex) is { } failure)
+        catch (Exception ex) when (Classify(ex, cancellationToken) is { } failure)
         {
             throw new OciProfileResolutionException(baseProfileName, failure, ex.Message, ex);
         }
@@ -170,6 +179,9 @@ public sealed class OciProfileResolver : IOciProfileResolver
         return new OciResolvedProfile(profile, pulled.Reference, knownTrust ?? pulled.Trust, FromCache: false);
     }
 
+    /// <summary>The layer bytes the content cache holds.</summary>
+    internal long CachedContentBytes => _content.Weight;
+
     /// <summary>Forgets every cached tag and profile.</summary>
     public void Clear()
     {
@@ -181,12 +193,15 @@ public sealed class OciProfileResolver : IOciProfileResolver
         ? new OciTrustDecision(OciTrustBasis.VerificationDisabled, "signature verification is disabled")
         : new OciTrustDecision(OciTrustBasis.PinnedDigest, "the reference is pinned to " + digest);
 
-    private static OciResolutionFailure? Classify(Exception ex) => ex switch
+    // A cancellation the caller did not ask for is a registry timeout (HttpClient.Timeout's
+    // TaskCanceledException), so a failure to pull; the caller's own passes through.
+    private static OciResolutionFailure? Classify(Exception ex, CancellationToken cancellationToken) => ex switch
     {
         OciTrustException => OciResolutionFailure.NotTrusted,
         OciContentException => OciResolutionFailure.Verification,
         OciArtifactException => OciResolutionFailure.InvalidArtifact,
         OciRegistryException => OciResolutionFailure.Registry,
+        OperationCanceledException when !cancellationToken.IsCancellationRequested => OciResolutionFailure.Registry,
         _ => null,
     };
 

@@ -111,7 +111,9 @@ public sealed class BaseProfileResolver
             {
                 return await _oci.PullAsync(name, disableSignatureVerification, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not (OperationCanceledException or BaseProfileException))
+            // A cancellation the caller did not ask for is a registry timeout (HttpClient.Timeout's
+            // TaskCanceledException): a failure to pull, reported as such, not a stop.
+            catch (Exception ex) when (ex is not BaseProfileException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 throw new BaseProfileException("CannotPullSeccompProfile", "cannot pull base profile " + name + ": " + ex.Message);
             }
