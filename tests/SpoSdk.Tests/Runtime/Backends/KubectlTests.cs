@@ -158,6 +158,20 @@ public sealed class KubectlTests(KubectlFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task A_patch_that_changes_nothing_is_reported_as_no_change()
+    {
+        if (!KubectlAvailable())
+        {
+            return;
+        }
+
+        var created = await fixture.Backend.Resource<SeccompProfile>().CreateAsync(Profile("same"));
+        var output = await RunAsync("patch", "seccompprofile", Name("same"), "--type", "merge", "-p", "{\"spec\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"}}");
+        Assert.Equal("seccompprofile.security-profiles-operator.x-k8s.io/" + Name("same") + " patched (no change)", output.Trim());
+        Assert.Equal(created.Metadata.ResourceVersion, (await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("same"))))!.Metadata.ResourceVersion);
+    }
+
+    [Fact]
     public async Task Get_by_short_name_and_delete()
     {
         if (!KubectlAvailable())

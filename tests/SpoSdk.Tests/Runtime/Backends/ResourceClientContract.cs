@@ -88,6 +88,47 @@ public abstract class ResourceClientContract
     }
 
     [Fact]
+    public async Task A_write_that_changes_nothing_keeps_the_resourceVersion_and_makes_no_event()
+    {
+        // As on the API server: the stored object comes back unchanged, with its version, and no watcher hears of it.
+        var created = await Seccomp.CreateAsync(Profile("noop"));
+        var key = ObjectKey.Cluster(Name("noop"));
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.UpdateAsync(created)).Metadata.ResourceVersion);
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.PatchAsync(key, ResourcePatch.Merge(new System.Text.Json.Nodes.JsonObject()))).Metadata.ResourceVersion);
+        var samePatch = ResourcePatch.Merge(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["defaultAction"] = "SCMP_ACT_ERRNO" } });
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.PatchAsync(key, samePatch)).Metadata.ResourceVersion);
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.UpdateStatusAsync(created)).Metadata.ResourceVersion);
+
+        created.Status = new SeccompProfileStatus { Status = SeccompProfileState.Installed };
+        var installed = await Seccomp.UpdateStatusAsync(created);
+        Assert.NotEqual(created.Metadata.ResourceVersion, installed.Metadata.ResourceVersion);
+        var again = await Seccomp.UpdateStatusAsync(installed);
+        Assert.Equal(installed.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
+        Assert.Equal(installed.Metadata.ManagedFields.Select(m => (m.Manager, m.Time)), again.Metadata.ManagedFields.Select(m => (m.Manager, m.Time)));
+        Assert.Equal(installed.Metadata.ResourceVersion, (await Seccomp.PatchStatusAsync(key, ResourcePatch.Merge(new System.Text.Json.Nodes.JsonObject { ["status"] = new System.Text.Json.Nodes.JsonObject { ["status"] = "Installed" } }))).Metadata.ResourceVersion);
+
+        // Leases have no status subresource and no generation: the same holds for the whole object.
+        var leases = Backend.Resource<V1Lease>();
+        var lease = await leases.CreateAsync(new V1Lease { Metadata = new V1ObjectMeta { Name = "noop", NamespaceProperty = Ns }, Spec = new V1LeaseSpec { HolderIdentity = "a" } });
+        Assert.Equal(lease.Metadata.ResourceVersion, (await leases.UpdateAsync(lease)).Metadata.ResourceVersion);
+
+        // The next event a watch from the last real write sees is the next real change.
+        var changed = (await Seccomp.GetAsync(key))!;
+        changed.Metadata.Annotations = new Dictionary<string, string> { ["note"] = "changed" };
+        var annotated = await Seccomp.UpdateAsync(changed);
+        Assert.NotEqual(installed.Metadata.ResourceVersion, annotated.Metadata.ResourceVersion);
+        using var cts = new CancellationTokenSource(Patience);
+        await foreach (var change in Seccomp.WatchAsync(null, installed.Metadata.ResourceVersion, cts.Token))
+        {
+            if (change.Type != WatchEventType.Bookmark && change.Object!.Metadata.Name == Name("noop"))
+            {
+                Assert.Equal((WatchEventType.Modified, annotated.Metadata.ResourceVersion), (change.Type, change.ResourceVersion));
+                break;
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_watch_from_a_version_older_than_the_history_is_410_Gone()
     {
         var old = (await Seccomp.ListAsync()).ResourceVersion;

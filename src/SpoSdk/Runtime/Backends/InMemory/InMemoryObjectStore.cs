@@ -161,6 +161,8 @@ public sealed class InMemoryObjectStore
     /// subresource, or when <paramref name="statusOnly"/> asks for status alone). With a
     /// <paramref name="fieldManager"/>, that manager becomes the owner of every field the write changed
     /// (operation Update); without one the managed fields are taken as given (a server-side apply computed them).
+    /// A write that would change nothing (managed fields computed the same way, their times aside) is not
+    /// stored: the stored object comes back with its resourceVersion and no watcher hears of it, as on the API server.
     /// </summary>
     public JsonObject Update(StoreKind kind, JsonObject obj, bool statusOnly = false, string? fieldManager = null)
     {
@@ -199,6 +201,11 @@ public sealed class InMemoryObjectStore
             if (metadata["deletionTimestamp"] is not null && (metadata["finalizers"] as JsonArray) is null or { Count: 0 })
             {
                 return Remove(kind, key, result);
+            }
+
+            if (Unchanged(stored.Json, result))
+            {
+                return Copy(stored.Json);
             }
 
             return Commit(kind, key, result, WatchEventType.Modified);
@@ -317,6 +324,24 @@ public sealed class InMemoryObjectStore
         }
 
         return result;
+    }
+
+    // What the API server sets anew on every write is left out: the resourceVersion, and the times of the managed
+    // fields (its IgnoreManagedFieldsTimestampsTransformer keeps the old ones when nothing else changed).
+    private static bool Unchanged(JsonObject stored, JsonObject result) =>
+        JsonNode.DeepEquals(WithoutServerFields(stored), WithoutServerFields(result));
+
+    private static JsonObject WithoutServerFields(JsonObject obj)
+    {
+        var copy = Copy(obj);
+        var metadata = Metadata(copy);
+        metadata.Remove("resourceVersion");
+        if (FieldOwnership.ManagedFieldsWithoutTimes(copy) is { } managed)
+        {
+            metadata["managedFields"] = managed;
+        }
+
+        return copy;
     }
 
     // Status writes change the status alone, whatever else the caller sent.
