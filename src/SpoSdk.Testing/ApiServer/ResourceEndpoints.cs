@@ -424,9 +424,9 @@ internal sealed class ResourceEndpoints
                     {
                         await WriteEventAsync(response, "BOOKMARK", Bookmark(target, change.Version.ToString(CultureInfo.InvariantCulture), initialEventsEnd: false), end.Token).ConfigureAwait(false);
                     }
-                    else if (Visible(change, selector) is { } type)
+                    else if (change.Through(selector) is { } seen)
                     {
-                        await WriteEventAsync(response, type, Present(change.Object, target), end.Token).ConfigureAwait(false);
+                        await WriteEventAsync(response, EventType(seen.Type), Present(seen.Object, target), end.Token).ConfigureAwait(false);
                     }
                 }
             }
@@ -446,16 +446,14 @@ internal sealed class ResourceEndpoints
         }
     }
 
-    // What a watcher filtered by a selector sees of a change: objects entering the selection are
-    // ADDED, objects leaving it DELETED (as the real watch cache reports them).
-    private static string? Visible(StoreEvent change, Selector selector) =>
-        selector.Visible(change.Type, change.Object, change.Previous) switch
-        {
-            WatchEventType.Added => "ADDED",
-            WatchEventType.Modified => "MODIFIED",
-            WatchEventType.Deleted => "DELETED",
-            _ => null,
-        };
+    // What a watcher filtered by a selector sees of a change (StoreEvent.Through): objects entering the selection
+    // are ADDED, objects leaving it DELETED with their previous content (as the real watch cache reports them).
+    private static string EventType(WatchEventType type) => type switch
+    {
+        WatchEventType.Added => "ADDED",
+        WatchEventType.Modified => "MODIFIED",
+        _ => "DELETED",
+    };
 
     // A strategic merge patch with no lists and no $-directives means exactly what the same merge
     // patch means (maps merge, null deletes), so it can be applied as one; lists merge by keys and

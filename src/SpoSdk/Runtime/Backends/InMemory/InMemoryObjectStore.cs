@@ -541,7 +541,42 @@ public sealed record StoreKind(string Group, string Kind, string Plural, bool Is
 /// The object before the change (null for creations and bookmarks), so a filtered watch can tell
 /// an object that stopped matching its selector (a deletion to that watcher) from one that started to. Shared.
 /// </param>
-public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Type, JsonObject Object, long Version, JsonObject? Previous = null);
+public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Type, JsonObject Object, long Version, JsonObject? Previous = null)
+{
+    /// <summary>
+    /// This change as a watch filtered by <paramref name="selector"/> reports it, as the API server's watch cache
+    /// does (<see cref="Selector.Visible"/>): an object entering the selection is Added; one leaving it is Deleted
+    /// with its previous content (what the watcher last saw), carrying this change's resourceVersion. Null when
+    /// the watcher does not see the change; bookmarks pass unchanged.
+    /// </summary>
+    public StoreEvent? Through(Selector selector)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        if (Type == WatchEventType.Bookmark || ReferenceEquals(selector, Selector.Everything))
+        {
+            return this;
+        }
+
+        var visible = selector.Visible(Type, Object, Previous);
+        if (visible is not { } type)
+        {
+            return null;
+        }
+
+        if (type == WatchEventType.Deleted && Type == WatchEventType.Modified && Previous is not null)
+        {
+            var previous = (JsonObject)Previous.DeepClone();
+            if (previous["metadata"] is JsonObject metadata)
+            {
+                metadata["resourceVersion"] = Version.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return this with { Type = type, Object = previous };
+        }
+
+        return type == Type ? this : this with { Type = type };
+    }
+}
 
 /// <summary>An open watch: read changes, dispose to stop.</summary>
 public sealed class StoreWatch : IDisposable
