@@ -9,6 +9,7 @@ using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.Apply;
 using SpoSdk.Runtime.Backends.InMemory;
+using SpoSdk.Runtime.Backends.Kubernetes;
 
 namespace SpoSdk.Testing.ApiServer;
 
@@ -210,6 +211,11 @@ internal sealed class ResourceEndpoints
         {
             CheckFields(context, body, target);
             stored = _store.Create(target.Resource.StoreKind, _admission.Admit(body), FieldManagerOf(context));
+        }
+        catch (KubernetesApiException ex) when (ex.Message == InMemoryObjectStore.ResourceVersionOnCreate)
+        {
+            // The real server's storage error is a plain error: a 500 Status with its message, no reason, no details.
+            throw new ApiError(500, string.Empty, ex.Message);
         }
         catch (ResourceException ex)
         {

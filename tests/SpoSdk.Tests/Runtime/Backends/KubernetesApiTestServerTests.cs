@@ -215,6 +215,22 @@ public sealed class KubernetesApiTestServerTests(ApiServerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task A_create_carrying_a_resourceVersion_is_a_500_as_on_the_real_server()
+    {
+        var body = Profile("versioned").Replace("\"name\":", "\"resourceVersion\":\"12345\",\"name\":", StringComparison.Ordinal);
+        var status = await ExpectStatusAsync(await SendAsync(HttpMethod.Post, Spo + "/seccompprofiles", body), 500, null);
+        Assert.Equal(("Failure", "resourceVersion should not be set on objects to be created", null), ((string?)status["status"], (string?)status["message"], status["reason"]));
+        await ExpectStatusAsync(await SendAsync(HttpMethod.Get, Spo + "/seccompprofiles/" + Name("versioned")), 404, "NotFound");
+
+        // What the real server cannot read as a version, or 0, it lets through and replaces.
+        foreach (var (name, version) in new[] { ("zero", "0"), ("text", "abc") })
+        {
+            var created = await ReadJsonAsync(await SendAsync(HttpMethod.Post, Spo + "/seccompprofiles", Profile(name).Replace("\"name\":", "\"resourceVersion\":\"" + version + "\",\"name\":", StringComparison.Ordinal)));
+            Assert.NotEqual(version, (string?)created["metadata"]!["resourceVersion"]);
+        }
+    }
+
+    [Fact]
     public async Task Lists_page_with_limit_and_continue_at_one_resourceVersion()
     {
         for (var i = 0; i < 5; i++)

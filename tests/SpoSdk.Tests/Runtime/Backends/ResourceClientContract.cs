@@ -2,6 +2,7 @@ using k8s.Models;
 using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.Kubernetes;
 
 #pragma warning disable CS0618 // legacy-version clients are part of the contract
 
@@ -66,6 +67,16 @@ public abstract class ResourceClientContract
         await Seccomp.CreateAsync(Profile("dup"));
         var error = await Assert.ThrowsAsync<ResourceAlreadyExistsException>(() => Seccomp.CreateAsync(Profile("dup")));
         Assert.Equal((409, "AlreadyExists"), (error.Code, error.Reason));
+    }
+
+    [Fact]
+    public async Task A_create_carrying_a_resourceVersion_is_refused_as_the_API_server_refuses_it()
+    {
+        var versioned = Profile("versioned");
+        versioned.Metadata.ResourceVersion = "12345";
+        var error = await Assert.ThrowsAsync<KubernetesApiException>(() => Seccomp.CreateAsync(versioned));
+        Assert.Equal((500, "resourceVersion should not be set on objects to be created"), (error.Code, error.Message));
+        Assert.Null(await Seccomp.GetAsync(ObjectKey.Cluster(Name("versioned"))));
     }
 
     [Fact]

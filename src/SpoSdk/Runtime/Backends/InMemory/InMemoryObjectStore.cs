@@ -17,6 +17,9 @@ namespace SpoSdk.Runtime.Backends.InMemory;
 /// </summary>
 public sealed class InMemoryObjectStore
 {
+    /// <summary>What the API server answers (500) to a create that carries a resourceVersion.</summary>
+    public const string ResourceVersionOnCreate = "resourceVersion should not be set on objects to be created";
+
     private readonly object _gate = new();
     private readonly Dictionary<StoredKey, Stored> _objects = new();
     private readonly LinkedList<StoreEvent> _history = new();
@@ -119,7 +122,9 @@ public sealed class InMemoryObjectStore
     /// <summary>
     /// Stores a new object; fills uid, creationTimestamp, resourceVersion and generation. With a
     /// <paramref name="fieldManager"/>, that manager owns every field (operation Update); without one the
-    /// object's managed fields are kept as given (a server-side apply computed them).
+    /// object's managed fields are kept as given (a server-side apply computed them). An object carrying a
+    /// resourceVersion (one that reads as a number other than 0) is refused with a 500
+    /// (<see cref="Kubernetes.KubernetesApiException"/>), as the API server's storage refuses it.
     /// </summary>
     public JsonObject Create(StoreKind kind, JsonObject obj, string? fieldManager = null)
     {
@@ -132,6 +137,13 @@ public sealed class InMemoryObjectStore
         }
 
         var key = KeyOf(kind, json);
+        if (ulong.TryParse(metadata["resourceVersion"] is JsonValue rv && rv.GetValueKind() == JsonValueKind.String ? rv.GetValue<string>() : null, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version != 0)
+        {
+            // What the API server's etcd storage says (ErrResourceVersionSetOnCreate; a 500 whose Status has no reason, which
+            // the test API server reproduces); a version it cannot parse, or 0, it lets through and replaces, as here.
+            throw new Kubernetes.KubernetesApiException(new ResourceStatus(500, "InternalError", ResourceVersionOnCreate, []));
+        }
+
         lock (_gate)
         {
             if (_objects.ContainsKey(new StoredKey(kind.Key, key)))
