@@ -340,16 +340,21 @@ internal sealed class ResourceEndpoints
     private async Task DeleteAsync(HttpContext context, ResourceTarget target)
     {
         var options = await ReadDeleteOptionsAsync(context).ConfigureAwait(false);
-        var key = KeyOf(target);
-        var current = _store.Get(target.Resource.StoreKind, key) ?? throw ApiError.NotFound(target.Resource, target.Name!);
-        if (options?["preconditions"] is JsonObject preconditions)
+        var preconditions = options?["preconditions"] as JsonObject;
+        JsonObject last;
+        try
         {
-            CheckPrecondition(target, "UID", Text(preconditions["uid"]), Text(current["metadata"]?["uid"]));
-            CheckPrecondition(target, "ResourceVersion", Text(preconditions["resourceVersion"]), Text(current["metadata"]?["resourceVersion"]));
+            // Preconditions and deletion in one step under the store's lock: an update in between is a 409, never lost.
+            last = _store.Delete(target.Resource.StoreKind, KeyOf(target), Text(preconditions?["uid"]), Text(preconditions?["resourceVersion"]))
+                ?? throw ApiError.NotFound(target.Resource, target.Name!);
+        }
+        catch (ResourceConflictException conflict)
+        {
+            throw new ApiError(409, "Conflict", conflict.Message, ApiStatus.Details(target.Resource, target.Name));
         }
 
-        var last = _store.Delete(target.Resource.StoreKind, key) ?? throw ApiError.NotFound(target.Resource, target.Name!);
-        var pending = _store.Get(target.Resource.StoreKind, key) is not null;
+        // Still there while finalizers hold it (the store marked it with a deletionTimestamp instead).
+        var pending = last["metadata"]?["finalizers"] is JsonArray { Count: > 0 };
 
         // The real server answers with the object while finalizers hold it, and for kinds that return
         // deleted objects (pods); otherwise with a Success Status naming what went.
@@ -616,18 +621,6 @@ internal sealed class ResourceEndpoints
         foreach (var warning in unknown)
         {
             context.Response.Headers.Append("Warning", "299 - \"" + warning.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"");
-        }
-    }
-
-    private static void CheckPrecondition(ResourceTarget target, string what, string? expected, string? actual)
-    {
-        if (!string.IsNullOrEmpty(expected) && expected != actual)
-        {
-            throw new ApiError(
-                409,
-                "Conflict",
-                "Operation cannot be fulfilled on " + target.Resource.QualifiedName + " \"" + target.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual,
-                ApiStatus.Details(target.Resource, target.Name));
         }
     }
 

@@ -267,7 +267,8 @@ public sealed class InMemoryObjectStore
     {
         if (!string.IsNullOrEmpty(expected) && expected != actual)
         {
-            throw new ResourceConflictException("Operation cannot be fulfilled on " + kind.Plural + " \"" + key.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual);
+            // Worded as the API server words it, with the group-qualified resource, so the test API server can pass it on.
+            throw new ResourceConflictException("Operation cannot be fulfilled on " + kind.QualifiedPlural + " \"" + key.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual);
         }
     }
 
@@ -538,6 +539,9 @@ public sealed record StoreKind(string Group, string Kind, string Plural, bool Is
     internal FieldSchema? Schema => FieldSchemas.Spo.For(Group, Kind, string.Empty);
 
     internal string Describe(ObjectKey key) => Plural + " \"" + key + "\"";
+
+    // The resource as the API server's messages name it: plural.group, or the plural alone in the core group.
+    internal string QualifiedPlural => Group.Length == 0 ? Plural : Plural + "." + Group;
 }
 
 /// <summary>One change in the store, or a bookmark (see <see cref="StoreWatch.ReadAsync"/>).</summary>
