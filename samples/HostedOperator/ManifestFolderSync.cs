@@ -353,6 +353,9 @@ public sealed class ManifestFolderSync : IDisposable
         var existing = await client.GetAsync(ObjectKey.Of(desired), cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
+            // A file saved with `kubectl get -o yaml` carries the resourceVersion it was read at, which a create
+            // refuses (as the API server does); cleared on purpose, as kubectl create does.
+            desired.Metadata.ResourceVersion = null;
             await client.CreateAsync(desired, cancellationToken).ConfigureAwait(false);
             return true;
         }

@@ -139,6 +139,9 @@ internal static class ReconcileCommand
         {
             try
             {
+                // Cleared on purpose, as kubectl create does: a manifest saved with `kubectl get -o yaml` carries the
+                // resourceVersion it was read at, which a create refuses (as the API server does).
+                document.Object!.Metadata?.ResourceVersion = null;
                 await backend.CreateAsync(document.Object!).ConfigureAwait(false);
             }
             catch (ResourceException ex)

@@ -17,7 +17,7 @@ internal sealed class ApiError(int code, string reason, string message, JsonObje
     /// <summary>The error a Status body describes.</summary>
     public static ApiError From(JsonObject status) => new(
         (int)status["code"]!,
-        (string)status["reason"]!,
+        (string?)status["reason"] ?? string.Empty,
         (string)status["message"]!,
         status["details"]?.DeepClone() as JsonObject);
 
@@ -46,8 +46,14 @@ internal static class ApiStatus
             ["metadata"] = new JsonObject(),
             ["status"] = "Failure",
             ["message"] = message,
-            ["reason"] = reason,
         };
+
+        // A plain error on the real server has no reason (StatusReasonUnknown is empty and left out).
+        if (reason.Length > 0)
+        {
+            status["reason"] = reason;
+        }
+
         if (details is not null)
         {
             status["details"] = details;

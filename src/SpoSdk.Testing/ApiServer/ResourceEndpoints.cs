@@ -9,6 +9,7 @@ using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Runtime.Backends.Apply;
 using SpoSdk.Runtime.Backends.InMemory;
+using SpoSdk.Runtime.Backends.Kubernetes;
 
 namespace SpoSdk.Testing.ApiServer;
 
@@ -211,6 +212,11 @@ internal sealed class ResourceEndpoints
             CheckFields(context, body, target);
             stored = _store.Create(target.Resource.StoreKind, _admission.Admit(body), FieldManagerOf(context));
         }
+        catch (KubernetesApiException ex) when (ex.Message == InMemoryObjectStore.ResourceVersionOnCreate)
+        {
+            // The real server's storage error is a plain error: a 500 Status with its message, no reason, no details.
+            throw new ApiError(500, string.Empty, ex.Message);
+        }
         catch (ResourceException ex)
         {
             // The URL names no object; errors name the one in the body.
@@ -334,16 +340,21 @@ internal sealed class ResourceEndpoints
     private async Task DeleteAsync(HttpContext context, ResourceTarget target)
     {
         var options = await ReadDeleteOptionsAsync(context).ConfigureAwait(false);
-        var key = KeyOf(target);
-        var current = _store.Get(target.Resource.StoreKind, key) ?? throw ApiError.NotFound(target.Resource, target.Name!);
-        if (options?["preconditions"] is JsonObject preconditions)
+        var preconditions = options?["preconditions"] as JsonObject;
+        JsonObject last;
+        try
         {
-            CheckPrecondition(target, "UID", Text(preconditions["uid"]), Text(current["metadata"]?["uid"]));
-            CheckPrecondition(target, "ResourceVersion", Text(preconditions["resourceVersion"]), Text(current["metadata"]?["resourceVersion"]));
+            // Preconditions and deletion in one step under the store's lock: an update in between is a 409, never lost.
+            last = _store.Delete(target.Resource.StoreKind, KeyOf(target), Text(preconditions?["uid"]), Text(preconditions?["resourceVersion"]))
+                ?? throw ApiError.NotFound(target.Resource, target.Name!);
+        }
+        catch (ResourceConflictException conflict)
+        {
+            throw new ApiError(409, "Conflict", conflict.Message, ApiStatus.Details(target.Resource, target.Name));
         }
 
-        var last = _store.Delete(target.Resource.StoreKind, key) ?? throw ApiError.NotFound(target.Resource, target.Name!);
-        var pending = _store.Get(target.Resource.StoreKind, key) is not null;
+        // Still there while finalizers hold it (the store marked it with a deletionTimestamp instead).
+        var pending = last["metadata"]?["finalizers"] is JsonArray { Count: > 0 };
 
         // The real server answers with the object while finalizers hold it, and for kinds that return
         // deleted objects (pods); otherwise with a Success Status naming what went.
@@ -424,9 +435,9 @@ internal sealed class ResourceEndpoints
                     {
                         await WriteEventAsync(response, "BOOKMARK", Bookmark(target, change.Version.ToString(CultureInfo.InvariantCulture), initialEventsEnd: false), end.Token).ConfigureAwait(false);
                     }
-                    else if (Visible(change, selector) is { } type)
+                    else if (change.Through(selector) is { } seen)
                     {
-                        await WriteEventAsync(response, type, Present(change.Object, target), end.Token).ConfigureAwait(false);
+                        await WriteEventAsync(response, EventType(seen.Type), Present(seen.Object, target), end.Token).ConfigureAwait(false);
                     }
                 }
             }
@@ -446,16 +457,14 @@ internal sealed class ResourceEndpoints
         }
     }
 
-    // What a watcher filtered by a selector sees of a change: objects entering the selection are
-    // ADDED, objects leaving it DELETED (as the real watch cache reports them).
-    private static string? Visible(StoreEvent change, Selector selector) =>
-        selector.Visible(change.Type, change.Object, change.Previous) switch
-        {
-            WatchEventType.Added => "ADDED",
-            WatchEventType.Modified => "MODIFIED",
-            WatchEventType.Deleted => "DELETED",
-            _ => null,
-        };
+    // What a watcher filtered by a selector sees of a change (StoreEvent.Through): objects entering the selection
+    // are ADDED, objects leaving it DELETED with their previous content (as the real watch cache reports them).
+    private static string EventType(WatchEventType type) => type switch
+    {
+        WatchEventType.Added => "ADDED",
+        WatchEventType.Modified => "MODIFIED",
+        _ => "DELETED",
+    };
 
     // A strategic merge patch with no lists and no $-directives means exactly what the same merge
     // patch means (maps merge, null deletes), so it can be applied as one; lists merge by keys and
@@ -612,18 +621,6 @@ internal sealed class ResourceEndpoints
         foreach (var warning in unknown)
         {
             context.Response.Headers.Append("Warning", "299 - \"" + warning.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"");
-        }
-    }
-
-    private static void CheckPrecondition(ResourceTarget target, string what, string? expected, string? actual)
-    {
-        if (!string.IsNullOrEmpty(expected) && expected != actual)
-        {
-            throw new ApiError(
-                409,
-                "Conflict",
-                "Operation cannot be fulfilled on " + target.Resource.QualifiedName + " \"" + target.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual,
-                ApiStatus.Details(target.Resource, target.Name));
         }
     }
 

@@ -44,6 +44,18 @@ public sealed class ReconcileCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_manifest_saved_from_a_cluster_with_its_resourceVersion_is_installed()
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(_dir, "manifests")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(manifests, "dump.yaml"), "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\nmetadata: {name: dumped, resourceVersion: \"4711\"}\nspec: {defaultAction: SCMP_ACT_ERRNO}\n");
+
+        var (code, stdout, stderr) = await RunAsync("reconcile", "--manifests", manifests, "--node-root", Path.Combine(_dir, "root"));
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("SeccompProfile\tdumped\tInstalled\t", stdout.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_profile_in_error_exits_one_with_the_reason()
     {
         var manifests = Directory.CreateDirectory(Path.Combine(_dir, "manifests")).FullName;

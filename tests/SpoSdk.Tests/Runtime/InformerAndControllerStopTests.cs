@@ -124,6 +124,54 @@ public sealed class InformerAndControllerStopTests
         Assert.True(present.ContainsKey("a"));
     }
 
+    // A change the informer has cached but not yet delivered must not reach a handler twice: once in the handler's
+    // replay and again as the change itself. The second handler is added from inside the first one's replay (same
+    // thread, so it takes the delivery lock at once) while the informer has a change for x in hand.
+    [Fact]
+    public async Task Handler_added_while_a_change_waits_for_delivery_hears_it_once()
+    {
+        var profiles = _backend.Resource<SeccompProfile>();
+        await profiles.CreateAsync(Profile("a"));
+        await using var informer = new Informer<SeccompProfile>(profiles);
+        informer.Start();
+        await informer.WaitForSyncAsync().WaitAsync(Patience);
+
+        var replaying = new ManualResetEventSlim();
+        var xCreated = new ManualResetEventSlim();
+        var firstHeard = new ConcurrentQueue<string>();
+        var secondHeard = new ConcurrentQueue<string>();
+        var first = Task.Run(() => informer.AddHandler(e =>
+        {
+            firstHeard.Enqueue(e.Type + " " + e.Object.Metadata.Name);
+            if (replaying.IsSet)
+            {
+                return;
+            }
+
+            // The replay of a holds delivery while x is created and reaches the informer; x may be cached by then
+            // (it was, before cache changes and their delivery became one step), or wait for delivery uncached.
+            replaying.Set();
+            Assert.True(xCreated.Wait(Patience));
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+            while (informer.Get(ObjectKey.Cluster("x")) is null && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(10);
+            }
+
+            informer.AddHandler(e => secondHeard.Enqueue(e.Type + " " + e.Object.Metadata.Name));
+        }));
+        Assert.True(replaying.Wait(Patience));
+        await profiles.CreateAsync(Profile("x"));
+        xCreated.Set();
+        await first.WaitAsync(Patience);
+
+        // Handlers hear changes in order: once y has arrived, anything about x has too.
+        await profiles.CreateAsync(Profile("y"));
+        await Eventually(() => secondHeard.Contains("Added y"));
+        Assert.Equal(["Added a", "Added x", "Added y"], secondHeard.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["Added a", "Added x", "Added y"], firstHeard.ToArray());
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + Patience;

@@ -75,7 +75,8 @@ public sealed class CrdInstaller : ICrdInstaller
             cancellationToken).ConfigureAwait(false);
     }
 
-    // An unchanged update stores the object again, in the storage version.
+    // An unchanged update stores the object again, in the storage version: the API server writes it when its
+    // stored encoding is an older version, and (as the in-memory cluster, which stores the hub version) not otherwise.
     private async Task RewriteAllAsync<T>(CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {

@@ -59,7 +59,8 @@ public sealed class Informer<T> : IInformer
     private readonly Dictionary<ObjectKey, T> _cache = new();
     private readonly List<Action<InformerEvent<T>>> _handlers = new();
 
-    // Held while handlers hear events or a new handler hears its replay; never taken inside _gate.
+    // Held while the cache changes and handlers hear of it, or while a new handler takes its snapshot and hears its
+    // replay: so a replay never holds a change still to be delivered. Always taken before _gate, never inside it.
     private readonly object _delivery = new();
     private readonly Dictionary<string, (Func<T, IEnumerable<string>> Keys, Dictionary<string, HashSet<ObjectKey>> Entries)> _indexes = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -291,57 +292,64 @@ public sealed class Informer<T> : IInformer
 
     private void Replace(IReadOnlyList<T> items)
     {
-        var events = new List<InformerEvent<T>>();
-        lock (_gate)
+        // The cache change and its delivery are one step (see Notify).
+        lock (_delivery)
         {
-            var fresh = items.ToDictionary(ObjectKey.Of);
-            foreach (var (key, old) in _cache.Where(p => !fresh.ContainsKey(p.Key)).ToList())
+            var events = new List<InformerEvent<T>>();
+            lock (_gate)
             {
-                Store(key, null);
-                events.Add(new InformerEvent<T>(InformerEventType.Deleted, old, null));
-            }
-
-            foreach (var (key, obj) in fresh)
-            {
-                if (_cache.TryGetValue(key, out var old))
+                var fresh = items.ToDictionary(ObjectKey.Of);
+                foreach (var (key, old) in _cache.Where(p => !fresh.ContainsKey(p.Key)).ToList())
                 {
-                    if (old.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
+                    Store(key, null);
+                    events.Add(new InformerEvent<T>(InformerEventType.Deleted, old, null));
+                }
+
+                foreach (var (key, obj) in fresh)
+                {
+                    if (_cache.TryGetValue(key, out var old))
                     {
-                        events.Add(new InformerEvent<T>(InformerEventType.Updated, obj, old));
+                        if (old.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
+                        {
+                            events.Add(new InformerEvent<T>(InformerEventType.Updated, obj, old));
+                        }
                     }
-                }
-                else
-                {
-                    events.Add(new InformerEvent<T>(InformerEventType.Added, obj, null));
-                }
+                    else
+                    {
+                        events.Add(new InformerEvent<T>(InformerEventType.Added, obj, null));
+                    }
 
-                Store(key, obj);
+                    Store(key, obj);
+                }
             }
-        }
 
-        Notify(events);
+            Notify(events);
+        }
     }
 
     private void Apply(WatchEventType type, T obj)
     {
         var key = ObjectKey.Of(obj);
-        InformerEvent<T>? change;
-        lock (_gate)
+        lock (_delivery)
         {
-            _cache.TryGetValue(key, out var old);
-            if (type == WatchEventType.Deleted)
+            InformerEvent<T>? change;
+            lock (_gate)
             {
-                Store(key, null);
-                change = new InformerEvent<T>(InformerEventType.Deleted, obj, old);
+                _cache.TryGetValue(key, out var old);
+                if (type == WatchEventType.Deleted)
+                {
+                    Store(key, null);
+                    change = new InformerEvent<T>(InformerEventType.Deleted, obj, old);
+                }
+                else
+                {
+                    Store(key, obj);
+                    change = new InformerEvent<T>(old is null ? InformerEventType.Added : InformerEventType.Updated, obj, old);
+                }
             }
-            else
-            {
-                Store(key, obj);
-                change = new InformerEvent<T>(old is null ? InformerEventType.Added : InformerEventType.Updated, obj, old);
-            }
-        }
 
-        Notify([change]);
+            Notify([change]);
+        }
     }
 
     // Every cache change goes through here, under the lock, so the indexes never disagree with the cache.
@@ -386,8 +394,10 @@ public sealed class Informer<T> : IInformer
 
     private void Notify(List<InformerEvent<T>> events)
     {
-        // Handlers hear changes one at a time and in order, and not while a new handler's replay runs (AddHandler);
-        // the handler list is read inside, so a handler added meanwhile hears what came after its replay.
+        // Handlers hear changes one at a time and in order, and not while a new handler's replay runs (AddHandler).
+        // The callers hold the delivery lock from before they change the cache: a handler added meanwhile either
+        // took its snapshot before the change (and hears it here) or after this delivery (and has it in the snapshot),
+        // never both. The handler list is read inside.
         lock (_delivery)
         {
             Action<InformerEvent<T>>[] handlers;

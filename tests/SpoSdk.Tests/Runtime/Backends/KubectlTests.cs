@@ -158,6 +158,41 @@ public sealed class KubectlTests(KubectlFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task A_patch_that_changes_nothing_is_reported_as_no_change()
+    {
+        if (!KubectlAvailable())
+        {
+            return;
+        }
+
+        var created = await fixture.Backend.Resource<SeccompProfile>().CreateAsync(Profile("same"));
+        var output = await RunAsync("patch", "seccompprofile", Name("same"), "--type", "merge", "-p", "{\"spec\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"}}");
+        Assert.Equal("seccompprofile.security-profiles-operator.x-k8s.io/" + Name("same") + " patched (no change)", output.Trim());
+        Assert.Equal(created.Metadata.ResourceVersion, (await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("same"))))!.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task A_raw_create_carrying_a_resourceVersion_is_refused_and_kubectl_create_strips_it()
+    {
+        if (!KubectlAvailable())
+        {
+            return;
+        }
+
+        // kubectl create clears metadata.resourceVersion itself (a `get -o yaml` dump creates fine); the server refuses it.
+        var manifest = Path.Combine(fixture.Home, "versioned-" + _id + ".yaml");
+        await File.WriteAllTextAsync(manifest, Manifest(Name("versioned"), "SCMP_ACT_ERRNO").Replace("  name: ", "  resourceVersion: \"12345\"\n  name: ", StringComparison.Ordinal));
+        Assert.Contains("resourceVersion: \"12345\"", await File.ReadAllTextAsync(manifest), StringComparison.Ordinal);
+        Assert.Equal("seccompprofile.security-profiles-operator.x-k8s.io/" + Name("versioned") + " created", (await RunAsync("create", "-f", manifest)).Trim());
+
+        var raw = Path.Combine(fixture.Home, "raw-" + _id + ".json");
+        await File.WriteAllTextAsync(raw, "{\"apiVersion\":\"security-profiles-operator.x-k8s.io/v1\",\"kind\":\"SeccompProfile\",\"metadata\":{\"name\":\"" + Name("raw") + "\",\"resourceVersion\":\"12345\"},\"spec\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"}}");
+        var error = await RunAsync(1, "create", "--raw", "/apis/security-profiles-operator.x-k8s.io/v1/seccompprofiles", "-f", raw);
+        Assert.Contains("Error from server: resourceVersion should not be set on objects to be created", error, StringComparison.Ordinal);
+        Assert.Null(await fixture.Backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster(Name("raw"))));
+    }
+
+    [Fact]
     public async Task Get_by_short_name_and_delete()
     {
         if (!KubectlAvailable())

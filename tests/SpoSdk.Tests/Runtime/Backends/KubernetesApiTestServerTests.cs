@@ -196,7 +196,8 @@ public sealed class KubernetesApiTestServerTests(ApiServerFixture fixture) : ICl
         using var created = await SendAsync(HttpMethod.Post, Spo + "/seccompprofiles", Profile("gone"));
         var uid = (string?)(await ReadJsonAsync(created))["metadata"]!["uid"];
         var mismatch = await ExpectStatusAsync(await SendAsync(HttpMethod.Delete, Spo + "/seccompprofiles/" + Name("gone"), "{\"preconditions\":{\"uid\":\"other\"}}"), 409, "Conflict");
-        Assert.Contains("Precondition failed: UID", (string?)mismatch["message"], StringComparison.Ordinal);
+        Assert.Equal("Operation cannot be fulfilled on seccompprofiles.security-profiles-operator.x-k8s.io \"" + Name("gone") + "\": Precondition failed: UID in precondition: other, UID in object meta: " + uid, (string?)mismatch["message"]);
+        Assert.Equal((Name("gone"), "security-profiles-operator.x-k8s.io", "seccompprofiles"), ((string?)mismatch["details"]!["name"], (string?)mismatch["details"]!["group"], (string?)mismatch["details"]!["kind"]));
 
         var success = await ReadJsonAsync(await SendAsync(HttpMethod.Delete, Spo + "/seccompprofiles/" + Name("gone"), "{\"propagationPolicy\":\"Background\"}"));
         Assert.Equal(("Status", "Success", uid), ((string?)success["kind"], (string?)success["status"], (string?)success["details"]!["uid"]));
@@ -212,6 +213,55 @@ public sealed class KubernetesApiTestServerTests(ApiServerFixture fixture) : ICl
         var pod = await ReadJsonAsync(await SendAsync(HttpMethod.Delete, "/api/v1/namespaces/default/pods/pod-" + _id));
         Assert.Equal("Pod", (string?)pod["kind"]);
         await ExpectStatusAsync(await SendAsync(HttpMethod.Delete, "/api/v1/namespaces/default/pods/x", "{\"propagationPolicy\":\"Sometimes\"}"), 422, "Invalid");
+    }
+
+    [Fact]
+    public async Task A_delete_with_preconditions_never_deletes_a_newer_version()
+    {
+        // The preconditions and the deletion are one step: a delete racing an update either wins (the update then
+        // finds nothing) or answers 409 (the update won); it never removes the version the update wrote.
+        var bothWon = new List<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 500), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+        {
+            var path = Spo + "/seccompprofiles/" + Name("race" + i);
+            var created = await ReadJsonAsync(await SendAsync(HttpMethod.Post, Spo + "/seccompprofiles", Profile("race" + i)));
+            var version = (string)created["metadata"]!["resourceVersion"]!;
+            var changed = (JsonObject)created.DeepClone();
+            changed["spec"]!["defaultAction"] = "SCMP_ACT_LOG";
+            var update = SendAsync(HttpMethod.Put, path, changed.ToJsonString());
+            var delete = SendAsync(HttpMethod.Delete, path, "{\"preconditions\":{\"resourceVersion\":\"" + version + "\"}}");
+            using var updated = await update;
+            using var deleted = await delete;
+            if (updated.IsSuccessStatusCode && deleted.IsSuccessStatusCode)
+            {
+                lock (bothWon)
+                {
+                    bothWon.Add(Name("race" + i));
+                }
+            }
+            else if (!deleted.IsSuccessStatusCode)
+            {
+                Assert.Equal(HttpStatusCode.Conflict, deleted.StatusCode);
+            }
+        });
+
+        Assert.Empty(bothWon);
+    }
+
+    [Fact]
+    public async Task A_create_carrying_a_resourceVersion_is_a_500_as_on_the_real_server()
+    {
+        var body = Profile("versioned").Replace("\"name\":", "\"resourceVersion\":\"12345\",\"name\":", StringComparison.Ordinal);
+        var status = await ExpectStatusAsync(await SendAsync(HttpMethod.Post, Spo + "/seccompprofiles", body), 500, null);
+        Assert.Equal(("Failure", "resourceVersion should not be set on objects to be created", null), ((string?)status["status"], (string?)status["message"], status["reason"]));
+        await ExpectStatusAsync(await SendAsync(HttpMethod.Get, Spo + "/seccompprofiles/" + Name("versioned")), 404, "NotFound");
+
+        // What the real server cannot read as a version, or 0, it lets through and replaces.
+        foreach (var (name, version) in new[] { ("zero", "0"), ("text", "abc") })
+        {
+            var created = await ReadJsonAsync(await SendAsync(HttpMethod.Post, Spo + "/seccompprofiles", Profile(name).Replace("\"name\":", "\"resourceVersion\":\"" + version + "\",\"name\":", StringComparison.Ordinal)));
+            Assert.NotEqual(version, (string?)created["metadata"]!["resourceVersion"]);
+        }
     }
 
     [Fact]

@@ -248,6 +248,77 @@ public sealed class KubernetesBackendTests(ApiServerFixture fixture) : IClassFix
         Assert.Equal("slow down", error.Message);
     }
 
+    [Fact]
+    public async Task A_request_the_server_never_answers_ends_after_the_clients_HttpClientTimeout_as_a_retriable_timeout()
+    {
+        // KubernetesClient's own HttpClient never times out; its generated operations apply HttpClientTimeout themselves.
+        await using var server = await LoopbackServer.StartAsync(_ => { }, app => app.Run(context => Task.Delay(Timeout.Infinite, context.RequestAborted)));
+        using var backend = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = server.Address.AbsoluteUri, HttpClientTimeout = TimeSpan.FromSeconds(1) });
+        Assert.Equal(Timeout.InfiniteTimeSpan, backend.Client.HttpClient.Timeout);
+        var client = backend.Resource<SeccompProfile>();
+
+        var get = client.GetAsync(ObjectKey.Cluster("x"));
+        Assert.Same(get, await Task.WhenAny(get, Task.Delay(TimeSpan.FromSeconds(10))));
+        var error = await Assert.ThrowsAsync<ResourceRetriableException>(() => get);
+        Assert.Equal((504, "Timeout"), (error.Code, error.Reason));
+        Assert.Contains("get seccompprofiles \"x\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("timed out", error.Message, StringComparison.Ordinal);
+
+        var pods = backend.Resource<V1Pod>();
+        Assert.Contains("list pods in namespace \"team\"", (await Assert.ThrowsAsync<ResourceRetriableException>(() => pods.ListAsync("team"))).Message, StringComparison.Ordinal);
+        Assert.Contains("delete pods \"team/p\"", (await Assert.ThrowsAsync<ResourceRetriableException>(() => pods.DeleteAsync(new ObjectKey("team", "p")))).Message, StringComparison.Ordinal);
+        Assert.Contains("patch seccompprofiles \"x\"", (await Assert.ThrowsAsync<ResourceRetriableException>(() => client.PatchAsync(ObjectKey.Cluster("x"), ResourcePatch.Merge(new JsonObject())))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_that_stops_halfway_times_out_too_and_the_callers_own_cancellation_stays_a_cancellation()
+    {
+        await using var server = await LoopbackServer.StartAsync(_ => { }, app => app.Run(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"apiVersion":"security-profiles-operator.x-k8s.io/v1","kind":"SeccompProfile","metadata":{"name":""", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }));
+        using var backend = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = server.Address.AbsoluteUri, HttpClientTimeout = TimeSpan.FromSeconds(1) });
+        var client = backend.Resource<SeccompProfile>();
+
+        var error = await Assert.ThrowsAsync<ResourceRetriableException>(() => client.UpdateAsync(Profile("half")).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("update seccompprofiles \"" + Name("half") + "\"", error.Message, StringComparison.Ordinal);
+
+        using var patient = KubernetesBackend.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = server.Address.AbsoluteUri, HttpClientTimeout = TimeSpan.FromMinutes(5) });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => patient.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster("x"), cts.Token).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Watches_outlive_the_HttpClientTimeout()
+    {
+        var configuration = fixture.Server.CreateClientConfiguration();
+        configuration.HttpClientTimeout = TimeSpan.FromSeconds(1);
+        using var backend = KubernetesBackend.FromConfiguration(configuration);
+        var client = backend.Resource<SeccompProfile>();
+        var from = (await client.ListAsync()).ResourceVersion;
+        var before = WatchRequests().Count;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var write = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(1500), cts.Token);
+            await fixture.Backend.Resource<SeccompProfile>().CreateAsync(Profile("late"));
+        });
+
+        await foreach (var change in client.WatchAsync(null, from, cts.Token))
+        {
+            if (change.Object?.Metadata.Name == Name("late"))
+            {
+                break;
+            }
+        }
+
+        await write;
+        Assert.Single(WatchRequests().Skip(before));
+    }
+
     private static Task<LoopbackServer> StatusServerAsync(int code, string reason) =>
         LoopbackServer.StartAsync(_ => { }, app => app.Run(async context =>
         {

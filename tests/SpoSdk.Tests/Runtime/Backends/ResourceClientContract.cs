@@ -2,6 +2,7 @@ using k8s.Models;
 using SpoSdk.Api.V1;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.Kubernetes;
 
 #pragma warning disable CS0618 // legacy-version clients are part of the contract
 
@@ -69,6 +70,16 @@ public abstract class ResourceClientContract
     }
 
     [Fact]
+    public async Task A_create_carrying_a_resourceVersion_is_refused_as_the_API_server_refuses_it()
+    {
+        var versioned = Profile("versioned");
+        versioned.Metadata.ResourceVersion = "12345";
+        var error = await Assert.ThrowsAsync<KubernetesApiException>(() => Seccomp.CreateAsync(versioned));
+        Assert.Equal((500, "resourceVersion should not be set on objects to be created"), (error.Code, error.Message));
+        Assert.Null(await Seccomp.GetAsync(ObjectKey.Cluster(Name("versioned"))));
+    }
+
+    [Fact]
     public async Task A_stale_update_is_409_Conflict_and_generation_counts_spec_changes_only()
     {
         await Seccomp.CreateAsync(Profile("stale"));
@@ -85,6 +96,47 @@ public abstract class ResourceClientContract
 
         annotated.Spec.DefaultAction = SeccompAction.ScmpActLog;
         Assert.Equal(2, (await Seccomp.UpdateAsync(annotated)).Metadata.Generation);
+    }
+
+    [Fact]
+    public async Task A_write_that_changes_nothing_keeps_the_resourceVersion_and_makes_no_event()
+    {
+        // As on the API server: the stored object comes back unchanged, with its version, and no watcher hears of it.
+        var created = await Seccomp.CreateAsync(Profile("noop"));
+        var key = ObjectKey.Cluster(Name("noop"));
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.UpdateAsync(created)).Metadata.ResourceVersion);
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.PatchAsync(key, ResourcePatch.Merge(new System.Text.Json.Nodes.JsonObject()))).Metadata.ResourceVersion);
+        var samePatch = ResourcePatch.Merge(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["defaultAction"] = "SCMP_ACT_ERRNO" } });
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.PatchAsync(key, samePatch)).Metadata.ResourceVersion);
+        Assert.Equal(created.Metadata.ResourceVersion, (await Seccomp.UpdateStatusAsync(created)).Metadata.ResourceVersion);
+
+        created.Status = new SeccompProfileStatus { Status = SeccompProfileState.Installed };
+        var installed = await Seccomp.UpdateStatusAsync(created);
+        Assert.NotEqual(created.Metadata.ResourceVersion, installed.Metadata.ResourceVersion);
+        var again = await Seccomp.UpdateStatusAsync(installed);
+        Assert.Equal(installed.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
+        Assert.Equal(installed.Metadata.ManagedFields.Select(m => (m.Manager, m.Time)), again.Metadata.ManagedFields.Select(m => (m.Manager, m.Time)));
+        Assert.Equal(installed.Metadata.ResourceVersion, (await Seccomp.PatchStatusAsync(key, ResourcePatch.Merge(new System.Text.Json.Nodes.JsonObject { ["status"] = new System.Text.Json.Nodes.JsonObject { ["status"] = "Installed" } }))).Metadata.ResourceVersion);
+
+        // Leases have no status subresource and no generation: the same holds for the whole object.
+        var leases = Backend.Resource<V1Lease>();
+        var lease = await leases.CreateAsync(new V1Lease { Metadata = new V1ObjectMeta { Name = "noop", NamespaceProperty = Ns }, Spec = new V1LeaseSpec { HolderIdentity = "a" } });
+        Assert.Equal(lease.Metadata.ResourceVersion, (await leases.UpdateAsync(lease)).Metadata.ResourceVersion);
+
+        // The next event a watch from the last real write sees is the next real change.
+        var changed = (await Seccomp.GetAsync(key))!;
+        changed.Metadata.Annotations = new Dictionary<string, string> { ["note"] = "changed" };
+        var annotated = await Seccomp.UpdateAsync(changed);
+        Assert.NotEqual(installed.Metadata.ResourceVersion, annotated.Metadata.ResourceVersion);
+        using var cts = new CancellationTokenSource(Patience);
+        await foreach (var change in Seccomp.WatchAsync(null, installed.Metadata.ResourceVersion, cts.Token))
+        {
+            if (change.Type != WatchEventType.Bookmark && change.Object!.Metadata.Name == Name("noop"))
+            {
+                Assert.Equal((WatchEventType.Modified, annotated.Metadata.ResourceVersion), (change.Type, change.ResourceVersion));
+                break;
+            }
+        }
     }
 
     [Fact]
@@ -293,16 +345,18 @@ public abstract class ResourceClientContract
         await pods.CreateAsync(Pod("other-node-2", Ns, node + "-x", "web"));
         var mine = await pods.CreateAsync(Pod("mine", Ns, node, "web"));
         mine.Metadata.Labels["app"] = "db";
-        await pods.UpdateAsync(mine);
+        var relabelled = await pods.UpdateAsync(mine);
         await pods.DeleteAsync(new ObjectKey(Ns, "mine"));
 
         var seen = new List<(WatchEventType, string, string)>();
+        var versions = new List<(string Event, string Object)>();
         using var cts = new CancellationTokenSource(Patience);
         await foreach (var change in pods.WatchAsync(Ns, from, new ListOptions("app=web", "spec.nodeName=" + node), cts.Token))
         {
             if (change.Type != WatchEventType.Bookmark)
             {
                 seen.Add((change.Type, change.Object!.Metadata.Name, change.Object.Metadata.Labels["app"]));
+                versions.Add((change.ResourceVersion, change.Object.Metadata.ResourceVersion));
                 if (seen.Count == 2)
                 {
                     break;
@@ -310,8 +364,10 @@ public abstract class ResourceClientContract
             }
         }
 
-        // Relabelled to app=db, the pod left the selection: a deletion to this watcher; the real deletion is invisible.
-        Assert.Equal([(WatchEventType.Added, "mine", "web"), (WatchEventType.Deleted, "mine", "db")], seen);
+        // Relabelled to app=db, the pod left the selection: a deletion to this watcher, carrying the object as the watcher
+        // last saw it (still app=web) at the relabelling's version, as the watch cache sends it; the real deletion is invisible.
+        Assert.Equal([(WatchEventType.Added, "mine", "web"), (WatchEventType.Deleted, "mine", "web")], seen);
+        Assert.Equal((relabelled.Metadata.ResourceVersion, relabelled.Metadata.ResourceVersion), versions[1]);
     }
 
     [Fact]

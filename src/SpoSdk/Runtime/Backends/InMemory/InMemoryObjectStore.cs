@@ -17,6 +17,9 @@ namespace SpoSdk.Runtime.Backends.InMemory;
 /// </summary>
 public sealed class InMemoryObjectStore
 {
+    /// <summary>What the API server answers (500) to a create that carries a resourceVersion.</summary>
+    public const string ResourceVersionOnCreate = "resourceVersion should not be set on objects to be created";
+
     private readonly object _gate = new();
     private readonly Dictionary<StoredKey, Stored> _objects = new();
     private readonly LinkedList<StoreEvent> _history = new();
@@ -119,7 +122,9 @@ public sealed class InMemoryObjectStore
     /// <summary>
     /// Stores a new object; fills uid, creationTimestamp, resourceVersion and generation. With a
     /// <paramref name="fieldManager"/>, that manager owns every field (operation Update); without one the
-    /// object's managed fields are kept as given (a server-side apply computed them).
+    /// object's managed fields are kept as given (a server-side apply computed them). An object carrying a
+    /// resourceVersion (one that reads as a number other than 0) is refused with a 500
+    /// (<see cref="Kubernetes.KubernetesApiException"/>), as the API server's storage refuses it.
     /// </summary>
     public JsonObject Create(StoreKind kind, JsonObject obj, string? fieldManager = null)
     {
@@ -132,6 +137,13 @@ public sealed class InMemoryObjectStore
         }
 
         var key = KeyOf(kind, json);
+        if (ulong.TryParse(metadata["resourceVersion"] is JsonValue rv && rv.GetValueKind() == JsonValueKind.String ? rv.GetValue<string>() : null, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version != 0)
+        {
+            // What the API server's etcd storage says (ErrResourceVersionSetOnCreate; a 500 whose Status has no reason, which
+            // the test API server reproduces); a version it cannot parse, or 0, it lets through and replaces, as here.
+            throw new Kubernetes.KubernetesApiException(new ResourceStatus(500, "InternalError", ResourceVersionOnCreate, []));
+        }
+
         lock (_gate)
         {
             if (_objects.ContainsKey(new StoredKey(kind.Key, key)))
@@ -161,6 +173,8 @@ public sealed class InMemoryObjectStore
     /// subresource, or when <paramref name="statusOnly"/> asks for status alone). With a
     /// <paramref name="fieldManager"/>, that manager becomes the owner of every field the write changed
     /// (operation Update); without one the managed fields are taken as given (a server-side apply computed them).
+    /// A write that would change nothing (managed fields computed the same way, their times aside) is not
+    /// stored: the stored object comes back with its resourceVersion and no watcher hears of it, as on the API server.
     /// </summary>
     public JsonObject Update(StoreKind kind, JsonObject obj, bool statusOnly = false, string? fieldManager = null)
     {
@@ -199,6 +213,11 @@ public sealed class InMemoryObjectStore
             if (metadata["deletionTimestamp"] is not null && (metadata["finalizers"] as JsonArray) is null or { Count: 0 })
             {
                 return Remove(kind, key, result);
+            }
+
+            if (Unchanged(stored.Json, result))
+            {
+                return Copy(stored.Json);
             }
 
             return Commit(kind, key, result, WatchEventType.Modified);
@@ -248,7 +267,8 @@ public sealed class InMemoryObjectStore
     {
         if (!string.IsNullOrEmpty(expected) && expected != actual)
         {
-            throw new ResourceConflictException("Operation cannot be fulfilled on " + kind.Plural + " \"" + key.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual);
+            // Worded as the API server words it, with the group-qualified resource, so the test API server can pass it on.
+            throw new ResourceConflictException("Operation cannot be fulfilled on " + kind.QualifiedPlural + " \"" + key.Name + "\": Precondition failed: " + what + " in precondition: " + expected + ", " + what + " in object meta: " + actual);
         }
     }
 
@@ -317,6 +337,24 @@ public sealed class InMemoryObjectStore
         }
 
         return result;
+    }
+
+    // What the API server sets anew on every write is left out: the resourceVersion, and the times of the managed
+    // fields (its IgnoreManagedFieldsTimestampsTransformer keeps the old ones when nothing else changed).
+    private static bool Unchanged(JsonObject stored, JsonObject result) =>
+        JsonNode.DeepEquals(WithoutServerFields(stored), WithoutServerFields(result));
+
+    private static JsonObject WithoutServerFields(JsonObject obj)
+    {
+        var copy = Copy(obj);
+        var metadata = Metadata(copy);
+        metadata.Remove("resourceVersion");
+        if (FieldOwnership.ManagedFieldsWithoutTimes(copy) is { } managed)
+        {
+            metadata["managedFields"] = managed;
+        }
+
+        return copy;
     }
 
     // Status writes change the status alone, whatever else the caller sent.
@@ -501,6 +539,9 @@ public sealed record StoreKind(string Group, string Kind, string Plural, bool Is
     internal FieldSchema? Schema => FieldSchemas.Spo.For(Group, Kind, string.Empty);
 
     internal string Describe(ObjectKey key) => Plural + " \"" + key + "\"";
+
+    // The resource as the API server's messages name it: plural.group, or the plural alone in the core group.
+    internal string QualifiedPlural => Group.Length == 0 ? Plural : Plural + "." + Group;
 }
 
 /// <summary>One change in the store, or a bookmark (see <see cref="StoreWatch.ReadAsync"/>).</summary>
@@ -516,7 +557,42 @@ public sealed record StoreKind(string Group, string Kind, string Plural, bool Is
 /// The object before the change (null for creations and bookmarks), so a filtered watch can tell
 /// an object that stopped matching its selector (a deletion to that watcher) from one that started to. Shared.
 /// </param>
-public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Type, JsonObject Object, long Version, JsonObject? Previous = null);
+public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Type, JsonObject Object, long Version, JsonObject? Previous = null)
+{
+    /// <summary>
+    /// This change as a watch filtered by <paramref name="selector"/> reports it, as the API server's watch cache
+    /// does (<see cref="Selector.Visible"/>): an object entering the selection is Added; one leaving it is Deleted
+    /// with its previous content (what the watcher last saw), carrying this change's resourceVersion. Null when
+    /// the watcher does not see the change; bookmarks pass unchanged.
+    /// </summary>
+    public StoreEvent? Through(Selector selector)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        if (Type == WatchEventType.Bookmark || ReferenceEquals(selector, Selector.Everything))
+        {
+            return this;
+        }
+
+        var visible = selector.Visible(Type, Object, Previous);
+        if (visible is not { } type)
+        {
+            return null;
+        }
+
+        if (type == WatchEventType.Deleted && Type == WatchEventType.Modified && Previous is not null)
+        {
+            var previous = (JsonObject)Previous.DeepClone();
+            if (previous["metadata"] is JsonObject metadata)
+            {
+                metadata["resourceVersion"] = Version.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return this with { Type = type, Object = previous };
+        }
+
+        return type == Type ? this : this with { Type = type };
+    }
+}
 
 /// <summary>An open watch: read changes, dispose to stop.</summary>
 public sealed class StoreWatch : IDisposable

@@ -149,13 +149,9 @@ internal sealed class InMemoryResourceClient<T> : IResourceClient<T>
             {
                 yield return new WatchEvent<T>(WatchEventType.Bookmark, null, version);
             }
-            else if (ReferenceEquals(filter, Selector.Everything))
+            else if (change.Through(filter) is { } seen)
             {
-                yield return new WatchEvent<T>(change.Type, FromStore(change.Object), version);
-            }
-            else if (filter.Visible(change.Type, change.Object, change.Previous) is { } visible)
-            {
-                yield return new WatchEvent<T>(visible, FromStore(change.Object), version);
+                yield return new WatchEvent<T>(seen.Type, FromStore(seen.Object), version);
             }
         }
     }

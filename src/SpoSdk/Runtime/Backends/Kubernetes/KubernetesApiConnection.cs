@@ -20,11 +20,16 @@ internal sealed class KubernetesApiConnection
     private readonly string _baseAddress;
     private readonly int _maxErrorBodyBytes;
     private readonly Version _httpVersion;
+    private readonly TimeSpan _timeout;
 
     public KubernetesApiConnection(k8s.Kubernetes client, KubernetesBackendOptions options, bool useHttp2)
     {
         _http = client.HttpClient;
         _credentials = client.Credentials;
+
+        // The client's HttpClient never times out (watches run for minutes); its generated operations apply
+        // HttpClientTimeout (100 s by default) themselves, per request, so the requests sent here do too.
+        _timeout = client.HttpClientTimeout;
 
         // A base address may carry a path (a proxy such as Rancher's /k8s/clusters/ID); keep it.
         _baseAddress = client.BaseUri.AbsoluteUri.TrimEnd('/');
@@ -35,8 +40,36 @@ internal sealed class KubernetesApiConnection
     }
 
     /// <summary>
+    /// Sends a request that is not a watch and reads its answer with <paramref name="read"/>, both within
+    /// the client's HttpClientTimeout. A server that does not answer in time is a
+    /// <see cref="ResourceRetriableException"/> (504 Timeout) naming the request (<c>what</c>, e.g.
+    /// <c>get seccompprofiles "x"</c>); the caller's own cancellation stays an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task<TResult> RequestAsync<TResult>(HttpMethod method, string pathAndQuery, byte[]? jsonBody, string what, Func<HttpResponseMessage, CancellationToken, Task<TResult>> read, CancellationToken cancellationToken, string contentType = "application/json")
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_timeout > TimeSpan.Zero && _timeout != Timeout.InfiniteTimeSpan)
+        {
+            timeout.CancelAfter(_timeout);
+        }
+
+        try
+        {
+            using var response = await SendAsync(method, pathAndQuery, jsonBody, timeout.Token, contentType).ConfigureAwait(false);
+            return await read(response, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException or IOException or HttpRequestException) && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The timer, not the caller, ended it: a server too slow now, worth another try later (as a 504 is).
+            var seconds = _timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+            throw new ResourceRetriableException(new ResourceStatus(504, "Timeout", what + ": the API server did not answer within " + seconds + " s (HttpClientTimeout); the request timed out", []));
+        }
+    }
+
+    /// <summary>
     /// Sends a request and returns the successful response with its body unread (the caller
-    /// disposes it); throws the mapped <see cref="ResourceException"/> otherwise.
+    /// disposes it); throws the mapped <see cref="ResourceException"/> otherwise. No timeout of its
+    /// own: watches use this directly; every other request goes through <see cref="RequestAsync"/>.
     /// </summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, byte[]? jsonBody, CancellationToken cancellationToken, string contentType = "application/json")
     {

@@ -49,8 +49,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
         try
         {
-            using var response = await _api.SendAsync(HttpMethod.Get, ObjectPath(key.Namespace, key.Name), null, cancellationToken).ConfigureAwait(false);
-            return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+            return await _api.RequestAsync(HttpMethod.Get, ObjectPath(key.Namespace, key.Name), null, Describe("get", key), ReadObjectAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (ResourceNotFoundException)
         {
@@ -79,16 +78,14 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<T> CreateAsync(T obj, CancellationToken cancellationToken = default)
     {
-        var (ns, _) = Locate(obj, needName: false);
-        using var response = await _api.SendAsync(HttpMethod.Post, CollectionPath(ns), Serialize(obj), cancellationToken).ConfigureAwait(false);
-        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+        var (ns, name) = Locate(obj, needName: false);
+        return await _api.RequestAsync(HttpMethod.Post, CollectionPath(ns), Serialize(obj), Describe("create", new ObjectKey(ns, name)), ReadObjectAsync, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<T> UpdateAsync(T obj, CancellationToken cancellationToken = default)
     {
         var (ns, name) = Locate(obj, needName: true);
-        using var response = await _api.SendAsync(HttpMethod.Put, ObjectPath(ns, name), Serialize(obj), cancellationToken).ConfigureAwait(false);
-        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+        return await _api.RequestAsync(HttpMethod.Put, ObjectPath(ns, name), Serialize(obj), Describe("update", new ObjectKey(ns, name)), ReadObjectAsync, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<T> UpdateStatusAsync(T obj, CancellationToken cancellationToken = default)
@@ -96,8 +93,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         // Kinds without a status subresource (Event, Lease) keep status in the object itself.
         var (ns, name) = Locate(obj, needName: true);
         var path = Type.HasStatusSubresource ? ObjectPath(ns, name) + "/status" : ObjectPath(ns, name);
-        using var response = await _api.SendAsync(HttpMethod.Put, path, Serialize(obj), cancellationToken).ConfigureAwait(false);
-        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+        return await _api.RequestAsync(HttpMethod.Put, path, Serialize(obj), Describe("update status of", new ObjectKey(ns, name)), ReadObjectAsync, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, CancellationToken cancellationToken = default) =>
@@ -121,8 +117,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         Append(query, "force", options.Force ? "true" : null);
 
         // JSON is YAML: the body goes as JSON under the apply content type, as client-go sends it.
-        using var response = await _api.SendAsync(HttpMethod.Patch, ObjectPath(ns, name) + query, Serialize(obj), cancellationToken, ApplyOptions.MediaType).ConfigureAwait(false);
-        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+        return await _api.RequestAsync(HttpMethod.Patch, ObjectPath(ns, name) + query, Serialize(obj), Describe("apply", new ObjectKey(ns, name)), ReadObjectAsync, cancellationToken, ApplyOptions.MediaType).ConfigureAwait(false);
     }
 
     private async Task<T> PatchAsync(ObjectKey key, ResourcePatch patch, bool status, CancellationToken cancellationToken)
@@ -135,8 +130,7 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
         var body = JsonSerializer.SerializeToUtf8Bytes(patch.Body, SpoJsonOptions.Lenient);
         var path = ObjectPath(key.Namespace, key.Name) + (status ? "/status" : string.Empty);
-        using var response = await _api.SendAsync(HttpMethod.Patch, path, body, cancellationToken, patch.MediaType).ConfigureAwait(false);
-        return await ReadObjectAsync(response, cancellationToken).ConfigureAwait(false);
+        return await _api.RequestAsync(HttpMethod.Patch, path, body, Describe(status ? "patch status of" : "patch", key), ReadObjectAsync, cancellationToken, patch.MediaType).ConfigureAwait(false);
     }
 
     public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) =>
@@ -151,8 +145,8 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
         try
         {
-            using var response = await _api.SendAsync(HttpMethod.Delete, ObjectPath(key.Namespace, key.Name), DeleteBody(options), cancellationToken).ConfigureAwait(false);
-            return true;
+            // The answer (a Status or the object) is read, so a server that stalls mid-body times out too.
+            return await _api.RequestAsync(HttpMethod.Delete, ObjectPath(key.Namespace, key.Name), DeleteBody(options), Describe("delete", key), DrainAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (ResourceNotFoundException)
         {
@@ -275,9 +269,8 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         Append(query, "fieldSelector", FieldSelector(options, @namespace));
         Append(query, "limit", limit > 0 ? limit.ToString(CultureInfo.InvariantCulture) : null);
         Append(query, "continue", continueToken);
-        using var response = await _api.SendAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, cancellationToken).ConfigureAwait(false);
-        var page = await response.Content.ReadFromJsonAsync<ListPage>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException("the list response is empty");
+        var what = "list " + Type.Plural + (string.IsNullOrEmpty(@namespace) ? string.Empty : " in namespace \"" + @namespace + "\"");
+        var page = await _api.RequestAsync(HttpMethod.Get, CollectionPath(Type.IsNamespaced ? @namespace : null) + query, null, what, ReadListPageAsync, cancellationToken).ConfigureAwait(false);
         var next = page.Metadata?.Continue;
         return new ResourceList<T>((page.Items ?? []).Select(Complete).ToList(), page.Metadata?.ResourceVersion ?? string.Empty, string.IsNullOrEmpty(next) ? null : next);
     }
@@ -366,6 +359,20 @@ internal sealed class KubernetesResourceClient<T> : IResourceClient<T>
         json["kind"] = Type.Kind;
         return JsonSerializer.SerializeToUtf8Bytes(json, SpoJsonOptions.Lenient);
     }
+
+    private static async Task<ListPage> ReadListPageAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        await response.Content.ReadFromJsonAsync<ListPage>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException("the list response is empty");
+
+    private static async Task<bool> DrainAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    // What a timeout names: the verb and the object, e.g. get seccompprofiles "x" or patch pods "ns/p".
+    private string Describe(string verb, ObjectKey key) =>
+        verb + " " + Type.Plural + (string.IsNullOrEmpty(key.Name) ? string.Empty : " \"" + key + "\"");
 
     private async Task<T> ReadObjectAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
         Complete(await response.Content.ReadFromJsonAsync<T>(SpoJsonOptions.Lenient, cancellationToken).ConfigureAwait(false)
