@@ -52,6 +52,24 @@ public sealed class RegistryTimeoutTests
     }
 
     [Fact]
+    public async Task A_token_server_that_cannot_be_reached_is_a_registry_failure_naming_it()
+    {
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        using var registry = new StallingRegistry(_ => null);
+        registry.Unauthorized = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://127.0.0.1:" + port + "/token\",service=\"r\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        using var client = new OciRegistryClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, new OciRegistryClientOptions { PlainHttp = true }, disposeHttpClient: true);
+
+        var error = await FailureOf(client.GetManifestAsync(OciReference.Parse(registry.Host + "/a:v1"), "v1"));
+
+        var failure = Assert.IsType<OciRegistryException>(error);
+        Assert.StartsWith("token server http://127.0.0.1:" + port + "/token cannot be reached", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(registry.Host, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_callers_cancellation_stays_a_cancellation()
     {
         using var registry = new StallingRegistry(_ => ManifestHeaders);

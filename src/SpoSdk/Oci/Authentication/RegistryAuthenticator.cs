@@ -141,6 +141,11 @@ internal sealed class RegistryAuthenticator
             var after = deadline.IsCancellationRequested ? " after " + OciRegistryClient.Describe(_timeout) : " (" + ex.Message + ")";
             throw new OciRegistryException("token server " + realm.GetLeftPart(UriPartial.Path) + " timed out" + after + " on a token for " + scope + " on " + registry, innerException: ex);
         }
+        catch (HttpRequestException ex)
+        {
+            // Unreachable (refused, DNS, TLS): a registry failure like any other, naming the server and the registry.
+            throw new OciRegistryException("token server " + realm.GetLeftPart(UriPartial.Path) + " cannot be reached for a token for " + scope + " on " + registry + ": " + ex.Message, innerException: ex);
+        }
 
         if ((int)status is < 200 or > 299)
         {
