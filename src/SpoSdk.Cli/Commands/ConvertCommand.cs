@@ -75,9 +75,9 @@ internal static class ConvertCommand
         {
             await stdout.WriteAsync(text).ConfigureAwait(false);
         }
-        else
+        else if (!await OutputFile.TryWriteAsync("convert", output, text, stderr).ConfigureAwait(false))
         {
-            await OutputFile.WriteAtomicallyAsync(output, text).ConfigureAwait(false);
+            return SpocApp.Failure;
         }
 
         return code;

@@ -126,13 +126,14 @@ internal static class MigrateCommand
                 continue;
             }
 
+            // A reader sees the old file or the new one, never half of one; the file keeps its mode, a link stays a link.
             try
             {
-                await WriteInPlaceAsync(file, result.Text).ConfigureAwait(false);
+                OutputFile.Write(file, StrictUtf8.GetBytes(result.Text), mode: null);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                await stderr.WriteLineAsync("spoc: cannot write " + file + ": " + ex.Message).ConfigureAwait(false);
+                await stderr.WriteLineAsync("spoc: cannot write " + file + ": " + OutputFile.Reason(ex)).ConfigureAwait(false);
                 exitCode = SpocApp.Failure;
                 continue;
             }
@@ -185,15 +186,5 @@ internal static class MigrateCommand
             error = ex.Message;
             return false;
         }
-    }
-
-    // A reader sees the old file or the new one, never half of one; the file keeps its mode.
-    private static Task WriteInPlaceAsync(string path, string text)
-    {
-        // Through a link given on the command line, the file it points to is the one to rewrite.
-        var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        var mode = OperatingSystem.IsWindows() ? UnixFileMode.UserRead | UnixFileMode.UserWrite : File.GetUnixFileMode(target);
-        SpoSdk.IO.AtomicFile.Write(target, StrictUtf8.GetBytes(text), mode);
-        return Task.CompletedTask;
     }
 }

@@ -158,9 +158,9 @@ internal static class PullCommand
         {
             await stdout.WriteAsync(text).ConfigureAwait(false);
         }
-        else
+        else if (!await OutputFile.TryWriteAsync("pull", output, text, stderr, ReadableByAll).ConfigureAwait(false))
         {
-            await OutputFile.WriteAtomicallyAsync(output, text, ReadableByAll).ConfigureAwait(false);
+            return SpocApp.Failure;
         }
 
         return SpocApp.Success;
