@@ -75,6 +75,11 @@ internal static class ConvertCommand
         {
             await stdout.WriteAsync(text).ConfigureAwait(false);
         }
+        else if (code != SpocApp.Success)
+        {
+            // Part of the input in OUT would pass for all of it (and, converting in place, delete the rest).
+            await stderr.WriteLineAsync("spoc convert: " + output + " not written: not every document converted").ConfigureAwait(false);
+        }
         else if (!await OutputFile.TryWriteAsync("convert", output, text, stderr).ConfigureAwait(false))
         {
             return SpocApp.Failure;
@@ -102,6 +107,13 @@ internal static class ConvertCommand
             {
                 await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
                 code = Math.Max(code, error.Category == SpoReadErrorCategory.UnknownKind ? SpocApp.Failure : SpocApp.Invalid);
+            }
+
+            // As convert without --to and merge: nothing to convert is an error, not an empty success.
+            if (result.Documents.Count == 0 && result.SyntaxError is null)
+            {
+                await stderr.WriteLineAsync("spoc convert: " + file + " holds no documents").ConfigureAwait(false);
+                code = Math.Max(code, SpocApp.Invalid);
             }
 
             foreach (var document in result.Documents.Where(d => d.IsValid))
