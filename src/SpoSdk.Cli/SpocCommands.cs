@@ -36,7 +36,7 @@ internal static class SpocCommands
             "Install the profiles under DIR into a node root once, without a cluster; prints KIND, NAME, STATUS and the node file or reason per profile. Exit 1 when any ends in Error.",
             [],
             [
-                new(["--manifests"], "DIR", "the manifests to reconcile (*.yaml, *.yml, *.json, recursively)") { Required = true },
+                new(["--manifests"], "DIR", "the manifests to reconcile (*.yaml, *.yml, *.json, recursively; hidden files and folders and symbolic links skipped)") { Required = true },
                 new(["--node-root"], "DIR", "the folder standing for the node's /") { Required = true },
                 new(["--node-name"], "NAME", "the node's name in statuses and events (default local-node)"),
                 new(["--kubelet-dir"], "DIR", "the kubelet's root directory on the node (default /var/lib/kubelet)"),

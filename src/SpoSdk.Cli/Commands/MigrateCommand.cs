@@ -166,19 +166,9 @@ internal static class MigrateCommand
             return false;
         }
 
-        var options = new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            IgnoreInaccessible = false,
-
-            // Hidden folders (.git) hold no manifests to migrate; a link would be replaced by a plain file on rename.
-            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint,
-        };
         try
         {
-            files.AddRange(Directory.EnumerateFiles(path, "*", options)
-                .Where(f => ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                .Order(StringComparer.Ordinal));
+            files.AddRange(ManifestFiles.Under(path, ManifestExtensions));
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
