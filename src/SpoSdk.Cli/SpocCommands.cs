@@ -25,7 +25,7 @@ internal static class SpocCommands
             [
                 new(["--to"], "VERSION", "the version to convert to: v1, v1alpha1, ... or a full apiVersion"),
                 new(["-o", "--output"], "OUT", "write here (atomically) instead of stdout"),
-                new(["--format"], "yaml|json", "the output format with --to (default: the input's)"),
+                new(["--format"], "yaml|json", "the output format with --to (default: json when every input is JSON, else yaml)"),
                 new(["-p", "--program"], "PROGRAM", "the program an AppArmor profile confines (raw form only)"),
             ],
             ["spoc convert --to v1 -o profile-v1.yaml profile-v1beta1.yaml", "spoc convert -o profile.json seccompprofile.yaml"],

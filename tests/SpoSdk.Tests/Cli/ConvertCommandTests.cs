@@ -119,6 +119,22 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_format_json_input_stays_json_and_yaml_or_mixed_input_is_yaml()
+    {
+        var json = Write("p.json", """{"apiVersion":"security-profiles-operator.x-k8s.io/v1beta1","kind":"SeccompProfile","metadata":{"name":"p"},"spec":{"defaultAction":"SCMP_ACT_ERRNO"}}""");
+        var flowYaml = Write("flow.yaml", "{apiVersion: security-profiles-operator.x-k8s.io/v1beta1, kind: SeccompProfile, metadata: {name: q}, spec: {defaultAction: SCMP_ACT_LOG}}\n");
+
+        var fromJson = await RunAsync("convert", "--to", "v1", json);
+        var fromMixed = await RunAsync("convert", "--to", "v1", json, flowYaml);
+        var forcedYaml = await RunAsync("convert", "--to", "v1", "--format", "yaml", json);
+
+        Assert.True(fromJson.Code == 0, fromJson.Stderr);
+        Assert.Equal("security-profiles-operator.x-k8s.io/v1", (string?)System.Text.Json.Nodes.JsonNode.Parse(fromJson.Stdout)!["apiVersion"]);
+        Assert.StartsWith("apiVersion: security-profiles-operator.x-k8s.io/v1\n", fromMixed.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("apiVersion: security-profiles-operator.x-k8s.io/v1\n", forcedYaml.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unserved_target_version_exits_two()
     {
         var (code, _, stderr) = await RunAsync("convert", "--to", "v7", Write("legacy.yaml", LegacyRecording));
