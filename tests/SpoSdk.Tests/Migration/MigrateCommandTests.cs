@@ -309,6 +309,20 @@ public sealed class MigrateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Nesting_deeper_than_validate_allows_is_a_syntax_error_found_at_once()
+    {
+        // Unbounded, the parser's work grows with the square of the depth (60,000 levels took half a minute).
+        var file = Write("deep.yaml", new string('[', 40_000) + new string(']', 40_000) + "\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var (code, _, stderr) = await RunAsync("migrate", "--check", file);
+
+        Assert.Equal(1, code);
+        Assert.Equal(file + "#1: line 1, column 257: mappings and sequences are nested more than 256 levels deep", Lines(stderr).Single());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "took " + clock.Elapsed);
+    }
+
+    [Fact]
     public async Task Usage_lists_migrate()
     {
         var (code, stdout, _) = await RunAsync("--help");
