@@ -80,9 +80,18 @@ internal static class ConvertCommand
             // Part of the input in OUT would pass for all of it (and, converting in place, delete the rest).
             await stderr.WriteLineAsync("spoc convert: " + output + " not written: not every document converted").ConfigureAwait(false);
         }
-        else if (!await OutputFile.TryWriteAsync("convert", output, text, stderr).ConfigureAwait(false))
+        else
         {
-            return SpocApp.Failure;
+            using var signals = new StopSignals();
+            if (!await OutputFile.TryWriteAsync("convert", output, text, stderr).ConfigureAwait(false))
+            {
+                return SpocApp.Failure;
+            }
+
+            if (signals.Stopped)
+            {
+                return signals.ExitCode;
+            }
         }
 
         return code;

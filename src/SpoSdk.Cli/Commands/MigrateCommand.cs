@@ -75,8 +75,17 @@ internal static class MigrateCommand
         var migrator = new ManifestMigrator();
         var migrated = 0;
         var unchanged = 0;
+        using var signals = new StopSignals();
         foreach (var file in files.Distinct(StringComparer.Ordinal))
         {
+            // Ctrl-C or SIGTERM: the file being written was finished; no other is started.
+            if (signals.Stopped)
+            {
+                await stderr.WriteLineAsync("spoc migrate: interrupted; the files not yet reached are unchanged").ConfigureAwait(false);
+                exitCode = signals.ExitCode;
+                break;
+            }
+
             string text;
             try
             {
@@ -144,6 +153,7 @@ internal static class MigrateCommand
 
         if (!check && !diff)
         {
+            exitCode = signals.Stopped ? signals.ExitCode : exitCode;
             await stdout.WriteLineAsync("spoc: " + migrated + " file(s) migrated, " + unchanged + " unchanged").ConfigureAwait(false);
         }
 

@@ -158,9 +158,18 @@ internal static class PullCommand
         {
             await stdout.WriteAsync(text).ConfigureAwait(false);
         }
-        else if (!await OutputFile.TryWriteAsync("pull", output, text, stderr, ReadableByAll).ConfigureAwait(false))
+        else
         {
-            return SpocApp.Failure;
+            using var signals = new StopSignals();
+            if (!await OutputFile.TryWriteAsync("pull", output, text, stderr, ReadableByAll).ConfigureAwait(false))
+            {
+                return SpocApp.Failure;
+            }
+
+            if (signals.Stopped)
+            {
+                return signals.ExitCode;
+            }
         }
 
         return SpocApp.Success;
