@@ -25,7 +25,7 @@ internal static class SpocCommands
             [
                 new(["--to"], "VERSION", "the version to convert to: v1, v1alpha1, ... or a full apiVersion"),
                 new(["-o", "--output"], "OUT", "write here (atomically) instead of stdout"),
-                new(["--format"], "yaml|json", "the output format with --to (default: the input's)"),
+                new(["--format"], "yaml|json", "the output format with --to (default: json when every input is JSON, else yaml)"),
                 new(["-p", "--program"], "PROGRAM", "the program an AppArmor profile confines (raw form only)"),
             ],
             ["spoc convert --to v1 -o profile-v1.yaml profile-v1beta1.yaml", "spoc convert -o profile.json seccompprofile.yaml"],
@@ -36,7 +36,7 @@ internal static class SpocCommands
             "Install the profiles under DIR into a node root once, without a cluster; prints KIND, NAME, STATUS and the node file or reason per profile. Exit 1 when any ends in Error.",
             [],
             [
-                new(["--manifests"], "DIR", "the manifests to reconcile (*.yaml, *.yml, *.json, recursively)") { Required = true },
+                new(["--manifests"], "DIR", "the manifests to reconcile (*.yaml, *.yml, *.json, recursively; hidden files and folders and symbolic links skipped)") { Required = true },
                 new(["--node-root"], "DIR", "the folder standing for the node's /") { Required = true },
                 new(["--node-name"], "NAME", "the node's name in statuses and events (default local-node)"),
                 new(["--kubelet-dir"], "DIR", "the kubelet's root directory on the node (default /var/lib/kubelet)"),

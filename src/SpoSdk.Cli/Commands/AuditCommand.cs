@@ -12,7 +12,8 @@ namespace SpoSdk.Cli.Commands;
 /// <summary>
 /// <c>spoc audit [--json] FILE|-</c>: parses an audit log or syslog offline and prints one line per seccomp,
 /// SELinux or AppArmor event, as the log enricher logs it or (<c>--json</c>) as one JSON object. Other lines are
-/// skipped. Streams the input with bounded memory. Exit 0 (also when no event is found), 2 for usage errors and
+/// skipped. The klog header holds the record's time and PID 0, so the output depends on the input alone.
+/// Streams the input with bounded memory. Exit 0 (also when no event is found), 2 for usage errors and
 /// unreadable input.
 /// </summary>
 internal static class AuditCommand
@@ -165,12 +166,9 @@ internal static class AuditCommand
         private readonly EnrichedLineFormatter? _formatter;
         private readonly ArrayBufferWriter<byte>? _jsonBuffer;
         private readonly Utf8JsonWriter? _jsonWriter;
-        private readonly int _processId;
-
         public OutputSink(bool json, TextWriter stdout)
         {
             _stdout = stdout;
-            _processId = Environment.ProcessId;
             if (json)
             {
                 _jsonBuffer = new ArrayBufferWriter<byte>(1024);
@@ -189,9 +187,10 @@ internal static class AuditCommand
         {
             if (_formatter is not null)
             {
-                // Offline there is no logging time; the record's own time keeps the output reproducible.
+                // Offline there is no logging time nor logging process: the record's own time and PID 0 (spoc's
+                // PID would differ from run to run) keep the output reproducible.
                 AuditTimestamp.TryGetTime(auditEvent.Timestamp, out var time);
-                _formatter.Write(_stdout, auditEvent, enrichment: null, new KlogHeader(time, _processId));
+                _formatter.Write(_stdout, auditEvent, enrichment: null, new KlogHeader(time, ProcessId: 0));
                 return;
             }
 

@@ -8,7 +8,7 @@ namespace SpoSdk.Cli.Commands;
 
 /// <summary>
 /// <c>spoc convert --to VERSION FILE... [-o OUT] [--format yaml|json]</c> converts manifests between
-/// served versions. Without <c>--to</c>, <c>spoc convert PROFILE [-o OUT] [-p PROGRAM]</c> keeps
+/// served versions, as JSON when every input is JSON and YAML otherwise unless <c>--format</c> says. Without <c>--to</c>, <c>spoc convert PROFILE [-o OUT] [-p PROGRAM]</c> keeps
 /// upstream spoc's meaning: a profile object to the raw form a node uses.
 /// </summary>
 internal static class ConvertCommand
@@ -65,7 +65,7 @@ internal static class ConvertCommand
 
         var (code, text) = to is null
             ? await RawProfileConverter.ConvertAsync(files[0], program, stdin, stderr).ConfigureAwait(false)
-            : await ConvertVersionsAsync(files, to, format ?? "yaml", stdin, stderr).ConfigureAwait(false);
+            : await ConvertVersionsAsync(files, to, format, stdin, stderr).ConfigureAwait(false);
         if (text is null)
         {
             return code;
@@ -75,16 +75,32 @@ internal static class ConvertCommand
         {
             await stdout.WriteAsync(text).ConfigureAwait(false);
         }
+        else if (code != SpocApp.Success)
+        {
+            // Part of the input in OUT would pass for all of it (and, converting in place, delete the rest).
+            await stderr.WriteLineAsync("spoc convert: " + output + " not written: not every document converted").ConfigureAwait(false);
+        }
         else
         {
-            await OutputFile.WriteAtomicallyAsync(output, text).ConfigureAwait(false);
+            using var signals = new StopSignals();
+            if (!await OutputFile.TryWriteAsync("convert", output, text, stderr).ConfigureAwait(false))
+            {
+                return SpocApp.Failure;
+            }
+
+            if (signals.Stopped)
+            {
+                return signals.ExitCode;
+            }
         }
 
         return code;
     }
 
-    private static async Task<(int Code, string? Text)> ConvertVersionsAsync(IReadOnlyList<string> files, string to, string format, TextReader stdin, TextWriter stderr)
+    // Without --format, the output keeps the input's format: JSON when every input was JSON, else YAML.
+    private static async Task<(int Code, string? Text)> ConvertVersionsAsync(IReadOnlyList<string> files, string to, string? format, TextReader stdin, TextWriter stderr)
     {
+        var allJson = true;
         var serializer = new SpoSerializer();
         var converted = new List<ISpoObject>();
         var code = SpocApp.Success;
@@ -102,6 +118,15 @@ internal static class ConvertCommand
             {
                 await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
                 code = Math.Max(code, error.Category == SpoReadErrorCategory.UnknownKind ? SpocApp.Failure : SpocApp.Invalid);
+            }
+
+            allJson = allJson && format is null && IsJson(text);
+
+            // As convert without --to and merge: nothing to convert is an error, not an empty success.
+            if (result.Documents.Count == 0 && result.SyntaxError is null)
+            {
+                await stderr.WriteLineAsync("spoc convert: " + file + " holds no documents").ConfigureAwait(false);
+                code = Math.Max(code, SpocApp.Invalid);
             }
 
             foreach (var document in result.Documents.Where(d => d.IsValid))
@@ -123,7 +148,7 @@ internal static class ConvertCommand
             return (code, null);
         }
 
-        if (format == "yaml")
+        if ((format ?? (allJson ? "json" : "yaml")) == "yaml")
         {
             return (code, serializer.ToYaml(converted));
         }
@@ -133,5 +158,19 @@ internal static class ConvertCommand
             ? serializer.ToJsonNode(converted[0])
             : new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray(converted.Select(o => (JsonNode?)serializer.ToJsonNode(o)).ToArray()) };
         return (code, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+    }
+
+    // JSON is YAML too; only a strict JSON parse tells a JSON file from YAML that happens to start with '{'.
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
 namespace SpoSdk.Cli.Commands;
 
 /// <summary>Reading command inputs: a path, or <c>-</c> for stdin; failures are reported, not thrown.</summary>
@@ -19,13 +22,163 @@ internal static class InputFile
     }
 }
 
-/// <summary>Writing command outputs so a reader never sees half a file.</summary>
-internal static class OutputFile
+/// <summary>
+/// Writing command outputs (<c>-o OUT</c>, and migrate's files in place) so a reader never sees half a file,
+/// and so what OUT names survives: a device, FIFO or socket (<c>/dev/stdout</c>, <c>/dev/null</c>, a pipe) is
+/// opened and written as it is, the way Go's <c>os.WriteFile</c> would; a symbolic link is followed and the
+/// file it points to replaced atomically (the link stays a link); a regular file is replaced atomically.
+/// </summary>
+internal static partial class OutputFile
 {
-    /// <summary>Writes <paramref name="text"/> as UTF-8 through <see cref="SpoSdk.IO.AtomicFile"/>.</summary>
-    public static Task WriteAtomicallyAsync(string path, string text, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    private const int MaxLinkHops = 40; // as Linux's ELOOP limit
+
+    /// <summary>
+    /// Writes <paramref name="text"/> as UTF-8 to <paramref name="path"/>; on failure prints
+    /// <c>spoc COMMAND: cannot write PATH: reason</c> (with the path as given) and returns false.
+    /// </summary>
+    public static async Task<bool> TryWriteAsync(string command, string path, string text, TextWriter stderr, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
-        SpoSdk.IO.AtomicFile.Write(path, System.Text.Encoding.UTF8.GetBytes(text), mode);
-        return Task.CompletedTask;
+        try
+        {
+            Write(path, Encoding.UTF8.GetBytes(text), mode);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync("spoc " + command + ": cannot write " + path + ": " + Reason(ex)).ConfigureAwait(false);
+            return false;
+        }
     }
+
+    /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="path"/> as the type says; <paramref name="mode"/> is a
+    /// replaced or new regular file's mode on Unix (null: the existing file's, else owner read-write).
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission denied.</exception>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode)
+    {
+        var target = FinalTarget(path, out var throughDescriptor);
+        var type = TypeOf(target);
+        if (type == FileKind.Directory)
+        {
+            throw new IOException("is a directory");
+        }
+
+        // A descriptor (/dev/stdout, /proc/self/fd/N) names what the shell opened: write into it, never replace it.
+        if (throughDescriptor || type == FileKind.Special)
+        {
+            WriteDirectly(target, content);
+            return;
+        }
+
+        var fileMode = mode ?? UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (mode is null && type == FileKind.Regular && !OperatingSystem.IsWindows())
+        {
+            fileMode = File.GetUnixFileMode(target);
+        }
+
+        SpoSdk.IO.AtomicFile.Write(target, content, fileMode);
+    }
+
+    // The path at the end of the link chain (it may not exist: writing creates it, as through a dangling link).
+    private static string FinalTarget(string path, out bool throughDescriptor)
+    {
+        var current = Path.GetFullPath(path);
+        for (var hops = 0; ; hops++)
+        {
+            throughDescriptor = IsDescriptorPath(current);
+            if (throughDescriptor)
+            {
+                return current;
+            }
+
+            var link = new FileInfo(current).LinkTarget;
+            if (link is null)
+            {
+                return current;
+            }
+
+            if (hops == MaxLinkHops)
+            {
+                throw new IOException("too many levels of symbolic links");
+            }
+
+            current = Path.GetFullPath(link, Path.GetDirectoryName(current)!);
+        }
+    }
+
+    private static bool IsDescriptorPath(string path) =>
+        !OperatingSystem.IsWindows() && (path.StartsWith("/proc/", StringComparison.Ordinal) || path.StartsWith("/dev/fd/", StringComparison.Ordinal));
+
+    private static void WriteDirectly(string path, ReadOnlySpan<byte> content)
+    {
+        // O_TRUNC empties a regular file behind a descriptor path and is ignored by devices and FIFOs; no lock (FileShare).
+        var exists = File.Exists(path);
+        using var stream = new FileStream(path, new FileStreamOptions { Mode = exists ? FileMode.Truncate : FileMode.Create, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete });
+        stream.Write(content);
+        stream.Flush();
+    }
+
+    private enum FileKind
+    {
+        Missing,
+        Regular,
+        Directory,
+        Special,
+    }
+
+    // What is at path, links followed: only the file type tells a FIFO or device from a regular file.
+    private static FileKind TypeOf(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return FileKind.Directory;
+        }
+
+        if (!File.Exists(path))
+        {
+            return FileKind.Missing;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            return FileKind.Regular;
+        }
+
+        const int AtFdCwd = -100;
+        const uint StatxType = 0x1;
+        const int SFmt = 0xF000, SRegular = 0x8000;
+        var buffer = new byte[256];
+        try
+        {
+            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
+            {
+                return FileKind.Regular; // File.Exists saw it; let the write report what is wrong
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return FileKind.Regular; // a C library without statx (glibc before 2.28)
+        }
+
+        var stMode = BitConverter.ToUInt16(buffer, 28); // struct statx: stx_mode at byte 28, the same on every architecture
+        return (stMode & SFmt) == SRegular ? FileKind.Regular : FileKind.Special;
+    }
+
+    // Why a write failed, without the temporary file's name the exception carries.
+    public static string Reason(Exception ex)
+    {
+        var reason = ex switch
+        {
+            UnauthorizedAccessException => "permission denied",
+            FileNotFoundException or DirectoryNotFoundException => "no such file or directory",
+            IOException { HResult: > 0 and < 4096 } io when !OperatingSystem.IsWindows() => Marshal.GetPInvokeErrorMessage(io.HResult),
+            _ => ex.Message,
+        };
+        return reason.Length > 1 && char.IsUpper(reason[0]) && char.IsLower(reason[1]) ? char.ToLowerInvariant(reason[0]) + reason[1..] : reason;
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Statx(int dirfd, string path, int flags, uint mask, byte[] buffer);
 }

@@ -128,8 +128,13 @@ internal static class MergeCommand
         }
 
         output ??= Path.Combine(Path.GetTempPath(), "profile.yaml");
+        using var signals = new StopSignals();
+        if (!await OutputFile.TryWriteAsync("merge", output, yaml, stderr).ConfigureAwait(false))
+        {
+            return SpocApp.Failure;
+        }
+
         await stderr.WriteLineAsync("spoc merge: merged " + profiles.Count + " profiles into " + output).ConfigureAwait(false);
-        await OutputFile.WriteAtomicallyAsync(output, yaml).ConfigureAwait(false);
-        return SpocApp.Success;
+        return signals.Stopped ? signals.ExitCode : SpocApp.Success;
     }
 }

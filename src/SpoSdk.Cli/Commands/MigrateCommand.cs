@@ -75,8 +75,17 @@ internal static class MigrateCommand
         var migrator = new ManifestMigrator();
         var migrated = 0;
         var unchanged = 0;
+        using var signals = new StopSignals();
         foreach (var file in files.Distinct(StringComparer.Ordinal))
         {
+            // Ctrl-C or SIGTERM: the file being written was finished; no other is started.
+            if (signals.Stopped)
+            {
+                await stderr.WriteLineAsync("spoc migrate: interrupted; the files not yet reached are unchanged").ConfigureAwait(false);
+                exitCode = signals.ExitCode;
+                break;
+            }
+
             string text;
             try
             {
@@ -126,13 +135,14 @@ internal static class MigrateCommand
                 continue;
             }
 
+            // A reader sees the old file or the new one, never half of one; the file keeps its mode, a link stays a link.
             try
             {
-                await WriteInPlaceAsync(file, result.Text).ConfigureAwait(false);
+                OutputFile.Write(file, StrictUtf8.GetBytes(result.Text), mode: null);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                await stderr.WriteLineAsync("spoc: cannot write " + file + ": " + ex.Message).ConfigureAwait(false);
+                await stderr.WriteLineAsync("spoc: cannot write " + file + ": " + OutputFile.Reason(ex)).ConfigureAwait(false);
                 exitCode = SpocApp.Failure;
                 continue;
             }
@@ -143,6 +153,7 @@ internal static class MigrateCommand
 
         if (!check && !diff)
         {
+            exitCode = signals.Stopped ? signals.ExitCode : exitCode;
             await stdout.WriteLineAsync("spoc: " + migrated + " file(s) migrated, " + unchanged + " unchanged").ConfigureAwait(false);
         }
 
@@ -165,19 +176,9 @@ internal static class MigrateCommand
             return false;
         }
 
-        var options = new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            IgnoreInaccessible = false,
-
-            // Hidden folders (.git) hold no manifests to migrate; a link would be replaced by a plain file on rename.
-            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint,
-        };
         try
         {
-            files.AddRange(Directory.EnumerateFiles(path, "*", options)
-                .Where(f => ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                .Order(StringComparer.Ordinal));
+            files.AddRange(ManifestFiles.Under(path, ManifestExtensions));
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -185,15 +186,5 @@ internal static class MigrateCommand
             error = ex.Message;
             return false;
         }
-    }
-
-    // A reader sees the old file or the new one, never half of one; the file keeps its mode.
-    private static Task WriteInPlaceAsync(string path, string text)
-    {
-        // Through a link given on the command line, the file it points to is the one to rewrite.
-        var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        var mode = OperatingSystem.IsWindows() ? UnixFileMode.UserRead | UnixFileMode.UserWrite : File.GetUnixFileMode(target);
-        SpoSdk.IO.AtomicFile.Write(target, StrictUtf8.GetBytes(text), mode);
-        return Task.CompletedTask;
     }
 }

@@ -160,7 +160,16 @@ internal static class PullCommand
         }
         else
         {
-            await OutputFile.WriteAtomicallyAsync(output, text, ReadableByAll).ConfigureAwait(false);
+            using var signals = new StopSignals();
+            if (!await OutputFile.TryWriteAsync("pull", output, text, stderr, ReadableByAll).ConfigureAwait(false))
+            {
+                return SpocApp.Failure;
+            }
+
+            if (signals.Stopped)
+            {
+                return signals.ExitCode;
+            }
         }
 
         return SpocApp.Success;

@@ -13,7 +13,8 @@ namespace SpoSdk.Cli.Commands;
 /// one-shot run of the node reconcilers of every profile kind (seccomp, SELinux, raw SELinux,
 /// AppArmor) on the in-memory cluster, for machines without a cluster and for CI dry-runs. Prints
 /// <c>KIND\tNAME\tSTATUS\tPATH-OR-REASON</c> per profile, sorted by kind then name; exit 0, 1 when
-/// any profile ends in Error or a manifest is invalid, 2 for unreadable input.
+/// any profile ends in Error or a manifest is invalid, 2 for unreadable input. The manifests are those
+/// <see cref="ManifestFiles"/> finds, as for migrate: symbolic links and hidden files and folders are skipped.
 /// </summary>
 /// <remarks>
 /// Two profiles that map to one node file (a SelinuxProfile and a RawSelinuxProfile of one name
@@ -25,6 +26,8 @@ namespace SpoSdk.Cli.Commands;
 /// </remarks>
 internal static class ReconcileCommand
 {
+    private static readonly string[] ManifestExtensions = [".yaml", ".yml", ".json"];
+
     private const string Usage = "usage: spoc reconcile --manifests DIR --node-root DIR [--node-name NAME] [--kubelet-dir DIR]";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CliProgress progress)
@@ -161,10 +164,17 @@ internal static class ReconcileCommand
         var serializer = new SpoSerializer();
         var exitCode = SpocApp.Success;
         var documents = new List<(string File, SpoDocument Document)>();
-        var files = Directory.EnumerateFiles(manifests, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetExtension(f) is ".yaml" or ".yml" or ".json")
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        List<string> files;
+        try
+        {
+            files = ManifestFiles.Under(manifests, ManifestExtensions);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync("spoc: cannot read " + manifests + ": " + ex.Message).ConfigureAwait(false);
+            return (SpocApp.Failure, documents);
+        }
+
         foreach (var (file, index) in files.Select((f, i) => (f, i)))
         {
             progress.Report("reading manifests " + (index + 1) + "/" + files.Count);

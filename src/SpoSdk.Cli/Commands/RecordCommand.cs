@@ -135,18 +135,14 @@ internal static class RecordCommand
 
         var text = type == "raw-seccomp" ? SeccompProfileJson.ToIndentedJson(seccomp.Spec) + "\n" : ProfileYaml.Write(profiles);
         output ??= Path.Combine(Path.GetTempPath(), type == "raw-seccomp" ? "profile.json" : "profile.yaml");
-        try
+        using var stop = new StopSignals();
+        if (!await OutputFile.TryWriteAsync("record", output, text, stderr, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead).ConfigureAwait(false))
         {
-            await OutputFile.WriteAtomicallyAsync(output, text, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            await stderr.WriteLineAsync("spoc record: cannot write " + output + ": " + ex.Message).ConfigureAwait(false);
             return Failed;
         }
 
         await stderr.WriteLineAsync("spoc record: wrote " + (type == "all" ? "apparmor and seccomp" : type) + " profile to " + output).ConfigureAwait(false);
-        return recording.ExitCode;
+        return stop.Stopped ? stop.ExitCode : recording.ExitCode;
     }
 
     private static IEnumerable<string> SplitList(string value) =>

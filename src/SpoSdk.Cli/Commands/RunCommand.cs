@@ -125,6 +125,13 @@ internal static class RunCommand
             return null;
         }
 
+        // JSON's own rules leave a repeated key open; JsonObject throws on one, and either value could be meant.
+        if (DuplicateJsonKey(text) is { } duplicate)
+        {
+            await stderr.WriteLineAsync("spoc run: " + path + ": duplicate key " + duplicate).ConfigureAwait(false);
+            return null;
+        }
+
         try
         {
             // Raw runtime-spec JSON has no apiVersion/kind; anything else is read as a manifest.
@@ -175,5 +182,63 @@ internal static class RunCommand
 
         var hub = (SeccompProfile)SpoConverter.Default.Convert(profile, profile.KindInfo.Group + "/v1");
         return SeccompFilterDefinition.FromSpec(hub.Spec);
+    }
+
+    // The path of the first key repeated in one object of a JSON text; null when there is none or it is not JSON.
+    private static string? DuplicateJsonKey(string text)
+    {
+        if (!text.TrimStart().StartsWith('{'))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return DuplicateKey(document.RootElement, "$");
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? DuplicateKey(JsonElement element, string path)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            var index = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                if (DuplicateKey(item, path + "[" + index++ + "]") is { } inner)
+                {
+                    return inner;
+                }
+            }
+
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            var propertyPath = path + "." + property.Name;
+            if (!seen.Add(property.Name))
+            {
+                return propertyPath;
+            }
+
+            if (DuplicateKey(property.Value, propertyPath) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
     }
 }

@@ -1,3 +1,4 @@
+using SpoSdk.Api.Serialization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -135,9 +136,14 @@ internal sealed record SourceDocument(int Index, SourceNode? Root);
 /// <summary>Builds <see cref="SourceNode"/> trees from YamlDotNet's parser events and their marks.</summary>
 internal static class SourceYamlParser
 {
-    /// <summary>Parses every document; throws <see cref="YamlException"/> for invalid YAML.</summary>
+    /// <summary>
+    /// Parses every document; throws <see cref="YamlException"/> for invalid YAML and for collections nested deeper
+    /// than <see cref="YamlReadLimits.MaxDepth"/> of the default limits, which SpoSerializer (and so validate) refuses too:
+    /// past it the parser's work grows with the square of the depth.
+    /// </summary>
     public static IReadOnlyList<SourceDocument> Parse(string text)
     {
+        var maxDepth = YamlReadLimits.Default.MaxDepth;
         using var reader = new StringReader(text);
 
         // YamlDotNet would read a byte order mark as part of the first scalar; marks then count from after it.
@@ -192,10 +198,12 @@ internal static class SourceYamlParser
                     Attach(new SourceAlias(Index(alias.Start, offset), Index(alias.End, offset)));
                     break;
                 case MappingStart mapping:
+                    TooDeep(mapping);
                     Remember(mapping.Anchor);
                     open.Push((new SourceMapping(Index(mapping.Start, offset), mapping.Style == MappingStyle.Flow), null));
                     break;
                 case SequenceStart sequence:
+                    TooDeep(sequence);
                     Remember(sequence.Anchor);
                     open.Push((new SourceSequence(Index(sequence.Start, offset), sequence.Style == SequenceStyle.Flow), null));
                     break;
@@ -221,6 +229,14 @@ internal static class SourceYamlParser
         }
 
         return documents;
+
+        void TooDeep(ParsingEvent start)
+        {
+            if (open.Count >= maxDepth)
+            {
+                throw new YamlException(start.Start, start.End, "mappings and sequences are nested more than " + maxDepth + " levels deep");
+            }
+        }
 
         void Remember(AnchorName anchor)
         {

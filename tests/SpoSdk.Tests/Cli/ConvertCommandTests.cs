@@ -77,6 +77,64 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task With_o_nothing_is_written_unless_every_document_converted()
+    {
+        var output = Path.Combine(_dir, "out.yaml");
+        var file = Write("mixed.yaml", LegacyRecording + "\n---\napiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\nmetadata: {name: bad}\nspec: {defaultAction: NOPE}\n");
+
+        var (code, _, stderr) = await RunAsync("convert", "--to", "v1", "-o", output, file);
+
+        Assert.Equal(1, code);
+        Assert.Contains(file + "#3 SeccompProfile/bad: $.spec.defaultAction", stderr, StringComparison.Ordinal);
+        Assert.Contains("spoc convert: " + output + " not written: not every document converted", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Converting_in_place_never_drops_a_document_that_failed()
+    {
+        var file = Write("two.yaml", LegacyRecording + "\n---\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: b}\nspec: {defaultAction: SCMP_ACT_ERRNO, bogus: 1}\n");
+        var before = File.ReadAllText(file);
+
+        var (code, _, stderr) = await RunAsync("convert", "--to", "v1", "-o", file, file);
+
+        Assert.Equal(1, code);
+        Assert.Contains("bogus", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(file));
+    }
+
+    [Fact]
+    public async Task An_input_without_documents_is_an_error_naming_it_and_leaves_o_alone()
+    {
+        var empty = Write("empty.yaml", "# nothing yet\n");
+        var output = Write("out.yaml", "stale: from an earlier run\n");
+
+        var toFile = await RunAsync("convert", "--to", "v1", "-o", output, empty);
+        var toStdout = await RunAsync("convert", "--to", "v1", empty);
+
+        Assert.Equal(1, toFile.Code);
+        Assert.Contains("spoc convert: " + empty + " holds no documents", toFile.Stderr, StringComparison.Ordinal);
+        Assert.Equal("stale: from an earlier run\n", File.ReadAllText(output));
+        Assert.Equal((1, string.Empty, "spoc convert: " + empty + " holds no documents\n"), toStdout);
+    }
+
+    [Fact]
+    public async Task Without_format_json_input_stays_json_and_yaml_or_mixed_input_is_yaml()
+    {
+        var json = Write("p.json", """{"apiVersion":"security-profiles-operator.x-k8s.io/v1beta1","kind":"SeccompProfile","metadata":{"name":"p"},"spec":{"defaultAction":"SCMP_ACT_ERRNO"}}""");
+        var flowYaml = Write("flow.yaml", "{apiVersion: security-profiles-operator.x-k8s.io/v1beta1, kind: SeccompProfile, metadata: {name: q}, spec: {defaultAction: SCMP_ACT_LOG}}\n");
+
+        var fromJson = await RunAsync("convert", "--to", "v1", json);
+        var fromMixed = await RunAsync("convert", "--to", "v1", json, flowYaml);
+        var forcedYaml = await RunAsync("convert", "--to", "v1", "--format", "yaml", json);
+
+        Assert.True(fromJson.Code == 0, fromJson.Stderr);
+        Assert.Equal("security-profiles-operator.x-k8s.io/v1", (string?)System.Text.Json.Nodes.JsonNode.Parse(fromJson.Stdout)!["apiVersion"]);
+        Assert.StartsWith("apiVersion: security-profiles-operator.x-k8s.io/v1\n", fromMixed.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("apiVersion: security-profiles-operator.x-k8s.io/v1\n", forcedYaml.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unserved_target_version_exits_two()
     {
         var (code, _, stderr) = await RunAsync("convert", "--to", "v7", Write("legacy.yaml", LegacyRecording));

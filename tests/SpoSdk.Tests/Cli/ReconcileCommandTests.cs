@@ -148,6 +148,43 @@ public sealed class ReconcileCommandTests : IDisposable
         }
     }
 
+    private const string ProfileA = """
+        apiVersion: security-profiles-operator.x-k8s.io/v1
+        kind: SeccompProfile
+        metadata: {name: a}
+        spec: {defaultAction: SCMP_ACT_ERRNO, syscalls: [{action: SCMP_ACT_ALLOW, names: [read]}]}
+        """;
+
+    [Fact]
+    public async Task Linked_and_hidden_folders_are_skipped_so_no_manifest_is_read_twice()
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(_dir, "manifests")).FullName;
+        var v1 = Directory.CreateDirectory(Path.Combine(manifests, "v1")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(v1, "a.yaml"), ProfileA);
+        Directory.CreateSymbolicLink(Path.Combine(manifests, "current"), "v1");
+        await File.WriteAllTextAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(manifests, ".git")).FullName, "a.yaml"), ProfileA);
+
+        var (code, stdout, stderr) = await RunAsync("reconcile", "--manifests", manifests, "--node-root", Path.Combine(_dir, "node"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("SeccompProfile\ta\tInstalled\t/var/lib/kubelet/seccomp/operator/a.json\n", stdout);
+    }
+
+    [Fact]
+    public async Task A_folder_link_loop_is_not_followed()
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(_dir, "manifests")).FullName;
+        var v1 = Directory.CreateDirectory(Path.Combine(manifests, "v1")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(v1, "a.yaml"), ProfileA);
+        Directory.CreateSymbolicLink(Path.Combine(v1, "loop"), "..");
+
+        // Followed, the loop is read ~2^40 times over; a minute is far more than the run needs.
+        var (code, stdout, stderr) = await RunAsync("reconcile", "--manifests", manifests, "--node-root", Path.Combine(_dir, "node")).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("SeccompProfile\ta\tInstalled\t/var/lib/kubelet/seccomp/operator/a.json\n", stdout);
+    }
+
     [Fact]
     public async Task Unreadable_input_exits_two()
     {

@@ -309,6 +309,63 @@ public sealed class MigrateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Nesting_deeper_than_validate_allows_is_a_syntax_error_found_at_once()
+    {
+        // Unbounded, the parser's work grows with the square of the depth (60,000 levels took half a minute).
+        var file = Write("deep.yaml", new string('[', 40_000) + new string(']', 40_000) + "\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var (code, _, stderr) = await RunAsync("migrate", "--check", file);
+
+        Assert.Equal(1, code);
+        Assert.Equal(file + "#1: line 1, column 257: mappings and sequences are nested more than 256 levels deep", Lines(stderr).Single());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "took " + clock.Elapsed);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_after_the_file_being_written_and_leaves_no_temporary_file()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        const int Count = 4000;
+        for (var i = 0; i < Count; i++)
+        {
+            Write("p" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture) + ".yaml", LegacySeccomp);
+        }
+
+        var info = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [SpoSdk.Tests.Recording.EndToEnd.SpocProcess.DllPath, "migrate", _dir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+
+        // Once it is migrating (the handlers are in place by then), Ctrl-C as the terminal sends it.
+        var first = await process.StandardOutput.ReadLineAsync();
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        var rest = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.StartsWith("spoc: migrated ", first, StringComparison.Ordinal);
+        Assert.True(process.ExitCode == 130, "exit " + process.ExitCode + "\n" + await stderr);
+        Assert.Equal("spoc migrate: interrupted; the files not yet reached are unchanged\n", await stderr);
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }));
+        var migrated = Directory.GetFiles(_dir).Count(f => File.ReadAllText(f) == MigratedSeccomp);
+        Assert.InRange(migrated, 1, Count - 1);
+        Assert.Equal(Count - migrated, Directory.GetFiles(_dir).Count(f => File.ReadAllText(f) == LegacySeccomp));
+        Assert.EndsWith("spoc: " + migrated + " file(s) migrated, 0 unchanged\n", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Usage_lists_migrate()
     {
         var (code, stdout, _) = await RunAsync("--help");

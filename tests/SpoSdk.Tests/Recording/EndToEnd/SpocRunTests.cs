@@ -176,6 +176,23 @@ public sealed class SpocRunTests : IClassFixture<RecordingEnvironment>, IDisposa
         Assert.Equal(LauncherChild.LauncherFailed, (await SpocProcess.RunAsync("run", "--", "true")).ExitCode);
     }
 
+    [Fact]
+    public async Task A_duplicate_key_in_json_is_reported_with_the_file_and_the_key()
+    {
+        var raw = Write("dup.json", """{"defaultAction":"SCMP_ACT_ALLOW","defaultAction":"SCMP_ACT_LOG"}""");
+        var manifest = Write("dup-manifest.json", """{"apiVersion":"security-profiles-operator.x-k8s.io/v1","kind":"SeccompProfile","metadata":{"name":"d"},"spec":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"action":"SCMP_ACT_LOG","names":["read"],"names":["write"]}]}}""");
+
+        foreach (var (profile, key) in new[] { (raw, "$.defaultAction"), (manifest, "$.spec.syscalls[0].names") })
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var code = await SpoSdk.Cli.SpocApp.RunAsync(["run", "--profile", profile, "--", "/bin/true"], TextReader.Null, stdout, stderr);
+
+            Assert.Equal(LauncherChild.LauncherFailed, code);
+            Assert.Equal("spoc run: " + profile + ": duplicate key " + key + "\n", stderr.ToString());
+        }
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_directory, name);
