@@ -30,8 +30,6 @@ internal static class InputFile
 /// </summary>
 internal static partial class OutputFile
 {
-    private const int MaxLinkHops = 40; // as Linux's ELOOP limit
-
     /// <summary>
     /// Writes <paramref name="text"/> as UTF-8 to <paramref name="path"/>; on failure prints
     /// <c>spoc COMMAND: cannot write PATH: reason</c> (with the path as given) and returns false.
@@ -81,30 +79,79 @@ internal static partial class OutputFile
         SpoSdk.IO.AtomicFile.Write(target, content, fileMode);
     }
 
-    // The path at the end of the link chain (it may not exist: writing creates it, as through a dangling link).
+    // The file to replace, resolved by the kernel (realpath), never by joining link text: a relative link under a
+    // linked folder resolves where the kernel finds it. A symbolic link as OUT is followed only when the kernel's
+    // fs.protected_symlinks rule would follow it: not a link someone else planted in a sticky world-writable folder
+    // such as /tmp (spoc record and merge write /tmp/profile.yaml by default). A link to a missing file is refused.
     private static string FinalTarget(string path, out bool throughDescriptor)
     {
-        var current = Path.GetFullPath(path);
-        for (var hops = 0; ; hops++)
+        var full = Path.GetFullPath(path);
+        throughDescriptor = IsDescriptorPath(full);
+        // A device, FIFO or socket, reached through links or not (/dev/stdout to a pipe has no path to resolve to):
+        // written as it is, opened by the kernel.
+        if (throughDescriptor || OperatingSystem.IsWindows() || TypeOf(full) == FileKind.Special)
         {
-            throughDescriptor = IsDescriptorPath(current);
-            if (throughDescriptor)
-            {
-                return current;
-            }
+            return full;
+        }
 
-            var link = new FileInfo(current).LinkTarget;
-            if (link is null)
-            {
-                return current;
-            }
+        if (new FileInfo(full).LinkTarget is not null)
+        {
+            RefusePlantedLink(full);
+            return RealPath(full) ?? throw new IOException("a symbolic link to a file that does not exist");
+        }
 
-            if (hops == MaxLinkHops)
-            {
-                throw new IOException("too many levels of symbolic links");
-            }
+        var directory = RealPath(Path.GetDirectoryName(full)!) ?? throw new DirectoryNotFoundException();
+        return Path.Join(directory, Path.GetFileName(full));
+    }
 
-            current = Path.GetFullPath(link, Path.GetDirectoryName(current)!);
+    private static void RefusePlantedLink(string link)
+    {
+        const int StickyOtherWritable = 0x200 | 0x2;
+        var folder = StatNoFollow(Path.GetDirectoryName(link)!);
+        var owner = StatNoFollow(link);
+        if (folder is null || owner is null || (folder.Value.Mode & StickyOtherWritable) != StickyOtherWritable)
+        {
+            return;
+        }
+
+        var self = GetEffectiveUserId();
+        if (owner.Value.Uid != self && owner.Value.Uid != folder.Value.Uid)
+        {
+            throw new IOException("a symbolic link in a sticky world-writable folder that neither you nor the folder's owner made (not followed, as the kernel's fs.protected_symlinks would not)");
+        }
+    }
+
+    private static string? RealPath(string path)
+    {
+        var pointer = RealPathNative(path, IntPtr.Zero);
+        if (pointer == IntPtr.Zero)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(pointer);
+        }
+        finally
+        {
+            Free(pointer);
+        }
+    }
+
+    // struct statx: stx_uid at byte 20 and stx_mode at byte 28, the same on every architecture.
+    private static (uint Uid, int Mode)? StatNoFollow(string path)
+    {
+        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+        const uint StatxTypeModeUid = 0x1 | 0x2 | 0x8;
+        var buffer = new byte[256];
+        try
+        {
+            return Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxTypeModeUid, buffer) == 0 ? (BitConverter.ToUInt32(buffer, 20), BitConverter.ToUInt16(buffer, 28)) : null;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
         }
     }
 
@@ -178,6 +225,15 @@ internal static partial class OutputFile
         };
         return reason.Length > 1 && char.IsUpper(reason[0]) && char.IsLower(reason[1]) ? char.ToLowerInvariant(reason[0]) + reason[1..] : reason;
     }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr RealPathNative(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(IntPtr pointer);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte[] buffer);

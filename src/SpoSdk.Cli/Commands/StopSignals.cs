@@ -7,7 +7,7 @@ namespace SpoSdk.Cli.Commands;
 /// (SIGINT) and SIGTERM no longer end spoc in the middle of a write, which would leave the write's temporary
 /// <c>.NAME.*.tmp</c> file behind. The command finishes the file it is writing, starts no other, and exits
 /// 128 + the signal's number (<see cref="ExitCode"/>: 130 for Ctrl-C, 143 for SIGTERM), as a shell reports a
-/// command the signal ended.
+/// command the signal ended. A second signal ends spoc at once (a write into a FIFO nobody reads never finishes).
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
@@ -33,9 +33,10 @@ internal sealed class StopSignals : IDisposable
         }
     }
 
+    // The first signal is held until the file being written is done; a second one is not (the write may be blocked
+    // for good, on a FIFO nobody reads), so pressing Ctrl-C twice always ends spoc.
     private PosixSignalRegistration Register(PosixSignal signal, int number) => PosixSignalRegistration.Create(signal, context =>
     {
-        context.Cancel = true;
-        Interlocked.CompareExchange(ref _signal, number, 0);
+        context.Cancel = Interlocked.CompareExchange(ref _signal, number, 0) == 0;
     });
 }
