@@ -212,16 +212,41 @@ public sealed class SchemaValidationContext
         }
     }
 
+    // Whether an inline flag group ((?m), (?im:...)) turns the m flag on; a '-' turns the flags after it off.
+    private static bool SetsMultiline(string pattern)
+    {
+        for (var at = pattern.IndexOf("(?", StringComparison.Ordinal); at >= 0; at = pattern.IndexOf("(?", at + 2, StringComparison.Ordinal))
+        {
+            for (var i = at + 2; i < pattern.Length && pattern[i] is not (')' or ':'); i++)
+            {
+                if (pattern[i] == '-')
+                {
+                    break;
+                }
+
+                if (pattern[i] == 'm')
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Rewrites what reads the same but means otherwise in .NET: Go's <c>$</c> (without the m flag) is the end of
     /// the text, where .NET's also matches before a final newline (so <c>"name\n"</c> would pass), and Go's
     /// <c>\d</c>, <c>\w</c> and <c>\s</c> (and their negations) are ASCII-only, where .NET's take any Unicode digit,
-    /// letter or space.
+    /// letter or space (inside a class the negations become their complements as ranges). With the m flag <c>$</c>
+    /// keeps its line meaning, which both engines share.
     /// </summary>
     public static string FromGoSyntax(string pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         var builder = new StringBuilder(pattern.Length + 8);
+        // With the m flag Go's $ is the end of a line, as .NET's is with RegexOptions.Multiline's (?m).
+        var multiline = SetsMultiline(pattern);
         var inClass = false;
         var classStart = -1; // where the members of the open class begin
         for (var i = 0; i < pattern.Length; i++)
@@ -241,6 +266,11 @@ public sealed class SchemaValidationContext
                     ('d', true) => "0-9",
                     ('w', true) => "0-9A-Za-z_",
                     ('s', true) => "\\t\\n\\f\\r ",
+
+                    // Inside a class the negations are their complements spelled as ranges.
+                    ('D', true) => "\\u0000-/:-\\uFFFF",
+                    ('W', true) => "\\u0000-/:-@\\[-\\^`{-\\uFFFF",
+                    ('S', true) => "\\u0000-\\u0008\\u000B\\u000E-\\u001F!-\\uFFFF",
                     _ => "\\" + next,
                 });
                 continue;
@@ -264,7 +294,7 @@ public sealed class SchemaValidationContext
                 continue;
             }
 
-            builder.Append(c == '$' ? "\\z" : c.ToString());
+            builder.Append(c == '$' && !multiline ? "\\z" : c.ToString());
         }
 
         return builder.ToString();

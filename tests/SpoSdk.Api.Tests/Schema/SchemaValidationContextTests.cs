@@ -156,6 +156,13 @@ public sealed class SchemaValidationContextTests
     [InlineData("^\\d+$", "\u0661\u0662", false)] // Arabic-Indic digits: \d in .NET, not in Go
     [InlineData("^/proc(/.*)?$", "/proc/1", true)]
     [InlineData("^/proc(/.*)?$", "/proc\n", false)]
+    [InlineData("^[\\D]+$", "\u0663", true)] // Go's \D takes a non-ASCII digit, inside a class too
+    [InlineData("^[\\D]+$", "3", false)]
+    [InlineData("^[\\W]+$", "\u00e9", true)]
+    [InlineData("^[\\W]+$", "a", false)]
+    [InlineData("^[\\S]+$", "\u000b", true)] // Go's \s has no vertical tab
+    [InlineData("^[\\S]+$", " ", false)]
+    [InlineData("(?m)^a$", "a\nb", true)]
     public void Patterns_match_as_the_api_server_matches(string pattern, string value, bool matches) =>
         Assert.Equal(matches, SchemaValidationContext.CreatePattern(pattern).IsMatch(value));
 }
