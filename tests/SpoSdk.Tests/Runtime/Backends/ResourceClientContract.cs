@@ -370,6 +370,48 @@ public abstract class ResourceClientContract
         Assert.Equal((relabelled.Metadata.ResourceVersion, relabelled.Metadata.ResourceVersion), versions[1]);
     }
 
+    // An update that removes the last finalizer deletes the object without storing its own content: a filtered watch
+    // judges and sends that deletion by the state it last saw, as the API server's watch cache does.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_deletion_by_the_last_finalizer_is_seen_by_the_state_the_watcher_last_saw(bool matchedBefore)
+    {
+        var name = Name(matchedBefore ? "leaves" : "enters");
+        var labels = (bool web) => web ? new Dictionary<string, string> { ["app"] = "web", ["run"] = _id } : new Dictionary<string, string> { ["run"] = _id };
+        await Seccomp.CreateAsync(new SeccompProfile
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = labels(matchedBefore), Finalizers = ["example.com/hold"] },
+            Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno },
+        });
+        await Seccomp.DeleteAsync(ObjectKey.Cluster(name));
+        var from = (await Seccomp.ListAsync()).ResourceVersion;
+        var last = (await Seccomp.GetAsync(ObjectKey.Cluster(name)))!;
+        last.Metadata.Labels = labels(!matchedBefore);
+        last.Metadata.Finalizers = [];
+        await Seccomp.UpdateAsync(last);
+        var marker = Name("marker");
+        await Seccomp.CreateAsync(new SeccompProfile { Metadata = new V1ObjectMeta { Name = marker, Labels = labels(true) }, Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno } });
+
+        var seen = new List<(WatchEventType, string, string?)>();
+        using var cts = new CancellationTokenSource(Patience);
+        await foreach (var change in Seccomp.WatchAsync(null, from, new ListOptions("app=web,run=" + _id), cts.Token))
+        {
+            if (change.Type != WatchEventType.Bookmark)
+            {
+                seen.Add((change.Type, change.Object!.Metadata.Name, (change.Object.Metadata.Labels is { } l && l.TryGetValue("app", out var app) ? app : null)));
+                if (change.Object.Metadata.Name == marker)
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.Equal(
+            matchedBefore ? [(WatchEventType.Deleted, name, "web"), (WatchEventType.Added, marker, "web")] : [(WatchEventType.Added, marker, "web")],
+            seen);
+    }
+
     [Fact]
     public async Task Core_kinds_round_trip_with_their_scopes()
     {

@@ -573,13 +573,17 @@ public sealed record StoreEvent(StoreKind Kind, ObjectKey Key, WatchEventType Ty
             return this;
         }
 
-        var visible = selector.Visible(Type, Object, Previous);
+        // A deletion is judged, and sent, by the state the watcher last saw: an update that removes the last finalizer
+        // deletes without storing its own content (the API server's watch cache checks only the object before it).
+        var visible = Type == WatchEventType.Deleted && Previous is not null
+            ? (selector.Matches(Previous) ? WatchEventType.Deleted : null)
+            : selector.Visible(Type, Object, Previous);
         if (visible is not { } type)
         {
             return null;
         }
 
-        if (type == WatchEventType.Deleted && Type == WatchEventType.Modified && Previous is not null)
+        if (type == WatchEventType.Deleted && Previous is not null)
         {
             var previous = (JsonObject)Previous.DeepClone();
             if (previous["metadata"] is JsonObject metadata)
