@@ -9,6 +9,12 @@ public interface IActiveRecordings
 {
     /// <summary>Whether <paramref name="recordingName"/> in <paramref name="namespace"/> exists, is not being deleted and records from logs.</summary>
     bool IsActive(string @namespace, string recordingName);
+
+    /// <summary>
+    /// Completes once every recording that exists is known (an informer's first list): until then
+    /// <see cref="IsActive"/> may say no for a recording that only has not been seen yet.
+    /// </summary>
+    Task WhenKnownAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -18,13 +24,19 @@ public interface IActiveRecordings
 public sealed class InformerActiveRecordings : IActiveRecordings
 {
     private readonly ConcurrentDictionary<(string Namespace, string Name), bool> _active = new();
+    private readonly Informer<ProfileRecording> _recordings;
 
     /// <summary>Follows <paramref name="recordings"/> from now on (objects already cached included).</summary>
     public InformerActiveRecordings(Informer<ProfileRecording> recordings)
     {
         ArgumentNullException.ThrowIfNull(recordings);
+        _recordings = recordings;
         recordings.AddHandler(OnChange);
     }
+
+    /// <inheritdoc />
+    /// <remarks>The informer hands its first list to the handlers before it counts as synced.</remarks>
+    public Task WhenKnownAsync(CancellationToken cancellationToken) => _recordings.WaitForSyncAsync(cancellationToken);
 
     /// <inheritdoc />
     public bool IsActive(string @namespace, string recordingName) =>

@@ -55,6 +55,9 @@ public sealed class LogRecorder : IProfileRecorder
     /// <summary>How many containers have recorded data right now.</summary>
     public int ContainerCount => _containers.Count;
 
+    /// <summary>Completes once the recordings that exist are known, so that <see cref="Record"/> judges events by all of them.</summary>
+    public Task WhenReadyAsync(CancellationToken cancellationToken) => _active.WhenKnownAsync(cancellationToken);
+
     /// <inheritdoc />
     public bool CanRecord(ProfileRecordingProfileKind kind) =>
         kind == ProfileRecordingProfileKind.SeccompProfile || kind == ProfileRecordingProfileKind.SelinuxProfile;
