@@ -45,11 +45,6 @@ public sealed class OutputFileTests : IDisposable
     [Fact]
     public async Task Output_to_a_fifo_is_written_into_it_and_the_fifo_stays()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         var fifo = Path.Combine(_dir, "out.fifo");
         await RunToolAsync("mkfifo", fifo);
         using var reader = Process.Start(new ProcessStartInfo("cat", [fifo]) { RedirectStandardOutput = true, UseShellExecute = false })!;
@@ -78,11 +73,12 @@ public sealed class OutputFileTests : IDisposable
         // A null device made here (root only), behind a link as /dev/stdout is: never the real /dev/null.
         var device = Path.Combine(_dir, "null");
         var link = Path.Combine(_dir, "stdout");
-        if (!AsRoot() || !await TryRunToolAsync("mknod", device, "c", "1", "3"))
+        if (!AsRoot())
         {
             return;
         }
 
+        await RunToolAsync("mknod", device, "c", "1", "3");
         File.CreateSymbolicLink(link, device);
 
         var merged = await RunAsync("merge", "-o", link, Write("a.yaml", ProfileA), Write("b.yaml", ProfileB));
@@ -202,14 +198,6 @@ public sealed class OutputFileTests : IDisposable
         var stderr = new StringWriter();
         var code = await SpocApp.RunAsync(args, TextReader.Null, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private static async Task<bool> TryRunToolAsync(string program, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true, UseShellExecute = false })!;
-        await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0;
     }
 
     private static async Task<string> RunToolAsync(string program, params string[] args)

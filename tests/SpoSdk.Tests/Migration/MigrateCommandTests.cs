@@ -325,11 +325,6 @@ public sealed class MigrateCommandTests : IDisposable
     [Fact]
     public async Task Ctrl_c_stops_after_the_file_being_written_and_leaves_no_temporary_file()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         const int Count = 4000;
         for (var i = 0; i < Count; i++)
         {
