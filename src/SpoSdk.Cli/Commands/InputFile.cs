@@ -107,8 +107,8 @@ internal static partial class OutputFile
     private static void RefusePlantedLink(string link)
     {
         const int StickyOtherWritable = 0x200 | 0x2;
-        var folder = StatNoFollow(Path.GetDirectoryName(link)!);
-        var owner = StatNoFollow(link);
+        var folder = Stat(Path.GetDirectoryName(link)!, followLinks: false);
+        var owner = Stat(link, followLinks: false);
         if (folder is null || owner is null || (folder.Value.Mode & StickyOtherWritable) != StickyOtherWritable)
         {
             return;
@@ -121,6 +121,7 @@ internal static partial class OutputFile
         }
     }
 
+    // realpath(3): the kernel's resolution, links and '..' as the kernel walks them; null when it does not resolve.
     private static string? RealPath(string path)
     {
         var pointer = RealPathNative(path, IntPtr.Zero);
@@ -139,19 +140,20 @@ internal static partial class OutputFile
         }
     }
 
-    // struct statx: stx_uid at byte 20 and stx_mode at byte 28, the same on every architecture.
-    private static (uint Uid, int Mode)? StatNoFollow(string path)
+    // The owner and mode of path (links followed or not), or null when it cannot be read; struct statx has stx_uid
+    // at byte 20 and stx_mode at byte 28 on every architecture.
+    private static (uint Uid, int Mode)? Stat(string path, bool followLinks)
     {
         const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
         const uint StatxTypeModeUid = 0x1 | 0x2 | 0x8;
         var buffer = new byte[256];
         try
         {
-            return Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxTypeModeUid, buffer) == 0 ? (BitConverter.ToUInt32(buffer, 20), BitConverter.ToUInt16(buffer, 28)) : null;
+            return Statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxTypeModeUid, buffer) == 0 ? (BitConverter.ToUInt32(buffer, 20), BitConverter.ToUInt16(buffer, 28)) : null;
         }
         catch (EntryPointNotFoundException)
         {
-            return null;
+            return null; // a C library without statx (glibc before 2.28)
         }
     }
 
@@ -193,24 +195,10 @@ internal static partial class OutputFile
             return FileKind.Regular;
         }
 
-        const int AtFdCwd = -100;
-        const uint StatxType = 0x1;
         const int SFmt = 0xF000, SRegular = 0x8000;
-        var buffer = new byte[256];
-        try
-        {
-            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
-            {
-                return FileKind.Regular; // File.Exists saw it; let the write report what is wrong
-            }
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return FileKind.Regular; // a C library without statx (glibc before 2.28)
-        }
 
-        var stMode = BitConverter.ToUInt16(buffer, 28); // struct statx: stx_mode at byte 28, the same on every architecture
-        return (stMode & SFmt) == SRegular ? FileKind.Regular : FileKind.Special;
+        // Unreadable: File.Exists saw it, so the write reports what is wrong.
+        return Stat(path, followLinks: true) is not { } stat || (stat.Mode & SFmt) == SRegular ? FileKind.Regular : FileKind.Special;
     }
 
     // Why a write failed, without the temporary file's name the exception carries.
