@@ -253,11 +253,6 @@ public sealed class MigrateCommandTests : IDisposable
     [Fact]
     public async Task Keeps_the_file_mode()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
         var file = Write("web.yaml", LegacySeccomp);
         const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         File.SetUnixFileMode(file, Mode);
