@@ -71,6 +71,39 @@ public sealed class FieldScannerTests
         Assert.Equal(16, commEnd);
     }
 
+    [Fact]
+    public void Every_key_is_read_exactly_and_its_near_misses_are_not()
+    {
+        for (var k = 0; k < Keys.Length; k++)
+        {
+            var key = Keys[k];
+
+            // Long lines take the word loads, a key at the very end of a line the byte-by-byte reading.
+            foreach (var padding in new[] { new string('x', 80) + " ", "", " " })
+            {
+                AssertKey(padding + key + "=v", (FieldKey)k);
+                AssertKey(padding + key + "=", (FieldKey)k);
+                AssertKey(padding + key + "x=v", FieldKey.None);
+                AssertKey(padding + key[..^1] + "=v", FieldKey.None);
+                AssertKey(padding + key.ToUpperInvariant() + "=v", FieldKey.None);
+                AssertKey(padding + key[..^1] + "\0" + key[^1] + "=v", FieldKey.None);
+                AssertKey(padding + key + "\0=v", FieldKey.None);
+                AssertKey(padding + "x" + key + "=v", FieldKey.None);
+            }
+        }
+
+        static void AssertKey(string text, FieldKey expected)
+        {
+            var line = Encoding.Latin1.GetBytes(text);
+            var slots = default(FieldSlots);
+            AuditFieldScanner.Scan(line, 0, 0, ref slots, out _);
+            for (var k = 0; k < (int)FieldKey.Count; k++)
+            {
+                Assert.True((slots[k].State != SlotState.Missing) == ((FieldKey)k == expected), $"{(FieldKey)k} in \"{text}\"");
+            }
+        }
+    }
+
     private static bool IsSeparator(byte b) => b is (byte)' ' or 0 or >= 9 and <= 13;
 
     private static bool EndsToken(byte b) => IsSeparator(b) || b == ByteClass.EnrichmentSeparator;
