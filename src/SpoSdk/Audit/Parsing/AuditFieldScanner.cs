@@ -209,11 +209,10 @@ internal static class AuditFieldScanner
 
     /// <summary>
     /// Skips to the next separator or enrichment separator; quoted sections inside the token are skipped whole.
-    /// A plain loop with no call: only bare words and malformed values come here, and a call in the tokenizer's
-    /// loop would make the JIT keep the cursor in memory.
+    /// Only a kept key whose value has text glued to it comes here, which the kernel never writes: a plain loop.
     /// </summary>
     /// <returns>The end of the token, or -1 when a quote in it is never closed.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int SkipToken(ref byte origin, int n, int i)
     {
         var inQuotes = false;
