@@ -53,10 +53,10 @@ public sealed class AppArmorActivity
     /// <summary>Whether a raw or packet socket was created.</summary>
     public bool UsedRaw { get; private set; }
 
-    /// <summary>The recorded paths (normalised) and how they were used.</summary>
+    /// <summary>The recorded paths (escaped and normalised) and how they were used.</summary>
     public IReadOnlyDictionary<string, FileAccessKind> Files => _files;
 
-    /// <summary>Records an access to an absolute path (normalised, excluded prefixes skipped).</summary>
+    /// <summary>Records an access to an absolute path (escaped with <see cref="AppArmorPathRules.Escape"/>, normalised, excluded prefixes skipped).</summary>
     public void AddFile(string path, FileAccessKind access)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -71,7 +71,8 @@ public sealed class AppArmorActivity
             return;
         }
 
-        path = AppArmorPathRules.Normalize(path);
+        // Escaped first: the globs the normalisation adds are then the only ones, and every rule is one the generator accepts.
+        path = AppArmorPathRules.Normalize(AppArmorPathRules.Escape(path));
         if (AppArmorPathRules.IsExcluded(path))
         {
             return;
@@ -132,6 +133,7 @@ public sealed class AppArmorActivity
         var readOnly = new List<string>();
         var writeOnly = new List<string>();
         var readWrite = new List<string>();
+        programPath = programPath is null ? null : AppArmorPathRules.Escape(programPath);
         foreach (var (path, access) in _files)
         {
             if (path == "/anon_hugepage (deleted)")

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace SpoSdk.Recording.AppArmor;
@@ -46,6 +47,39 @@ public static partial class AppArmorPathRules
         path = LongHex().Replace(path, "*");
         path = LongDigits().Replace(path, "*");
         return path.StartsWith("/sys/devices/", StringComparison.Ordinal) ? "/sys/devices/**" : path;
+    }
+
+    /// <summary>
+    /// Makes a recorded path safe for a profile rule: every character the profile generator does not accept in a path
+    /// (<c>:</c>, <c>,</c>, <c>~</c>, brackets, braces, controls, non-ASCII…) and every literal glob character
+    /// (<c>*</c>) becomes <c>?</c>, one per UTF-8 byte, so that the rule still matches the real file and no other
+    /// directory level; a replacement character (bytes that were not valid UTF-8, length unknown) becomes <c>*</c>. The
+    /// kernel's <c>" (deleted)"</c> suffix is kept. Run it before <see cref="Normalize"/>, whose globs are then the only ones.
+    /// </summary>
+    /// <remarks>Upstream writes recorded paths unescaped, so one such path makes the whole recorded profile invalid.</remarks>
+    public static string Escape(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        const string Deleted = " (deleted)";
+        var end = path.EndsWith(Deleted, StringComparison.Ordinal) ? path.Length - Deleted.Length : path.Length;
+        var result = new StringBuilder(path.Length);
+        foreach (var rune in path.AsSpan(0, end).EnumerateRunes())
+        {
+            if (rune.IsAscii && (char.IsAsciiLetterOrDigit((char)rune.Value) || rune.Value is '_' or '.' or '/' or '+' or ' ' or '-' or '@' or '?'))
+            {
+                result.Append((char)rune.Value);
+            }
+            else if (rune == Rune.ReplacementChar)
+            {
+                result.Append('*');
+            }
+            else
+            {
+                result.Append('?', rune.Utf8SequenceLength);
+            }
+        }
+
+        return result.Append(path, end, path.Length - end).ToString();
     }
 
     /// <summary>Whether the path is never recorded.</summary>

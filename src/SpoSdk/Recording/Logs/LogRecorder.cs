@@ -23,7 +23,8 @@ namespace SpoSdk.Recording.Logs;
 /// <para>Differences from upstream, on purpose: the syscall name comes from the record's own <c>arch=</c>
 /// (upstream uses the enricher's architecture, so 32-bit calls got wrong names) and the profile lists every
 /// architecture seen; names and architectures are sorted (upstream: map order); events of a recording that
-/// is gone or being deleted are not kept (its profiles were already produced).</para>
+/// is gone or being deleted are not kept (its profiles were already produced), nor late events of a container
+/// whose profile was already collected (<see cref="LogRecorderCounters.Retired"/>).</para>
 /// Thread-safe: events may be recorded from several threads while profiles are collected.
 /// </remarks>
 public sealed class LogRecorder : IProfileRecorder
@@ -31,6 +32,12 @@ public sealed class LogRecorder : IProfileRecorder
     private readonly ConcurrentDictionary<string, ContainerLog> _containers = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Namespace, string Recording), int> _perRecording = new();
     private readonly HashSet<(string Namespace, string Recording)> _warnedFull = new();
+
+    // Tokens already collected, per recording name (the token carries it; Reset gets no namespace): the last audit lines
+    // of a container (its exit_group) are often read after its pod was collected, and must not open a log that nobody
+    // collects again and that holds one of the recording's container places. The newest MaxContainersPerRecording per
+    // recording are kept (late lines come seconds after the collection), all of a recording until Forget.
+    private readonly Dictionary<string, RetiredTokens> _retired = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private readonly IActiveRecordings _active;
     private readonly LogRecorderOptions _options;
@@ -140,6 +147,16 @@ public sealed class LogRecorder : IProfileRecorder
             {
                 Release(log);
             }
+
+            if (RecordingAnnotations.TryParseToken(token, out var recording, out _, out _, out _))
+            {
+                if (!_retired.TryGetValue(recording, out var retired))
+                {
+                    _retired[recording] = retired = new RetiredTokens();
+                }
+
+                retired.Add(token, _options.MaxContainersPerRecording);
+            }
         }
     }
 
@@ -157,6 +174,7 @@ public sealed class LogRecorder : IProfileRecorder
             }
 
             _warnedFull.Remove((@namespace, recordingName));
+            _retired.Remove(recordingName);
         }
     }
 
@@ -195,6 +213,12 @@ public sealed class LogRecorder : IProfileRecorder
             if (_containers.TryGetValue(token, out var existing))
             {
                 return existing;
+            }
+
+            if (_retired.TryGetValue(recording, out var retired) && retired.Contains(token))
+            {
+                Counters.AddRetired();
+                return null;
             }
 
             var key = (@namespace, recording);
@@ -326,6 +350,29 @@ public sealed class LogRecorder : IProfileRecorder
             }
 
             return kept;
+        }
+    }
+
+    // Insertion-ordered set of tokens that drops its oldest beyond a bound; guarded by _gate.
+    private sealed class RetiredTokens
+    {
+        private readonly HashSet<string> _tokens = new(StringComparer.Ordinal);
+        private readonly Queue<string> _order = new();
+
+        public bool Contains(string token) => _tokens.Contains(token);
+
+        public void Add(string token, int bound)
+        {
+            if (!_tokens.Add(token))
+            {
+                return;
+            }
+
+            _order.Enqueue(token);
+            while (_order.Count > bound)
+            {
+                _tokens.Remove(_order.Dequeue());
+            }
         }
     }
 

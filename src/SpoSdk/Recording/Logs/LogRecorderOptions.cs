@@ -41,6 +41,7 @@ public sealed class LogRecorderCounters
     private long _droppedSyscalls;
     private long _droppedAvcEntries;
     private long _rejectedContainers;
+    private long _retired;
 
     /// <summary>Events that added to a recording (also when everything they carried was already known).</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
@@ -66,6 +67,9 @@ public sealed class LogRecorderCounters
     /// <summary>Events of containers turned away by <see cref="LogRecorderOptions.MaxContainersPerRecording"/>.</summary>
     public long RejectedContainers => Interlocked.Read(ref _rejectedContainers);
 
+    /// <summary>Events of containers whose profile was already collected (late lines, such as the last process's <c>exit_group</c>).</summary>
+    public long Retired => Interlocked.Read(ref _retired);
+
     internal void AddRecorded() => Interlocked.Increment(ref _recorded);
 
     internal void AddInactive() => Interlocked.Increment(ref _inactive);
@@ -81,4 +85,6 @@ public sealed class LogRecorderCounters
     internal void AddDroppedAvcEntry() => Interlocked.Increment(ref _droppedAvcEntries);
 
     internal void AddRejectedContainer() => Interlocked.Increment(ref _rejectedContainers);
+
+    internal void AddRetired() => Interlocked.Increment(ref _retired);
 }

@@ -187,8 +187,10 @@ public static class ProfileMerger
             }
         }
 
-        if (result.Spec is not null && (allow.Count > 0 || result.Spec.Allow is not null))
+        if (allow.Count > 0 || result.Spec?.Allow is not null)
         {
+            // A first profile without spec (the CRD allows it) still gets the others' rules.
+            result.Spec ??= new SelinuxProfileSpec();
             result.Spec.Allow = allow.ToDictionary(
                 t => t.Key,
                 t => (IDictionary<string, IList<string>>)t.Value.ToDictionary(c => c.Key, c => (IList<string>)c.Value, StringComparer.Ordinal),

@@ -62,6 +62,9 @@ internal static unsafe class PtraceTracer
 {
     private const int SyscallStop = LibC.SigTrap | 0x80;
 
+    // How long a cancelled command has to end after SIGTERM before every process left gets SIGKILL.
+    private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Traces the command to its end (and that of every process it started) on a new thread.</summary>
     public static Task<TraceOutcome> RunAsync(LauncherCommand launcher, string program, IReadOnlyList<string> argv, ISyscallObserver observer, CancellationToken cancellationToken)
     {
@@ -111,11 +114,20 @@ internal static unsafe class PtraceTracer
         }
 
         LibC.Kill(root, LibC.SigCont);
-        using var cancellation = cancellationToken.Register(() => LibC.Kill(root, LibC.SigTerm));
-        return Loop(root, observer);
+
+        // Cancelling ends every traced process, not only the root: a shell's child that outlives it would keep the
+        // loop (and the recording) waiting. SIGTERM first; whatever ignores it gets SIGKILL after the grace period.
+        var tracees = new Tracees(root);
+        using var escalation = new Timer(_ => tracees.SignalAll(LibC.SigKill));
+        using var cancellation = cancellationToken.Register(() =>
+        {
+            tracees.SignalAll(LibC.SigTerm);
+            escalation.Change(CancelGrace, Timeout.InfiniteTimeSpan);
+        });
+        return Loop(root, observer, tracees);
     }
 
-    private static TraceOutcome Loop(int root, ISyscallObserver observer)
+    private static TraceOutcome Loop(int root, ISyscallObserver observer, Tracees tracees)
     {
         var rootStatus = 0;
         var started = false;
@@ -137,6 +149,7 @@ internal static unsafe class PtraceTracer
 
             if (!LibC.Stopped(status))
             {
+                tracees.Remove(tid);
                 awaitingExit.Remove(tid);
                 if (tid == root)
                 {
@@ -149,6 +162,17 @@ internal static unsafe class PtraceTracer
             var signal = LibC.StopSignal(status);
             var eventCode = (status >> 16) & 0xffff;
             nint inject = 0;
+            tracees.Add(tid);
+            if (eventCode is PtraceInterop.EventFork or PtraceInterop.EventVFork or PtraceInterop.EventClone)
+            {
+                // The new process is known from here, before its own first stop is seen.
+                nint child = 0;
+                if (PtraceInterop.Ptrace(PtraceInterop.GetEventMessage, tid, 0, (nint)(&child)) >= 0)
+                {
+                    tracees.Add((int)child);
+                }
+            }
+
             if (signal == SyscallStop)
             {
                 // Stops before the root's exec belong to the launcher child: never recorded.
@@ -197,6 +221,46 @@ internal static unsafe class PtraceTracer
         }
 
         return new TraceOutcome(rootStatus, started);
+    }
+
+    /// <summary>The traced processes and threads alive now, so that a cancellation can signal every one of them.</summary>
+    private sealed class Tracees(int root)
+    {
+        private readonly HashSet<int> _live = [root];
+
+        /// <summary>A tracee seen (by its stop, or announced by a fork/clone event).</summary>
+        public void Add(int tid)
+        {
+            lock (_live)
+            {
+                _live.Add(tid);
+            }
+        }
+
+        /// <summary>A tracee reaped by the loop.</summary>
+        public void Remove(int tid)
+        {
+            lock (_live)
+            {
+                _live.Remove(tid);
+            }
+        }
+
+        /// <summary>Sends <paramref name="signal"/> to every live tracee.</summary>
+        /// <remarks>
+        /// A tracee that exits stays a zombie (its id taken) until the loop reaps it, and the loop forgets it right
+        /// after: only an id reused within that moment, after a wrap of the whole pid space, could be hit wrongly.
+        /// </remarks>
+        public void SignalAll(int signal)
+        {
+            lock (_live)
+            {
+                foreach (var tid in _live)
+                {
+                    LibC.Kill(tid, signal);
+                }
+            }
+        }
     }
 }
 

@@ -120,22 +120,23 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
             _tracked.TryGetValue(key, out tracked);
         }
 
-        if (pod is not null && !HasEnded(pod))
-        {
-            // A pod replaced under the same name before this ran (a StatefulSet's): the one followed has ended, so its
-            // profiles are written before the new one is followed.
-            if (tracked is not null && tracked.Uid != pod.Metadata.Uid)
-            {
-                await CollectAsync(key, tracked, _ => true, cancellationToken).ConfigureAwait(false);
-            }
-
-            Track(key, pod);
-            return ReconcileResult.Done;
-        }
-
-        if (tracked is not null)
+        // A pod replaced under the same name before this ran (a StatefulSet's): the one followed has ended, so its
+        // profiles are written before the new one is followed.
+        if (tracked is not null && (pod is null || HasEnded(pod) || tracked.Uid != pod.Metadata.Uid))
         {
             await CollectAsync(key, tracked, _ => true, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (pod is not null && !HasEnded(pod))
+        {
+            Track(key, pod);
+        }
+        else if (pod is not null && tracked?.Uid != pod.Metadata.Uid && TargetsOf(pod) is { Count: > 0 } targets)
+        {
+            // Ended and never followed: its whole life fell between two reconciles (the events were coalesced), or it
+            // ended before this process started. What its containers recorded is collected, and their tokens retired, now.
+            var ended = new TrackedPod(pod.Metadata.NamespaceProperty ?? string.Empty, pod.Metadata.Name, pod.Metadata.GenerateName, pod.Metadata.Uid, [.. targets], Followed: false);
+            await CollectAsync(key, ended, _ => true, cancellationToken).ConfigureAwait(false);
         }
 
         return ReconcileResult.Done;
@@ -245,7 +246,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
                 lock (_tracked)
                 {
                     pod.Targets.Remove(target);
-                    if (pod.Targets.Count == 0)
+                    if (pod.Targets.Count == 0 && ReferenceEquals(_tracked.GetValueOrDefault(key), pod))
                     {
                         _tracked.Remove(key);
                     }
@@ -265,7 +266,9 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
         var recording = _recordings.Get(new ObjectKey(target.Namespace, target.RecordingName));
         if (recording is null || !MetadataRules.IsDnsLabel(target.RecordingName))
         {
-            _logger.LogWarning(
+            // A pod never followed is most often one that ended long ago (seen again after a restart): not worth a warning.
+            _logger.Log(
+                pod.Followed ? LogLevel.Warning : LogLevel.Debug,
                 "Not collecting container {Container} of pod {Namespace}/{Pod}: recording {Recording} {Why}",
                 target.ContainerName,
                 pod.Namespace,
@@ -279,7 +282,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
         if (IsFlushed(recording))
         {
             // The deletion already flushed (and merged) this recording; later data has nowhere to go.
-            _logger.LogInformation("Not collecting container {Container} of pod {Namespace}/{Pod}: recording {Recording} was deleted and its profiles written", target.ContainerName, pod.Namespace, pod.Name, target.RecordingName);
+            _logger.Log(pod.Followed ? LogLevel.Information : LogLevel.Debug, "Not collecting container {Container} of pod {Namespace}/{Pod}: recording {Recording} was deleted and its profiles written", target.ContainerName, pod.Namespace, pod.Name, target.RecordingName);
             recorder?.Reset(target.Token);
             return;
         }
@@ -357,7 +360,7 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
     }
 
     // What is kept of a followed pod once it is gone: enough to name its profiles.
-    private sealed record TrackedPod(string Namespace, string Name, string? GenerateName, string? Uid, List<RecordingTarget> Targets);
+    private sealed record TrackedPod(string Namespace, string Name, string? GenerateName, string? Uid, List<RecordingTarget> Targets, bool Followed = true);
 }
 
 /// <summary>Sets <c>spec.state</c> on any profile kind.</summary>

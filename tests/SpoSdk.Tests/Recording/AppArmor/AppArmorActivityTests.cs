@@ -20,6 +20,40 @@ public sealed class AppArmorActivityTests
     [InlineData("/proc/١٢٣/status", "/proc/١٢٣/status")]
     public void Normalize(string path, string expected) => Assert.Equal(expected, AppArmorPathRules.Normalize(path));
 
+    // One path the generator does not accept (':' of a PCI address, here) made the whole recorded profile untranslatable.
+    [Fact]
+    public void Recorded_paths_outside_the_generators_characters_still_give_an_installable_profile()
+    {
+        var activity = new AppArmorActivity();
+        activity.AddFile("/etc/nginx/nginx.conf", FileAccessKind.Read);
+        activity.AddFile("/dev/disk/by-path/pci-0000:00:17.0-ata-1", FileAccessKind.Read);
+        activity.AddFile("/srv/a,b~[1]{x}", FileAccessKind.Read);
+        activity.AddFile("/srv/café", FileAccessKind.Write);
+        activity.AddFile("/srv/bad\ufffdname", FileAccessKind.Write);
+        activity.AddFile("/tmp/odd:name (deleted)", FileAccessKind.Read);
+        var profile = SpoSdk.Recording.RecordedProfiles.AppArmor("nginx", activity, "/usr/sbin/nginx");
+
+        var result = SpoSdk.Translators.AppArmor.AppArmorProfileGenerator.Generate(profile);
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Message)));
+        var filesystem = profile.Spec!.Abstract!.Filesystem!;
+        Assert.Equal(["/dev/disk/by-path/pci-0000?00?17.0-ata-1", "/etc/nginx/nginx.conf", "/srv/a?b??1??x?"], filesystem.ReadOnlyPaths);
+        Assert.Equal(["/srv/bad*name", "/srv/caf??"], filesystem.WriteOnlyPaths);
+    }
+
+    // A file literally named '*' or '**' must not allow every file of its directory (or below).
+    [Fact]
+    public void A_recorded_file_named_like_a_glob_is_not_a_glob()
+    {
+        var activity = new AppArmorActivity();
+        activity.AddFile("/data/*", FileAccessKind.Read);
+        activity.AddFile("/data/**", FileAccessKind.Read);
+        activity.AddFile("/data/what?", FileAccessKind.Read);
+        activity.AddFile("/proc/1234/status", FileAccessKind.Read);
+
+        Assert.Equal(["/data/?", "/data/??", "/data/what?", "/proc/@{pid}/status"], activity.ToAbstract(null).Filesystem!.ReadOnlyPaths);
+    }
+
     [Fact]
     public void Classification_FollowsUpstream()
     {

@@ -150,6 +150,41 @@ public sealed class SpocRecordTests : IClassFixture<RecordingEnvironment>, IDisp
         Assert.Contains(names, n => n is "nanosleep" or "clock_nanosleep");
     }
 
+    // The command's work runs in children (no exec): SIGTERM ends the shell, and the children, one of which ignores
+    // SIGTERM, must not keep spoc waiting; they are signalled too, and killed after the grace period.
+    [Fact]
+    public async Task Sigterm_stops_a_command_whose_children_outlive_it_or_ignore_it()
+    {
+        Assert.True(await _environment.RequirePtraceAsync(_output), "ptrace is usable here");
+        var profilePath = Path.Combine(_directory, "sh.yaml");
+        var info = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { SpocProcess.DllPath, "record", "--no-base-syscalls", "-o", profilePath, "--", "sh", "-c", "sleep 60 & (trap '' TERM; sleep 60) & echo started; wait" },
+        };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+
+        // Both children were forked before the echo.
+        Assert.Equal("started", await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, LibC.Kill(process.Id, LibC.SigTerm));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        Assert.True(process.ExitCode == 128 + LibC.SigTerm, "exit " + process.ExitCode + ": " + await stderr);
+        Assert.NotEmpty(new SpoSerializer().Deserialize<SeccompProfile>(await File.ReadAllTextAsync(profilePath)).Spec.Syscalls!.Single().Names);
+    }
+
     [Fact]
     public async Task Rerecording_IsByteIdentical()
     {

@@ -113,6 +113,29 @@ public sealed class LogRecorderTests
         Assert.Equal(2, fixture.Recorder.ContainerCount);
     }
 
+    // Collected tokens are refused, but only the newest MaxContainersPerRecording of a recording are remembered, and
+    // forgetting the recording forgets them too.
+    [Fact]
+    public async Task Collected_tokens_are_refused_within_a_bound_until_the_recording_is_forgotten()
+    {
+        await using var fixture = new RecordingFixture(new LogRecorderOptions { MaxContainersPerRecording = 2 });
+        await fixture.CreateRecordingAsync("rec");
+        var tokens = new[] { "bbbbb", "ccccc", "ddddd" }.Select(n => RecordingFixture.Token("rec", "nginx", n)).ToList();
+        foreach (var token in tokens)
+        {
+            fixture.Recorder.Reset(token);
+        }
+
+        Assert.False(fixture.Record(RecordingFixture.SeccompLine(0), tokens[2]));
+        Assert.False(fixture.Record(RecordingFixture.SeccompLine(0), tokens[1]));
+        Assert.Equal(2, fixture.Recorder.Counters.Retired);
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), tokens[0]), "the oldest collected token is no longer remembered");
+
+        fixture.Recorder.Forget(RecordingFixture.Namespace, "rec");
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), tokens[2]));
+        Assert.Equal(0, fixture.Recorder.Counters.RejectedContainers);
+    }
+
     [Fact]
     public async Task ForgettingARecordingDropsAllItsContainers()
     {

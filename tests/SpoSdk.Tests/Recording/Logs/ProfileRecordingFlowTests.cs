@@ -3,6 +3,7 @@ using SpoSdk.Admission.Recording;
 using SpoSdk.Api.Naming;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
+using SpoSdk.Recording.Logs;
 using SpoSdk.Recording.Recorders;
 using SpoSdk.Runtime;
 
@@ -400,5 +401,55 @@ public sealed class ProfileRecordingFlowTests
         await fixture.SettleAsync();
 
         Assert.Equal(["read"], (await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-nginx")))!.Spec.Syscalls![0].Names);
+    }
+
+    // The last audit line of a container (the exit_group of its last process) is often read after its pod was seen
+    // Succeeded and collected: it must not open a log nobody collects, which would hold one of the recording's places.
+    [Fact]
+    public async Task A_late_audit_line_of_a_collected_container_holds_no_container_place()
+    {
+        await using var fixture = new RecordingFixture(new LogRecorderOptions { MaxContainersPerRecording = 1 });
+        await fixture.CreateRecordingAsync("rec");
+        var first = RecordingFixture.Token("rec", "nginx", "bbbbb");
+        await fixture.CreatePodAsync("pod-1", null, new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "nginx"] = first });
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), first, pod: "pod-1"));
+        await fixture.EndPodAsync("pod-1");
+        await fixture.SettleAsync();
+        Assert.NotNull(await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-nginx")));
+        Assert.Equal(0, fixture.Recorder.ContainerCount);
+
+        Assert.False(fixture.Record(RecordingFixture.SeccompLine(231), first, pod: "pod-1"));
+        Assert.Equal(0, fixture.Recorder.ContainerCount);
+        Assert.Equal(1, fixture.Recorder.Counters.Retired);
+
+        var second = RecordingFixture.Token("rec", "nginx", "ccccc");
+        await fixture.CreatePodAsync("pod-2", null, new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "nginx"] = second });
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(1), second, pod: "pod-2"), "the next pod of the recording is recorded");
+        Assert.Equal(0, fixture.Recorder.Counters.RejectedContainers);
+    }
+
+    // A short pod whose creation, run and end all reached the collector as one coalesced reconcile was never followed:
+    // what it recorded is still collected, and its container's place freed.
+    [Fact]
+    public async Task A_pod_first_seen_ended_is_collected()
+    {
+        await using var fixture = new RecordingFixture(runPodController: false);
+        await fixture.CreateRecordingAsync("rec");
+        var token = RecordingFixture.Token("rec", "job", "bbbbb");
+        await fixture.Pods.CreateAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "job-1", NamespaceProperty = RecordingFixture.Namespace, Annotations = new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "job"] = token } },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "job", Image = "job" }] },
+            Status = new V1PodStatus { Phase = "Succeeded" },
+        });
+        Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), token, pod: "job-1", container: "job"));
+        await fixture.WaitForPodAsync("job-1", _ => true);
+
+        await fixture.Collector.ReconcileAsync(new ObjectKey(RecordingFixture.Namespace, "job-1"), CancellationToken.None);
+
+        Assert.Equal(["read"], (await fixture.Seccomp.GetAsync(ObjectKey.Cluster("rec-job")))!.Spec.Syscalls!.SelectMany(r => r.Names));
+        Assert.Equal(0, fixture.Recorder.ContainerCount);
+        Assert.Empty(fixture.Collector.TrackedPods);
+        Assert.False(fixture.Record(RecordingFixture.SeccompLine(1), token, pod: "job-1", container: "job"), "a later line of the collected container is not kept");
     }
 }

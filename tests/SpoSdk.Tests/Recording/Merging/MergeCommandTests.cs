@@ -140,6 +140,33 @@ public sealed class MergeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_of_a_SelinuxProfile_without_spec_is_not_a_superset_of_one_with_rules()
+    {
+        const string Empty = """
+            apiVersion: security-profiles-operator.x-k8s.io/v1alpha2
+            kind: SelinuxProfile
+            metadata:
+              name: app
+            """;
+        const string WithRules = """
+            apiVersion: security-profiles-operator.x-k8s.io/v1alpha2
+            kind: SelinuxProfile
+            metadata:
+              name: app
+            spec:
+              allow:
+                var_log_t:
+                  file: [read]
+            """;
+
+        var (code, stdout, stderr) = await RunAsync("merge", "--check", Write("a.yaml", Empty), Write("b.yaml", WithRules));
+
+        Assert.True(code == 1, stderr);
+        Assert.Empty(stdout);
+        Assert.Contains("var_log_t:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AppArmorMerge_UsesGlobs()
     {
         const string First = """

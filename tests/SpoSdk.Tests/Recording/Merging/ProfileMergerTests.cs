@@ -144,6 +144,22 @@ public sealed class ProfileMergerTests
         Assert.Equal(["do_bbb"], allow["label_aaa"]["oc_bbb"]);
     }
 
+    // The CRD allows a SelinuxProfile without spec; as the first input it dropped every other input's allow rules.
+    [Fact]
+    public void Merging_into_a_SelinuxProfile_without_spec_keeps_the_others_allow_rules()
+    {
+        var empty = new SelinuxProfile { Metadata = new() { Name = "a" } };
+        var other = Selinux(new() { ["var_log_t"] = new() { ["file"] = ["read"] } });
+
+        var merged = ProfileMerger.Merge([empty, other]);
+
+        Assert.Equal(["read"], merged.Spec!.Allow!["var_log_t"]["file"]);
+        Assert.Null(merged.Spec.Inherit);
+        Assert.False(ProfileMerger.FirstCoversAll([empty, other]));
+        Assert.True(ProfileMerger.FirstCoversAll([merged, empty, other]));
+        Assert.Null(ProfileMerger.Merge([empty, new SelinuxProfile { Metadata = new() { Name = "b" } }]).Spec);
+    }
+
     [Fact]
     public void MergeProfiles_SelinuxPermissionsAppendWithoutDuplicates()
     {
