@@ -126,8 +126,9 @@ internal sealed class LogEnricherRunner
         var pipeline = new AuditLogPipeline(_options.Source, new AuditLineParser(), events, _time, _pipelineMetrics, _loggers);
         _logger.LogInformation("Log enricher following {Log} ({Kind})", pipeline.Location.HostPath, pipeline.Location.Kind);
 
-        // The enricher drains what the pipeline read before a stop, then the session ends.
-        var consuming = enricher.ConsumeAsync(events.Reader, CancellationToken.None);
+        // The enricher drains what the pipeline read before a stop, then the session ends. Should it end early, the
+        // channel closes, so the pump is not left waiting for room.
+        var consuming = events.ConsumeWithAsync(enricher, CancellationToken.None);
         var sweeping = enricher.RunAsync(cancellationToken);
         var flushing = json?.RunAsync(cancellationToken) ?? Task.CompletedTask;
         try
