@@ -41,6 +41,7 @@ public sealed class LogRecorderCounters
     private long _droppedSyscalls;
     private long _droppedAvcEntries;
     private long _rejectedContainers;
+    private long _beforeRecordingsKnown;
 
     /// <summary>Events that added to a recording (also when everything they carried was already known).</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
@@ -66,6 +67,12 @@ public sealed class LogRecorderCounters
     /// <summary>Events of containers turned away by <see cref="LogRecorderOptions.MaxContainersPerRecording"/>.</summary>
     public long RejectedContainers => Interlocked.Read(ref _rejectedContainers);
 
+    /// <summary>
+    /// Events given to the recorder before the recordings were known, because <see cref="LogRecorderAuditSink"/> stopped
+    /// waiting for their first list; they were judged by the recordings known then, so some may count as inactive.
+    /// </summary>
+    public long BeforeRecordingsKnown => Interlocked.Read(ref _beforeRecordingsKnown);
+
     internal void AddRecorded() => Interlocked.Increment(ref _recorded);
 
     internal void AddInactive() => Interlocked.Increment(ref _inactive);
@@ -81,4 +88,6 @@ public sealed class LogRecorderCounters
     internal void AddDroppedAvcEntry() => Interlocked.Increment(ref _droppedAvcEntries);
 
     internal void AddRejectedContainer() => Interlocked.Increment(ref _rejectedContainers);
+
+    internal void AddBeforeRecordingsKnown() => Interlocked.Increment(ref _beforeRecordingsKnown);
 }
