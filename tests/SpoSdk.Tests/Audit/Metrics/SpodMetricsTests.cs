@@ -199,6 +199,34 @@ public sealed class SpodMetricsTests
         }
     }
 
+    [Fact]
+    public void Pipeline_counters_keep_what_a_session_that_ended_counted()
+    {
+        using var factory = new TestMeterFactory();
+        var pipeline = new AuditPipelineMetrics(factory);
+        var first = new AuditLogSourceCounters();
+        first.AddDropped(500);
+        first.AddLines(7);
+        var firstParser = new AuditParserCounters();
+        firstParser.AddRejected();
+        var tracking = pipeline.Track(first);
+        var trackingParser = pipeline.Track(firstParser);
+        tracking.Dispose();
+        trackingParser.Dispose();
+        tracking.Dispose();
+
+        // A SPOD change restarts the session: a new tailer and parser count from zero, and the sums go on from 500.
+        var second = new AuditLogSourceCounters();
+        second.AddDropped(300);
+        using var again = pipeline.Track(second);
+        using var againParser = pipeline.Track(new AuditParserCounters());
+
+        var observed = Observe(factory);
+        Assert.Equal(800, observed["spo_sdk_audit_log_dropped_lines_total{}"]);
+        Assert.Equal(7, observed["spo_sdk_audit_log_lines_total{}"]);
+        Assert.Equal(1, observed["spo_sdk_audit_log_rejected_lines_total{}"]);
+    }
+
     private static Dictionary<string, long> Observe(TestMeterFactory factory)
     {
         var observed = new Dictionary<string, long>();
