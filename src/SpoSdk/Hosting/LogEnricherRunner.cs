@@ -153,6 +153,11 @@ internal sealed class LogEnricherRunner
             }
 
             await Task.WhenAll(sweeping, flushing).ConfigureAwait(false);
+            if (json is not null)
+            {
+                await FlushJsonAsync(json).ConfigureAwait(false);
+            }
+
             var source = pipeline.Tailer.Counters;
             _logger.LogInformation(
                 "Log enricher session ended: {Lines} lines ({Dropped} dropped, {Oversized} oversized), {Events} events; enricher {Counters}",
@@ -164,6 +169,20 @@ internal sealed class LogEnricherRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    // The records still gathering syscalls would be lost with the session: they are written now, within the drain timeout.
+    private async Task FlushJsonAsync(JsonEnricher json)
+    {
+        using var flush = new CancellationTokenSource(_options.DrainTimeout, _time);
+        try
+        {
+            await json.FlushAllAsync(flush.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || flush.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "The JSON enricher records pending at the stop were not all written ({Pending} left)", json.Pending);
+        }
     }
 
     private AuditFilterSet Filters(string? json, string field)

@@ -180,15 +180,44 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_json_record_still_pending_when_the_enricher_stops_is_written()
+    {
+        await CreateSpodAsync(enableLogEnricher: true, enableJsonEnricher: true);
+        await Pods.RunAsync(_backend, Pods.Pod(Namespace, "web", Node), ("app", ContainerId));
+        _proc.SetProcess(Pid, start: 100, FakeProc.ContainerdCgroup(ContainerId), comm: "sh", cmdline: "sh\0-c\0ls\0");
+        var records = new StringWriter();
+        var syncRecords = TextWriter.Synchronized(records);
+        await StartAsync(o => o.JsonRecords = syncRecords);
+
+        // The JSON record gathers its process's syscalls for a minute; the enriched line says the event went by it.
+        await File.AppendAllTextAsync(AuditLog, SeccompLine(0, serial: 1));
+        await Pods.EventuallyAsync(() => Lines().Any(l => l.Contains(" syscallName=\"read\"", StringComparison.Ordinal)), "the enriched line");
+        Assert.Equal(string.Empty, Text());
+
+        await _operator!.StopAsync(CancellationToken.None);
+        _operator = null;
+
+        Assert.Contains("\"syscalls\":[\"read\"]", Text(), StringComparison.Ordinal);
+
+        string Text()
+        {
+            lock (syncRecords)
+            {
+                return records.ToString();
+            }
+        }
+    }
+
     /// <summary>A seccomp audit line of the test's container process (pid 72503, <c>/bin/dash</c>), also used by the metrics endpoint tests.</summary>
     internal static string SeccompLine(int syscall, int serial) =>
         "type=SECCOMP msg=audit(1744780616.598:" + serial.ToString(CultureInfo.InvariantCulture) + "): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=system_u:system_r:container_t:s0:c83,c152 pid="
         + Pid.ToString(CultureInfo.InvariantCulture) + " comm=\"sh\" exe=\"/bin/dash\" sig=0 arch=c000003e syscall=" + syscall.ToString(CultureInfo.InvariantCulture) + " compat=0 ip=0x7fe2ff5017be code=0x7ffc0000\n";
 
-    private Task CreateSpodAsync(bool enableLogEnricher) => _backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
+    private Task CreateSpodAsync(bool enableLogEnricher, bool enableJsonEnricher = false) => _backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
     {
         Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = OperatorInstancesNamespace },
-        Spec = new SecurityProfilesOperatorDaemonSpec { Enricher = new SecurityProfilesOperatorDaemonEnricher { EnableLogEnricher = enableLogEnricher } },
+        Spec = new SecurityProfilesOperatorDaemonSpec { Enricher = new SecurityProfilesOperatorDaemonEnricher { EnableLogEnricher = enableLogEnricher, EnableJsonEnricher = enableJsonEnricher } },
     });
 
     private async Task StartAsync(Action<LogEnricherOptions>? configure = null)
