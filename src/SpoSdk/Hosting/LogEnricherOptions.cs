@@ -41,4 +41,11 @@ public sealed class LogEnricherOptions
     /// says otherwise is logged.
     /// </summary>
     public bool MemoryOptimization { get; set; }
+
+    /// <summary>
+    /// How long, once a session is asked to stop (the host stops, or a SPOD change restarts it), the enricher may take
+    /// to hand on the events already read (default 5 s). Then its sinks are cancelled and what is left is dropped, so a
+    /// sink that never returns cannot hold the stop; the JSON records still pending get as long again to be written.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -126,8 +126,13 @@ internal sealed class LogEnricherRunner
         var pipeline = new AuditLogPipeline(_options.Source, new AuditLineParser(), events, _time, _pipelineMetrics, _loggers);
         _logger.LogInformation("Log enricher following {Log} ({Kind})", pipeline.Location.HostPath, pipeline.Location.Kind);
 
-        // The enricher drains what the pipeline read before a stop, then the session ends.
-        var consuming = enricher.ConsumeAsync(events.Reader, CancellationToken.None);
+        // The enricher drains what the pipeline read before a stop, then the session ends. Once the stop is asked for,
+        // it has DrainTimeout: then it is cancelled and the channel closed, so a sink that never returns holds neither
+        // the pump (waiting for room in the channel) nor the stop. Should the consumer end early, the channel closes too.
+        using var drain = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var drainOnStop = cancellationToken.Register(() => drain.CancelAfter(_options.DrainTimeout));
+        using var closeOnTimeout = drain.Token.Register(() => events.Fault(new TimeoutException("The log enricher did not drain its events in time.")));
+        var consuming = events.ConsumeWithAsync(enricher, drain.Token);
         var sweeping = enricher.RunAsync(cancellationToken);
         var flushing = json?.RunAsync(cancellationToken) ?? Task.CompletedTask;
         try
@@ -137,7 +142,22 @@ internal sealed class LogEnricherRunner
         finally
         {
             events.Complete();
-            await Task.WhenAll(consuming, sweeping, flushing).ConfigureAwait(false);
+            try
+            {
+                // A sink that ignores its cancellation is left behind rather than waited for.
+                await consuming.WaitAsync(drain.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (drain.IsCancellationRequested)
+            {
+                _logger.LogWarning("The log enricher did not hand on the events it had read within {Timeout} of the stop; the rest are dropped", _options.DrainTimeout);
+            }
+
+            await Task.WhenAll(sweeping, flushing).ConfigureAwait(false);
+            if (json is not null)
+            {
+                await FlushJsonAsync(json).ConfigureAwait(false);
+            }
+
             var source = pipeline.Tailer.Counters;
             _logger.LogInformation(
                 "Log enricher session ended: {Lines} lines ({Dropped} dropped, {Oversized} oversized), {Events} events; enricher {Counters}",
@@ -149,6 +169,20 @@ internal sealed class LogEnricherRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    // The records still gathering syscalls would be lost with the session: they are written now, within the drain timeout.
+    private async Task FlushJsonAsync(JsonEnricher json)
+    {
+        using var flush = new CancellationTokenSource(_options.DrainTimeout, _time);
+        try
+        {
+            await json.FlushAllAsync(flush.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || flush.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "The JSON enricher records pending at the stop were not all written ({Pending} left)", json.Pending);
+        }
     }
 
     private AuditFilterSet Filters(string? json, string field)

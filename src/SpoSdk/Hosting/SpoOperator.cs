@@ -481,7 +481,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         }
 
         var processes = new ProcessContainerResolver(new ProcFs(options.ProcRoot), time: _time);
-        IReadOnlyList<IEnrichedAuditSink> recorderSinks = recorder is null ? [] : [new LogRecorderAuditSink(recorder)];
+        IReadOnlyList<IEnrichedAuditSink> recorderSinks = recorder is null ? [] : [new LogRecorderAuditSink(recorder, time: _time, logger: _loggers.CreateLogger<LogRecorderAuditSink>())];
         var runner = new LogEnricherRunner(options, _settings.NodeRoot, node.NodeName, _spod, processes, directory, recorderSinks, _spodMetrics, new AuditPipelineMetrics(_meters), _time, _loggers);
         _daemon.Runners.Add(async token =>
         {

@@ -306,6 +306,11 @@ public sealed class SpoOperatorBuilder
             yield return "AddLogEnricher() with ManagerOnly(): the log enricher runs on the nodes (daemon role); move it to the DaemonOnly() instances";
         }
 
+        if (LogEnricher is { DrainTimeout: var drain } && drain <= TimeSpan.Zero)
+        {
+            yield return "AddLogEnricher(): DrainTimeout must be positive";
+        }
+
         if (!Daemon && SelinuxInstaller is not null)
         {
             yield return "AddSelinux(installer) with ManagerOnly(): the installer runs on the nodes (daemon role); call AddSelinux() without one here";

@@ -214,6 +214,31 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.DoesNotContain(samples, s => s.Labels.ContainsKey("other"));
     }
 
+    [Fact]
+    public async Task A_restarted_enricher_session_keeps_counting_on_the_exported_totals()
+    {
+        await using var services = NewMeterServices();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        using var exporter = new SpoMetricsExporter(factory);
+        var pipeline = new AuditPipelineMetrics(factory);
+        var first = new AuditLogSourceCounters();
+        first.AddDropped(500);
+        var tracking = pipeline.Track(first);
+        Assert.Equal(500, Dropped(await CollectAsync(exporter.SpodRegistry)));
+        tracking.Dispose();
+
+        // The bridge only raises an observed counter (IncTo): a sum that fell back to the new session's 300 froze the
+        // exported total at 500 until that session passed it.
+        var second = new AuditLogSourceCounters();
+        second.AddDropped(300);
+        using var again = pipeline.Track(second);
+
+        Assert.Equal(800, Dropped(await CollectAsync(exporter.SpodRegistry)));
+
+        static double Dropped(string text) =>
+            PrometheusText.Samples(text).Where(s => s.Name == AuditPipelineMetrics.DroppedLinesTotal).Sum(s => s.Value);
+    }
+
     private static ServiceProvider NewMeterServices() => new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     private static async Task<string> CollectAsync(Prometheus.CollectorRegistry registry)

@@ -150,18 +150,77 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
         await Pods.EventuallyAsync(() => Lines().Any(l => l.Contains(" syscallName=\"read\"", StringComparison.Ordinal)), "the enriched line after the switch");
     }
 
+    [Fact]
+    public async Task A_sink_that_never_returns_does_not_hold_the_stop()
+    {
+        await CreateSpodAsync(enableLogEnricher: true);
+        await Pods.RunAsync(_backend, Pods.Pod(Namespace, "web", Node), ("app", ContainerId));
+        using var stuck = new StuckWriter();
+        await StartAsync(o =>
+        {
+            o.EnrichedLines = stuck;
+            o.DrainTimeout = TimeSpan.FromMilliseconds(100);
+        });
+
+        // The enriched-line writer waits (a full pipe, a hung disk) and with it the enricher's loop; the stop used to
+        // wait for that loop, which waited for the writer, for good.
+        await File.AppendAllTextAsync(AuditLog, SeccompLine(0, serial: 1) + SeccompLine(1, serial: 2));
+        await stuck.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var stopping = _operator!.StopAsync(CancellationToken.None);
+        try
+        {
+            await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+            _operator = null;
+        }
+        finally
+        {
+            // Lets a stop that did wait for the writer end, so the test fails rather than hangs.
+            await stuck.ReleaseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_json_record_still_pending_when_the_enricher_stops_is_written()
+    {
+        await CreateSpodAsync(enableLogEnricher: true, enableJsonEnricher: true);
+        await Pods.RunAsync(_backend, Pods.Pod(Namespace, "web", Node), ("app", ContainerId));
+        _proc.SetProcess(Pid, start: 100, FakeProc.ContainerdCgroup(ContainerId), comm: "sh", cmdline: "sh\0-c\0ls\0");
+        var records = new StringWriter();
+        var syncRecords = TextWriter.Synchronized(records);
+        await StartAsync(o => o.JsonRecords = syncRecords);
+
+        // The JSON record gathers its process's syscalls for a minute; the enriched line says the event went by it.
+        await File.AppendAllTextAsync(AuditLog, SeccompLine(0, serial: 1));
+        await Pods.EventuallyAsync(() => Lines().Any(l => l.Contains(" syscallName=\"read\"", StringComparison.Ordinal)), "the enriched line");
+        Assert.Equal(string.Empty, Text());
+
+        await _operator!.StopAsync(CancellationToken.None);
+        _operator = null;
+
+        Assert.Contains("\"syscalls\":[\"read\"]", Text(), StringComparison.Ordinal);
+
+        string Text()
+        {
+            lock (syncRecords)
+            {
+                return records.ToString();
+            }
+        }
+    }
+
     /// <summary>A seccomp audit line of the test's container process (pid 72503, <c>/bin/dash</c>), also used by the metrics endpoint tests.</summary>
     internal static string SeccompLine(int syscall, int serial) =>
         "type=SECCOMP msg=audit(1744780616.598:" + serial.ToString(CultureInfo.InvariantCulture) + "): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=system_u:system_r:container_t:s0:c83,c152 pid="
         + Pid.ToString(CultureInfo.InvariantCulture) + " comm=\"sh\" exe=\"/bin/dash\" sig=0 arch=c000003e syscall=" + syscall.ToString(CultureInfo.InvariantCulture) + " compat=0 ip=0x7fe2ff5017be code=0x7ffc0000\n";
 
-    private Task CreateSpodAsync(bool enableLogEnricher) => _backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
+    private Task CreateSpodAsync(bool enableLogEnricher, bool enableJsonEnricher = false) => _backend.Resource<SecurityProfilesOperatorDaemon>().CreateAsync(new SecurityProfilesOperatorDaemon
     {
         Metadata = new V1ObjectMeta { Name = "spod", NamespaceProperty = OperatorInstancesNamespace },
-        Spec = new SecurityProfilesOperatorDaemonSpec { Enricher = new SecurityProfilesOperatorDaemonEnricher { EnableLogEnricher = enableLogEnricher } },
+        Spec = new SecurityProfilesOperatorDaemonSpec { Enricher = new SecurityProfilesOperatorDaemonEnricher { EnableLogEnricher = enableLogEnricher, EnableJsonEnricher = enableJsonEnricher } },
     });
 
-    private async Task StartAsync()
+    private async Task StartAsync(Action<LogEnricherOptions>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddProvider(new TestOutputLoggerProvider(_output)).SetMinimumLevel(LogLevel.Debug));
@@ -176,6 +235,7 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
                 o.EnrichedLines = _syncLines;
                 o.Source.StartPosition = AuditLogStartPosition.Beginning;
                 o.Source.PollInterval = TimeSpan.FromMilliseconds(20);
+                configure?.Invoke(o);
             })
             .AddRecording());
         _provider = services.BuildServiceProvider();
@@ -189,6 +249,35 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
         lock (_syncLines)
         {
             return _lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        }
+    }
+
+    // A writer whose flush waits until it is cancelled, as one stuck on a full pipe would.
+    private sealed class StuckWriter : StringWriter
+    {
+        private readonly CancellationTokenSource _release = new();
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task ReleaseAsync() => _release.CancelAsync();
+
+        public override async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _release.Token);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, wait.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            _release.Dispose();
+            base.Dispose(disposing);
         }
     }
 }

@@ -46,6 +46,7 @@ public sealed class AuditEnricher : IDisposable
     private long _notInContainer;
     private long _unknownSyscall;
     private long _sinkFailures;
+    private long _failedEvents;
 
     /// <summary>Creates the stage; it listens to <paramref name="pods"/> for containers becoming known.</summary>
     public AuditEnricher(
@@ -85,7 +86,8 @@ public sealed class AuditEnricher : IDisposable
         Interlocked.Read(ref _processGone),
         Interlocked.Read(ref _notInContainer),
         Interlocked.Read(ref _unknownSyscall),
-        Interlocked.Read(ref _sinkFailures));
+        Interlocked.Read(ref _sinkFailures),
+        Interlocked.Read(ref _failedEvents));
 
     /// <summary>Events waiting for their container now.</summary>
     public int BacklogCount
@@ -164,14 +166,29 @@ public sealed class AuditEnricher : IDisposable
     /// <paramref name="cancellationToken"/> ends: the way a log source's bounded channel feeds this stage. Run it beside
     /// <see cref="RunAsync"/>, which replays and expires waiting events between arrivals.
     /// </summary>
+    /// <remarks>
+    /// An event whose enrichment throws is logged, counted (<see cref="AuditEnricherCounters.FailedEvents"/>) and
+    /// skipped: the writer of a bounded channel would otherwise wait for room forever once this loop ended.
+    /// </remarks>
     public async Task ConsumeAsync(ChannelReader<AuditEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         await foreach (var auditEvent in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (auditEvent.Type != AuditEventType.Unknown)
+            if (auditEvent.Type == AuditEventType.Unknown)
+            {
+                continue;
+            }
+
+            try
             {
                 await EnrichAsync(auditEvent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One record (a forged time, a /proc oddity) must not end the enrichment of the whole node.
+                Interlocked.Increment(ref _failedEvents);
+                _logger.LogError(ex, "Enriching audit event {AuditId} of process {Pid} failed; skipped", auditEvent.AuditId.ToString(), auditEvent.Pid);
             }
         }
     }

@@ -37,6 +37,7 @@ public sealed record AuditEnricherOptions
 /// <param name="NotInContainer">Events of processes whose cgroup names no container (host processes; dropped).</param>
 /// <param name="UnknownSyscall">Seccomp events without a syscall name on the record's architecture (skipped, as upstream).</param>
 /// <param name="SinkFailures">Sink calls that threw.</param>
+/// <param name="FailedEvents">Events whose enrichment threw in <see cref="AuditEnricher.ConsumeAsync"/> (logged and skipped; the loop goes on).</param>
 public readonly record struct AuditEnricherCounters(
     long Received,
     long Dispatched,
@@ -48,4 +49,5 @@ public readonly record struct AuditEnricherCounters(
     long ProcessGone,
     long NotInContainer,
     long UnknownSyscall,
-    long SinkFailures);
+    long SinkFailures,
+    long FailedEvents = 0);

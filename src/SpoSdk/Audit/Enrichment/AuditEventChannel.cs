@@ -33,11 +33,44 @@ public sealed class AuditEventChannel : IAuditEventSink
     {
         if (!_channel.Writer.TryWrite(auditEvent))
         {
-            // Full (or completed, which throws): wait on the parsing thread, see the class remarks.
+            // Full (or completed or faulted, which throws): wait on the parsing thread, see the class remarks.
             _channel.Writer.WriteAsync(auditEvent).AsTask().GetAwaiter().GetResult();
         }
     }
 
     /// <summary>No more events: the enricher's consume loop ends once it has read the rest.</summary>
     public void Complete() => _channel.Writer.TryComplete();
+
+    /// <summary>
+    /// Runs <paramref name="enricher"/>'s <see cref="AuditEnricher.ConsumeAsync"/> over this channel; when it ends other
+    /// than by reading the channel to its completion (cancelled, or failed), the channel is faulted (<see cref="Fault"/>)
+    /// so the writer is not left waiting for room that will never come.
+    /// </summary>
+    public async Task ConsumeWithAsync(AuditEnricher enricher, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(enricher);
+        try
+        {
+            await enricher.ConsumeAsync(Reader, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Fault(ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The reader stopped for good (<paramref name="error"/> says why): <see cref="OnEvent"/> throws a
+    /// <see cref="ChannelClosedException"/> from now on, and a call waiting for room is released with it, instead of
+    /// waiting for a reader that will never come back.
+    /// </summary>
+    public void Fault(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+
+        // The channel would hand a cancellation to the writer as if the writer had been cancelled; it is told the
+        // channel closed instead (a ChannelClosedException either way).
+        _channel.Writer.TryComplete(error is OperationCanceledException ? null : error);
+    }
 }

@@ -136,9 +136,10 @@ public sealed class ProcessContainerResolver
         return reading.Value;
     }
 
-    // Whether the process under the PID started after the event, beyond the tolerance.
+    // Whether the process under the PID started after the event, beyond the tolerance. The difference is taken rather
+    // than logged + tolerance: a record may carry any time up to 9999-12-31, and that sum would leave DateTimeOffset's range.
     private bool StartedAfter(ProcessIdentity identity, DateTimeOffset logged, bool freshBootTime) =>
-        StartTimeOf(identity, BootTime(freshBootTime)) is { } started && started > logged + _options.StartTimeTolerance;
+        StartTimeOf(identity, BootTime(freshBootTime)) is { } started && started - logged > _options.StartTimeTolerance;
 
     /// <summary>Resolves the event's PID for the time the event was logged (see <see cref="Resolve(int, DateTimeOffset?)"/>).</summary>
     public ProcessResolution Resolve(in AuditEvent auditEvent) =>

@@ -11,7 +11,9 @@ namespace SpoSdk.Audit.Metrics;
 /// Labels stay bounded: executables, AppArmor <c>name</c>s, paths and pids are never labels (upstream removed
 /// <c>executable</c> and <c>name</c> in #3245); operations and error reasons come from closed enums; every other
 /// label value comes through a per-label table capped at <see cref="SpodMetricsOptions.MaxValuesPerLabel"/>, after
-/// which new values read <see cref="SpodMetricsOptions.OverflowValue"/>. Upstream's label sets are kept as they
+/// which new values read <see cref="SpodMetricsOptions.OverflowValue"/>; and the audit and bpf counters, whose labels
+/// multiply, hold at most <see cref="SpodMetricsOptions.MaxSeriesPerCounter"/> label combinations, after which new
+/// ones are counted with every label <see cref="SpodMetricsOptions.OverflowValue"/>. Upstream's label sets are kept as they
 /// are, including <c>pod</c>, <c>scontext</c> and <c>tcontext</c>, which upstream keeps too. Thread-safe.
 /// </remarks>
 public sealed class SpodMetrics
@@ -79,12 +81,22 @@ public sealed class SpodMetrics
     private readonly BoundedLabelValues _verdicts;
     private readonly BoundedLabelValues _mountNamespaces;
 
+    // One table per counter whose labels multiply: the series it has, capped.
+    private readonly BoundedLabelCombinations _seccompAuditSeries;
+    private readonly BoundedLabelCombinations _seccompBpfSeries;
+    private readonly BoundedLabelCombinations _selinuxAuditSeries;
+    private readonly BoundedLabelCombinations _appArmorAuditSeries;
+    private readonly BoundedLabelCombinations _appArmorDenialSeries;
+
     /// <summary>Creates the counters on the meter <see cref="MeterName"/> of <paramref name="meterFactory"/>.</summary>
     public SpodMetrics(IMeterFactory meterFactory, SpodMetricsOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        var max = (options ?? new SpodMetricsOptions()).MaxValuesPerLabel;
+        options ??= new SpodMetricsOptions();
+        var max = options.MaxValuesPerLabel;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(SpodMetricsOptions.MaxValuesPerLabel));
+        var maxSeries = options.MaxSeriesPerCounter;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSeries, nameof(SpodMetricsOptions.MaxSeriesPerCounter));
         Meter = meterFactory.Create(MeterName);
         _seccompProfile = Meter.CreateCounter<long>(SeccompProfileTotal, description: "Counter about seccomp profile operations.");
         _seccompError = Meter.CreateCounter<long>(SeccompProfileErrorTotal, description: "Counter about seccomp profile errors.");
@@ -109,6 +121,11 @@ public sealed class SpodMetrics
         _operations = new BoundedLabelValues(max);
         _verdicts = new BoundedLabelValues(max);
         _mountNamespaces = new BoundedLabelValues(max);
+        _seccompAuditSeries = new BoundedLabelCombinations(maxSeries);
+        _seccompBpfSeries = new BoundedLabelCombinations(maxSeries);
+        _selinuxAuditSeries = new BoundedLabelCombinations(maxSeries);
+        _appArmorAuditSeries = new BoundedLabelCombinations(maxSeries);
+        _appArmorDenialSeries = new BoundedLabelCombinations(maxSeries);
     }
 
     /// <summary>The meter holding the counters (owned by the factory).</summary>
@@ -143,11 +160,12 @@ public sealed class SpodMetrics
         ArgumentNullException.ThrowIfNull(profile);
         Span<char> digits = stackalloc char[10];
         mountNamespace.TryFormat(digits, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
-        _seccompBpf.Add(
-            1,
+        var tags = Series(
+            _seccompBpfSeries,
             Tag("node", _nodes.Get(node)),
             Tag("mount_namespace", _mountNamespaces.Get(digits[..written])),
             Tag("profile", _bpfProfiles.Get(profile)));
+        _seccompBpf.Add(1, in tags);
     }
 
     /// <summary>
@@ -157,40 +175,59 @@ public sealed class SpodMetrics
     /// </summary>
     public bool RecordAudit(in AuditEvent auditEvent, AuditEnrichment? enrichment)
     {
-        var tags = new TagList
-        {
-            Tag("node", _nodes.Get(enrichment?.NodeName)),
-            Tag("namespace", _namespaces.Get(enrichment?.Namespace)),
-            Tag("pod", _pods.Get(enrichment?.PodName)),
-            Tag("container", _containers.Get(enrichment?.ContainerName)),
-        };
+        var node = Tag("node", _nodes.Get(enrichment?.NodeName));
+        var @namespace = Tag("namespace", _namespaces.Get(enrichment?.Namespace));
+        var pod = Tag("pod", _pods.Get(enrichment?.PodName));
+        var container = Tag("container", _containers.Get(enrichment?.ContainerName));
         switch (auditEvent.Type)
         {
             case AuditEventType.Seccomp when auditEvent.SyscallName is { } syscall:
-                tags.Add(Tag("syscall", _syscalls.Get(syscall)));
-                _seccompAudit.Add(1, in tags);
+                var seccomp = Series(_seccompAuditSeries, node, @namespace, pod, container, Tag("syscall", _syscalls.Get(syscall)));
+                _seccompAudit.Add(1, in seccomp);
                 return true;
             case AuditEventType.Selinux:
-                tags.Add(Tag("scontext", _scontexts.Get(auditEvent.Scontext.Span)));
-                tags.Add(Tag("tcontext", _tcontexts.Get(auditEvent.Tcontext.Span)));
-                _selinuxAudit.Add(1, in tags);
+                var selinux = Series(
+                    _selinuxAuditSeries,
+                    node,
+                    @namespace,
+                    pod,
+                    container,
+                    Tag("scontext", _scontexts.Get(auditEvent.Scontext.Span)),
+                    Tag("tcontext", _tcontexts.Get(auditEvent.Tcontext.Span)));
+                _selinuxAudit.Add(1, in selinux);
                 return true;
             case AuditEventType.AppArmor:
-                var profile = _appArmorProfiles.Get(auditEvent.Profile.Span);
-                var operation = _operations.Get(auditEvent.Operation.Span);
-                tags.Add(Tag("profile", profile));
-                tags.Add(Tag("operation", operation));
-                tags.Add(Tag("apparmor", _verdicts.Get(auditEvent.Apparmor.Span)));
-                _appArmorAudit.Add(1, in tags);
+                var profile = Tag("profile", _appArmorProfiles.Get(auditEvent.Profile.Span));
+                var operation = Tag("operation", _operations.Get(auditEvent.Operation.Span));
+                var appArmor = Series(_appArmorAuditSeries, node, @namespace, pod, container, profile, operation, Tag("apparmor", _verdicts.Get(auditEvent.Apparmor.Span)));
+                _appArmorAudit.Add(1, in appArmor);
                 if (auditEvent.Apparmor.Equals("DENIED"))
                 {
-                    _appArmorDenial.Add(1, Tag("profile", profile), Tag("operation", operation));
+                    var denial = Series(_appArmorDenialSeries, profile, operation);
+                    _appArmorDenial.Add(1, in denial);
                 }
 
                 return true;
             default:
                 return false;
         }
+    }
+
+    // The labels as they are while the counter has room for their combination; past its cap, every one reads overflow.
+    private static TagList Series(BoundedLabelCombinations series, params ReadOnlySpan<KeyValuePair<string, object?>> labels)
+    {
+        if (series.Admit(labels))
+        {
+            return new TagList(labels);
+        }
+
+        var overflow = default(TagList);
+        foreach (var label in labels)
+        {
+            overflow.Add(label.Key, SpodMetricsOptions.OverflowValue);
+        }
+
+        return overflow;
     }
 
     private static KeyValuePair<string, object?> Tag(string name, string value) => new(name, value);

@@ -42,6 +42,7 @@ public sealed class LogRecorderCounters
     private long _droppedAvcEntries;
     private long _rejectedContainers;
     private long _retired;
+    private long _beforeRecordingsKnown;
 
     /// <summary>Events that added to a recording (also when everything they carried was already known).</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
@@ -70,6 +71,12 @@ public sealed class LogRecorderCounters
     /// <summary>Events of containers whose profile was already collected (late lines, such as the last process's <c>exit_group</c>).</summary>
     public long Retired => Interlocked.Read(ref _retired);
 
+    /// <summary>
+    /// Events given to the recorder before the recordings were known, because <see cref="LogRecorderAuditSink"/> stopped
+    /// waiting for their first list; they were judged by the recordings known then, so some may count as inactive.
+    /// </summary>
+    public long BeforeRecordingsKnown => Interlocked.Read(ref _beforeRecordingsKnown);
+
     internal void AddRecorded() => Interlocked.Increment(ref _recorded);
 
     internal void AddInactive() => Interlocked.Increment(ref _inactive);
@@ -87,4 +94,6 @@ public sealed class LogRecorderCounters
     internal void AddRejectedContainer() => Interlocked.Increment(ref _rejectedContainers);
 
     internal void AddRetired() => Interlocked.Increment(ref _retired);
+
+    internal void AddBeforeRecordingsKnown() => Interlocked.Increment(ref _beforeRecordingsKnown);
 }

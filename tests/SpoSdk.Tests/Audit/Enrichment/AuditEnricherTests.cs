@@ -240,6 +240,52 @@ public sealed class AuditEnricherTests : EnrichmentHarness
     }
 
     [Fact]
+    public async Task An_event_whose_enrichment_throws_is_skipped_and_the_channel_keeps_flowing()
+    {
+        await RunPodAsync("web", IdWeb);
+        Proc.SetProcess(1300, 1, FakeProc.ContainerdCgroup(IdWeb));
+        Proc.SetProcess(666, 1, FakeProc.ContainerdCgroup(IdWeb));
+        using var enricher = new AuditEnricher(new ProcessContainerResolver(new ThrowingProc(Proc, pid: 666), time: Time), Directory, [_sink], time: Time);
+        var events = new AuditEventChannel();
+        var consumer = enricher.ConsumeAsync(events.Reader, CancellationToken.None);
+
+        // The consumer used to end here (faulted), and with it the enrichment of the node.
+        events.OnEvent(Seccomp(666, 1));
+        for (var serial = 2; serial <= 6; serial++)
+        {
+            events.OnEvent(Seccomp(1300, serial));
+        }
+
+        events.Complete();
+        await consumer;
+        Assert.Equal([2UL, 3, 4, 5, 6], _sink.Events.Select(e => e.Event.Serial));
+        Assert.Equal((6, 1), (enricher.Counters.Received, enricher.Counters.FailedEvents));
+    }
+
+    [Fact]
+    public async Task A_consumer_that_ends_early_releases_the_writer_waiting_for_room()
+    {
+        await RunPodAsync("web", IdWeb);
+        Proc.SetProcess(1300, 1, FakeProc.ContainerdCgroup(IdWeb));
+        var stuck = new StuckSink();
+        using var enricher = NewEnricher(extraSinks: stuck);
+        var events = new AuditEventChannel(capacity: 1);
+        using var stop = new CancellationTokenSource();
+        var consumer = events.ConsumeWithAsync(enricher, stop.Token);
+
+        events.OnEvent(Seccomp(1300, 1));
+        await stuck.Entered.Task;
+        events.OnEvent(Seccomp(1300, 2));
+        var writer = Task.Run(() => events.OnEvent(Seccomp(1300, 3)));
+        Assert.False(writer.IsCompleted);
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => consumer);
+        await Assert.ThrowsAsync<ChannelClosedException>(() => writer);
+        Assert.Throws<ChannelClosedException>(() => events.OnEvent(Seccomp(1300, 4)));
+    }
+
+    [Fact]
     public async Task Seccomp_events_also_feed_the_json_enricher_at_arrival()
     {
         Proc.SetProcess(1200, 1, FakeProc.ContainerdCgroup(IdWeb), cmdline: "sh\0-c\0ls\0");
@@ -307,6 +353,29 @@ public sealed class AuditEnricherTests : EnrichmentHarness
 
             return ValueTask.CompletedTask;
         }
+    }
+
+    // Waits, as a sink stuck on I/O would, until the consumer is cancelled.
+    private sealed class StuckSink : IEnrichedAuditSink
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask OnEventAsync(EnrichedAuditEvent enrichedEvent, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+
+    // A /proc whose reads for one PID throw, as no real read should: the enricher must survive what it did not foresee.
+    private sealed class ThrowingProc(IProcFs inner, int pid) : IProcFs
+    {
+        public string Root => inner.Root;
+
+        public bool TryRead(int processId, ProcFile file, Span<byte> buffer, out int length) =>
+            processId == pid ? throw new IOException("unexpected /proc failure") : inner.TryRead(processId, file, buffer, out length);
+
+        public bool TryReadBootTime(out DateTimeOffset bootTime) => inner.TryReadBootTime(out bootTime);
     }
 
     private sealed class FailingSink : IEnrichedAuditSink

@@ -16,6 +16,22 @@ public sealed class ProcessContainerResolverTests : IDisposable
     public void Dispose() => _proc.Dispose();
 
     [Fact]
+    public void A_record_time_at_the_end_of_the_calendar_is_not_a_crash()
+    {
+        // AuditTimestamp accepts seconds up to 253402300798 (9999-12-31T23:59:58); the tolerance added to such a time
+        // left DateTimeOffset's range and threw out of Resolve.
+        _proc.SetBootTime(new DateTimeOffset(2025, 4, 16, 0, 0, 0, TimeSpan.Zero));
+        _proc.SetProcess(72503, 1000, FakeProc.ContainerdCgroup(Id1));
+        var resolver = new ProcessContainerResolver(_proc, time: _time);
+        var farFuture = EnrichmentHarness.Parse(
+            "type=SECCOMP msg=audit(253402300798.999:1): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=system_u:system_r:container_t:s0:c83,c152 pid=72503 comm=\"sh\" exe=\"/bin/dash\" sig=0 arch=c000003e syscall=56 compat=0 ip=0x7fe2ff5017be code=0x7ffc0000");
+
+        Assert.Equal(new ProcessResolution(ProcessResolutionStatus.InContainer, new ProcessIdentity(72503, 1000), Id1), resolver.Resolve(farFuture));
+        Assert.Equal(ProcessResolutionStatus.InContainer, resolver.Resolve(72503, DateTimeOffset.MaxValue).Status);
+        Assert.Equal(ProcessResolutionStatus.ProcessGone, resolver.Resolve(72503, DateTimeOffset.MinValue).Status);
+    }
+
+    [Fact]
     public void A_reused_pid_gets_its_own_container_and_a_known_process_is_read_once()
     {
         // test-vectors.md §1.3: pid 1234, start 100 → ID1; start 200 → ID2 (a miss); the same again → a hit.

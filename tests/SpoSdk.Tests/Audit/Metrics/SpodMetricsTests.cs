@@ -104,6 +104,42 @@ public sealed class SpodMetricsTests
     }
 
     [Fact]
+    public void A_counter_holds_at_most_the_series_cap_however_its_label_values_combine()
+    {
+        using var factory = new TestMeterFactory();
+        var metrics = new SpodMetrics(factory, new SpodMetricsOptions { MaxValuesPerLabel = 10, MaxSeriesPerCounter = 25 });
+        using var series = new SeriesRecorder(metrics.Meter);
+        var parser = new AuditLineParser();
+
+        // Forged AppArmor records (logger(1) writes to syslog), each label within its own cap of 10: 10^3 combinations
+        // (10^9 at the default caps) where the per-label caps alone let every one have its series.
+        for (var p = 0; p < 10; p++)
+        {
+            for (var o = 0; o < 10; o++)
+            {
+                for (var v = 0; v < 10; v++)
+                {
+                    var line = $"audit: type=1400 audit(1668191154.949:{(p * 100) + (o * 10) + v}): apparmor=\"V{v}\" operation=\"O{o}\" profile=\"P{p}\" name=\"/x\" pid=4166 comm=\"tini\"";
+                    Assert.True(parser.TryParse(line, out var auditEvent), line);
+                    Assert.True(metrics.RecordAudit(auditEvent, Pod));
+                }
+            }
+        }
+
+        Assert.Equal(26, series.Distinct);
+        Assert.Contains(
+            "security_profiles_operator_apparmor_profile_audit_total{apparmor=_overflow,container=_overflow,namespace=_overflow,node=_overflow,operation=_overflow,pod=_overflow,profile=_overflow}",
+            series.Keys);
+        Assert.Equal(1000, series.Total(SpodMetrics.AppArmorProfileAuditTotal));
+
+        // A combination admitted before the cap keeps its own series.
+        Assert.True(parser.TryParse("audit: type=1400 audit(1668191154.949:1): apparmor=\"V0\" operation=\"O0\" profile=\"P0\" name=\"/x\" pid=4166 comm=\"tini\"", out var first));
+        metrics.RecordAudit(first, Pod);
+        Assert.Equal(26, series.Distinct);
+        Assert.Equal(2, series.Of(SpodMetrics.AppArmorProfileAuditTotal + "{apparmor=V0,container=nginx,namespace=default,node=worker-1,operation=O0,pod=my-pod,profile=P0}"));
+    }
+
+    [Fact]
     public void Seccomp_events_without_a_known_syscall_name_are_not_counted_as_upstream_skips_them()
     {
         using var factory = new TestMeterFactory();
@@ -197,6 +233,34 @@ public sealed class SpodMetricsTests
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void Pipeline_counters_keep_what_a_session_that_ended_counted()
+    {
+        using var factory = new TestMeterFactory();
+        var pipeline = new AuditPipelineMetrics(factory);
+        var first = new AuditLogSourceCounters();
+        first.AddDropped(500);
+        first.AddLines(7);
+        var firstParser = new AuditParserCounters();
+        firstParser.AddRejected();
+        var tracking = pipeline.Track(first);
+        var trackingParser = pipeline.Track(firstParser);
+        tracking.Dispose();
+        trackingParser.Dispose();
+        tracking.Dispose();
+
+        // A SPOD change restarts the session: a new tailer and parser count from zero, and the sums go on from 500.
+        var second = new AuditLogSourceCounters();
+        second.AddDropped(300);
+        using var again = pipeline.Track(second);
+        using var againParser = pipeline.Track(new AuditParserCounters());
+
+        var observed = Observe(factory);
+        Assert.Equal(800, observed["spo_sdk_audit_log_dropped_lines_total{}"]);
+        Assert.Equal(7, observed["spo_sdk_audit_log_lines_total{}"]);
+        Assert.Equal(1, observed["spo_sdk_audit_log_rejected_lines_total{}"]);
     }
 
     private static Dictionary<string, long> Observe(TestMeterFactory factory)
@@ -311,6 +375,14 @@ public sealed class SpodMetricsTests
             lock (_series)
             {
                 return _series.Where(pair => pair.Key.StartsWith(instrument + "{", StringComparison.Ordinal)).Sum(pair => pair.Value);
+            }
+        }
+
+        public long Of(string key)
+        {
+            lock (_series)
+            {
+                return _series.GetValueOrDefault(key);
             }
         }
 
