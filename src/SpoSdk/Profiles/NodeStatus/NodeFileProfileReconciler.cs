@@ -297,8 +297,6 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             return now;
         }
 
-        var finalizer = NodeFinalizers.ForDeletion(profile, Node.NodeName);
-
         string? path;
         try
         {
@@ -329,7 +327,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         }
 
         await _status.DeleteAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
-        await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => Finalizers.Remove(p, finalizer), cancellationToken).ConfigureAwait(false);
+        await NodeFinalizers.RemoveAsync(_client, profile, Node.NodeName, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
 

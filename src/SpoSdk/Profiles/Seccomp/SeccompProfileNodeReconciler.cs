@@ -182,8 +182,6 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return now;
         }
 
-        var finalizer = NodeFinalizers.ForDeletion(profile, _node.NodeName);
-
         try
         {
             var path = _paths.SeccompProfile(profile.Metadata.Name);
@@ -198,7 +196,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         }
 
         await _status.DeleteAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
-        await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => Finalizers.Remove(p, finalizer), cancellationToken).ConfigureAwait(false);
+        await NodeFinalizers.RemoveAsync(_client, profile, _node.NodeName, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
 
