@@ -5,6 +5,7 @@ using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
 using SpoSdk.Node;
 using SpoSdk.Node.Files;
+using SpoSdk.Profiles.NodeStatus;
 using SpoSdk.Profiles.Seccomp;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
@@ -70,6 +71,28 @@ public sealed class NodeFinalizerTests
 
         await SeccompNodeFixture.SettleAsync(() => node.Idle, async () => await profiles.GetAsync(ObjectKey.Cluster("web")) is null);
         Assert.False(File.Exists(node.FileOf("web")));
+    }
+
+    // A finalizer with a '/' can never be a node's (node names are DNS subdomains): another controller's finalizer that
+    // happens to end in -deleted stays, while a gone node's finalizer goes.
+    [Fact]
+    public async Task The_aggregator_removes_only_node_finalizers()
+    {
+        var backend = NewBackend();
+        using var stop = new CancellationTokenSource();
+        await using var profiles = new Informer<SeccompProfile>(backend.Resource<SeccompProfile>());
+        await using var statuses = new Informer<SecurityProfileNodeStatus>(backend.Resource<SecurityProfileNodeStatus>());
+        profiles.Start(stop.Token);
+        statuses.Start(stop.Token);
+        var profile = Seccomp("web");
+        profile.Metadata.Finalizers = ["example.com/backup-deleted", "node-2-deleted"];
+        await backend.Resource<SeccompProfile>().CreateAsync(profile);
+        await SeccompNodeFixture.SettleAsync(() => true, () => Task.FromResult(profiles.Get(ObjectKey.Cluster("web")) is not null));
+        var aggregator = new SeccompProfileStatusAggregator(backend, profiles, statuses, () => ["node-1"], new NodePaths(), nodeGone: n => n != "node-1");
+
+        await aggregator.ReconcileAsync(ObjectKey.Cluster("web"), CancellationToken.None);
+
+        Assert.Equal(["example.com/backup-deleted"], (await backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
     }
 
     private static InMemoryBackend NewBackend() => new(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));

@@ -164,7 +164,7 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
         var heldByRemaining = statuses.Except(gone).Select(s => ProfileNames.UpstreamNodeFinalizer(s.Spec.NodeName)).ToHashSet(StringComparer.Ordinal);
         var finalizers = gone.SelectMany(s => new[] { ProfileNames.NodeFinalizer(s.Spec.NodeName), ProfileNames.UpstreamNodeFinalizer(s.Spec.NodeName) })
             .Where(f => !heldByRemaining.Contains(f))
-            .Concat((profile.Metadata.Finalizers ?? []).Where(f => f.EndsWith(ProfileNames.NodeFinalizerSuffix, StringComparison.Ordinal) && f.Length < MaxFinalizerNodeLength + ProfileNames.NodeFinalizerSuffix.Length && _nodeGone!(f[..^ProfileNames.NodeFinalizerSuffix.Length])))
+            .Concat((profile.Metadata.Finalizers ?? []).Where(f => NodeOfFinalizer(f) is { } node && _nodeGone!(node)))
             .Where(f => Finalizers.Contains(profile, f))
             .ToHashSet(StringComparer.Ordinal);
         foreach (var status in gone)
@@ -179,4 +179,14 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
 
         return gone.Count == 0 ? statuses : statuses.Except(gone).ToList();
     }
+
+    // The node a finalizer of a name too short to have been cut stands for, or null when it is no node's: another
+    // controller's finalizer may end in -deleted too (example.com/backup-deleted), and a node name is a DNS subdomain.
+    private static string? NodeOfFinalizer(string finalizer) =>
+        finalizer.EndsWith(ProfileNames.NodeFinalizerSuffix, StringComparison.Ordinal)
+        && finalizer.Length < MaxFinalizerNodeLength + ProfileNames.NodeFinalizerSuffix.Length
+        && finalizer[..^ProfileNames.NodeFinalizerSuffix.Length] is var node
+        && Api.Schema.MetadataRules.IsDnsSubdomain(node)
+            ? node
+            : null;
 }
