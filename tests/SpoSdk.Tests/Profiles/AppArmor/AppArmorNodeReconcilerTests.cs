@@ -198,4 +198,20 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
 
         Assert.Contains("profile web flags=", await File.ReadAllTextAsync(node.AppArmorFile("web")), StringComparison.Ordinal);
     }
+
+    // Upstream's operator before a migration, or this daemon restarted between the load and its first status write: the
+    // profile is both in the kernel's list and in a file carrying the generated marker, and it is ours to manage.
+    [Fact]
+    public async Task A_profile_an_operator_generated_and_loaded_before_is_taken_over_not_refused()
+    {
+        await using var node = new LsmNodeFixture();
+        LsmNodeFixture.WriteHostFile(node.Root, "/sys/kernel/security/apparmor/profiles", "web (enforce)\n");
+        LsmNodeFixture.WriteHostFile(node.Root, "/etc/apparmor.d/web", "\n" + AppArmorProfileGenerator.GeneratedMarker + "\n#include <tunables/global>\nprofile web {}\n");
+
+        await node.AppArmor.CreateAsync(Profile("web", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == AppArmorProfileState.Installed);
+
+        Assert.Contains("profile web flags=", await File.ReadAllTextAsync(node.AppArmorFile("web")), StringComparison.Ordinal);
+        Assert.Empty(await node.WarningsAsync("AppArmorProfile", "web"));
+    }
 }
