@@ -177,6 +177,19 @@ public sealed class SeccompProfileReconcilerTests
         Assert.Contains(events.Items, e => e.InvolvedObject.Name == "untrusted" && e.Reason == "CannotPullSeccompProfile" && e.Message.Contains("not signed", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_directory_where_the_profile_file_belongs_ends_in_error_with_an_event()
+    {
+        await using var node = new SeccompNodeFixture();
+        Directory.CreateDirectory(node.FileOf("web"));
+
+        await node.Profiles.CreateAsync(Profile("web", rules: [Rule("SCMP_ACT_ALLOW", "read")]));
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SeccompProfileState.Error);
+
+        var warning = Assert.Single((await node.Backend.Resource<k8s.Models.Corev1Event>().ListAsync()).Items, e => e.InvolvedObject.Name == "web" && e.Type == "Warning");
+        Assert.Equal(("CannotSaveSeccompProfile", "cannot save /var/lib/kubelet/seccomp/operator/web.json on node node-1: /var/lib/kubelet/seccomp/operator/web.json is a directory, not a file"), (warning.Reason, warning.Message));
+    }
+
     private static SeccompProfile Profile(string name, string? baseName = null, IList<SeccompProfileSyscall>? rules = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },

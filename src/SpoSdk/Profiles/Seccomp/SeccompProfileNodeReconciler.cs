@@ -164,7 +164,21 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             await AnnotateSyscallsAsync(profile, spec, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_files.WriteIfChanged(path, Encoding.UTF8.GetBytes(SeccompProfileJson.ToCompactJson(spec))))
+        bool written;
+        try
+        {
+            written = _files.WriteIfChanged(path, Encoding.UTF8.GetBytes(SeccompProfileJson.ToCompactJson(spec)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A directory at the path, no space, no permission: said in the status and an event rather than thrown,
+            // which would leave the status Pending with nothing said; asked again later, except for a directory,
+            // which stays until someone removes it.
+            await FailAsync(profile, "CannotSaveSeccompProfile", "cannot save " + path + " on node " + _node.NodeName + ": " + ex.Message, cancellationToken).ConfigureAwait(false);
+            return ex is NotAFileException ? ReconcileResult.Done : ReconcileResult.After(RetryLater);
+        }
+
+        if (written)
         {
             // Upstream counts a written file; an unchanged resync writes nothing and counts nothing.
             _metrics?.SeccompProfileChanged(ProfileOperation.Update);
