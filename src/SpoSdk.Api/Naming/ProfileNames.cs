@@ -3,11 +3,14 @@ using System.Text;
 
 namespace SpoSdk.Api.Naming;
 
-/// <summary>The names SPO derives from profiles and nodes, exactly as upstream derives them.</summary>
+/// <summary>The names SPO derives from profiles and nodes, as upstream derives them (but for the finalizers of long node names, <see cref="NodeFinalizer"/>).</summary>
 public static class ProfileNames
 {
     /// <summary>The longest label value and the longest DNS label.</summary>
     public const int MaxLabelLength = 63;
+
+    /// <summary>The suffix of every node finalizer.</summary>
+    public const string NodeFinalizerSuffix = "-deleted";
 
     /// <summary>
     /// The profile id label value: <c>Kind-name</c> when shorter than 63 characters, else
@@ -27,12 +30,34 @@ public static class ProfileNames
         return kind + "-" + hash[..Math.Max(0, MaxLabelLength - kind.Length - 1)];
     }
 
-    /// <summary>The finalizer a node puts on a profile it installed: <c>node-deleted</c>, the node name cut to 55 characters when longer.</summary>
+    /// <summary>
+    /// The finalizer a node puts on a profile it installed: <c>node-deleted</c> while that fits a label (63
+    /// characters); for a longer node name its first 46 characters, <c>-</c>, 8 hex digits of SHA-256 of the whole
+    /// name, then <c>-deleted</c>. Upstream cuts the name to 55 characters instead (<see cref="UpstreamNodeFinalizer"/>),
+    /// so nodes of one pool sharing a long prefix would share one finalizer, and the first node to clean up would let
+    /// the profile go before the others removed their files.
+    /// </summary>
     public static string NodeFinalizer(string nodeName)
     {
         ArgumentNullException.ThrowIfNull(nodeName);
-        const string Suffix = "-deleted";
-        return (nodeName.Length + Suffix.Length > MaxLabelLength ? nodeName[..(MaxLabelLength - Suffix.Length)] : nodeName) + Suffix;
+        if (nodeName.Length + NodeFinalizerSuffix.Length <= MaxLabelLength)
+        {
+            return nodeName + NodeFinalizerSuffix;
+        }
+
+        const int HashLength = 8;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(nodeName)))[..HashLength];
+        return nodeName[..(MaxLabelLength - NodeFinalizerSuffix.Length - HashLength - 1)] + "-" + hash + NodeFinalizerSuffix;
+    }
+
+    /// <summary>
+    /// Upstream's finalizer for a node: <c>node-deleted</c>, the node name cut to 55 characters when longer. Still
+    /// recognised on profiles (written by upstream's operator or an earlier version), never written.
+    /// </summary>
+    public static string UpstreamNodeFinalizer(string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(nodeName);
+        return (nodeName.Length + NodeFinalizerSuffix.Length > MaxLabelLength ? nodeName[..(MaxLabelLength - NodeFinalizerSuffix.Length)] : nodeName) + NodeFinalizerSuffix;
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ public static partial class MetadataRules
     /// <summary>The longest namespace name (a DNS-1123 label).</summary>
     public const int MaxNamespaceLength = 63;
 
+    /// <summary>The most bytes an object's annotations may hold, keys and values together (the API server's <c>TotalAnnotationSizeLimitB</c>).</summary>
+    public const int MaxTotalAnnotationBytes = 256 * 1024;
+
     /// <summary>Checks name, generateName and namespace of <paramref name="metadata"/> at <c>$.metadata</c>.</summary>
     /// <param name="metadata">The metadata to check.</param>
     /// <param name="context">Where violations go.</param>
@@ -53,6 +56,10 @@ public static partial class MetadataRules
 
         context.Exit();
     }
+
+    /// <summary>The bytes annotations hold as the API server counts them against <see cref="MaxTotalAnnotationBytes"/>: every key and value in UTF-8.</summary>
+    public static long AnnotationBytes(IEnumerable<KeyValuePair<string, string>>? annotations) =>
+        annotations?.Sum(a => (long)System.Text.Encoding.UTF8.GetByteCount(a.Key) + System.Text.Encoding.UTF8.GetByteCount(a.Value ?? string.Empty)) ?? 0;
 
     // Length is checked first, so the match works on bounded input. \z, not $: .NET's $ also matches before a
     // final newline, Go's (the API server's) does not.

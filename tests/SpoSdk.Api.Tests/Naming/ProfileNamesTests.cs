@@ -38,10 +38,32 @@ public sealed class ProfileNamesTests
     [Theory]
     [InlineData("somenode-1234a-hhbhz-worker-c-xswffw.c.testlongnodename.internal", "somenode-1234a-hhbhz-worker-c-xswffw.c.testlongnodename-deleted")]
     [InlineData("somenode-1234a.internal", "somenode-1234a.internal-deleted")]
-    public void Node_finalizers_match_upstream(string node, string finalizer)
+    public void Upstreams_node_finalizers_are_known(string node, string finalizer)
     {
-        Assert.Equal(finalizer, ProfileNames.NodeFinalizer(node));
+        Assert.Equal(finalizer, ProfileNames.UpstreamNodeFinalizer(node));
         Assert.True(finalizer.Length <= ProfileNames.MaxLabelLength);
+    }
+
+    [Fact]
+    public void A_node_name_that_fits_gives_upstreams_finalizer()
+    {
+        var node = new string('n', 55);
+
+        Assert.Equal(node + "-deleted", ProfileNames.NodeFinalizer(node));
+        Assert.Equal(ProfileNames.UpstreamNodeFinalizer(node), ProfileNames.NodeFinalizer(node));
+    }
+
+    [Fact]
+    public void Long_node_names_sharing_their_first_55_characters_get_distinct_finalizers_that_fit_a_label()
+    {
+        var prefix = new string('n', 50) + "-pool";
+        var (a, b) = (ProfileNames.NodeFinalizer(prefix + "-a"), ProfileNames.NodeFinalizer(prefix + "-b"));
+
+        Assert.NotEqual(a, b);
+        Assert.Equal(ProfileNames.MaxLabelLength, a.Length);
+        Assert.StartsWith(prefix[..46] + "-", a, StringComparison.Ordinal);
+        Assert.EndsWith("-deleted", a, StringComparison.Ordinal);
+        Assert.Equal(ProfileNames.UpstreamNodeFinalizer(prefix + "-a"), ProfileNames.UpstreamNodeFinalizer(prefix + "-b"));
     }
 
     [Fact]

@@ -26,6 +26,22 @@ public sealed class LocalNodeFileSystemTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_root, "*.tmp", SearchOption.AllDirectories));
     }
 
+    // /etc/apparmor.d holds directories (tunables, abstractions): a profile named like one must be told apart from a
+    // file the process may not read, so that the reconciler can say what is there.
+    [Fact]
+    public void Reading_or_writing_a_directory_at_the_path_says_it_is_a_directory()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc/apparmor.d/tunables"));
+        var files = new LocalNodeFileSystem(_root);
+
+        var read = Assert.Throws<NotAFileException>(() => files.ReadAllBytes("/etc/apparmor.d/tunables"));
+        var write = Assert.Throws<NotAFileException>(() => files.WriteIfChanged("/etc/apparmor.d/tunables", "x"u8));
+
+        Assert.Equal("/etc/apparmor.d/tunables is a directory, not a file", read.Message);
+        Assert.Equal("/etc/apparmor.d/tunables", write.HostPath);
+        Assert.Equal([Path.Combine(_root, "etc/apparmor.d/tunables")], Directory.GetFileSystemEntries(Path.Combine(_root, "etc/apparmor.d"), "*", SearchOption.AllDirectories));
+    }
+
     [Theory]
     [InlineData("relative/path")]
     [InlineData("/var/lib/../../etc/passwd")]

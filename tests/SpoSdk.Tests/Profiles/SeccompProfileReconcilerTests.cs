@@ -177,6 +177,39 @@ public sealed class SeccompProfileReconcilerTests
         Assert.Contains(events.Items, e => e.InvolvedObject.Name == "untrusted" && e.Reason == "CannotPullSeccompProfile" && e.Message.Contains("not signed", StringComparison.Ordinal));
     }
 
+    // Issue #2477 (test-vectors §1.8): the resolved list of a big base profile went over the API server's 256 KiB
+    // annotation limit, the update was refused with a 422 before the file was written, and the profile never installed.
+    [Fact]
+    public async Task The_syscalls_annotation_never_exceeds_the_api_servers_annotation_limit()
+    {
+        await using var node = new SeccompNodeFixture();
+        var baseNames = Enumerable.Range(0, 12_000).Select(i => "basecall" + i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var leafNames = Enumerable.Range(0, 6_000).Select(i => "leafcall" + i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        await node.Profiles.CreateAsync(Profile("big-base", rules: [Rule("SCMP_ACT_ALLOW", baseNames)]));
+        await node.Profiles.CreateAsync(Profile("big-leaf", "big-base", [Rule("SCMP_ACT_ALLOW", leafNames)]));
+
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("big-leaf")))?.Status?.Status == SeccompProfileState.Installed);
+
+        var leaf = (await node.Profiles.GetAsync(ObjectKey.Cluster("big-leaf")))!;
+        Assert.False(leaf.Metadata.Annotations?.ContainsKey(SpoAnnotations.Syscalls) ?? false);
+        var file = await File.ReadAllTextAsync(node.FileOf("big-leaf"));
+        Assert.Contains("\"basecall011999\"", file, StringComparison.Ordinal);
+        Assert.Contains("\"leafcall005999\"", file, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_directory_where_the_profile_file_belongs_ends_in_error_with_an_event()
+    {
+        await using var node = new SeccompNodeFixture();
+        Directory.CreateDirectory(node.FileOf("web"));
+
+        await node.Profiles.CreateAsync(Profile("web", rules: [Rule("SCMP_ACT_ALLOW", "read")]));
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SeccompProfileState.Error);
+
+        var warning = Assert.Single((await node.Backend.Resource<k8s.Models.Corev1Event>().ListAsync()).Items, e => e.InvolvedObject.Name == "web" && e.Type == "Warning");
+        Assert.Equal(("CannotSaveSeccompProfile", "cannot save /var/lib/kubelet/seccomp/operator/web.json on node node-1: /var/lib/kubelet/seccomp/operator/web.json is a directory, not a file"), (warning.Reason, warning.Message));
+    }
+
     private static SeccompProfile Profile(string name, string? baseName = null, IList<SeccompProfileSyscall>? rules = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },

@@ -182,6 +182,24 @@ public sealed class InMemoryBackendTests
         Assert.Equal("metadata.name", Assert.Single((await Assert.ThrowsAsync<ResourceInvalidException>(() => Seccomp.CreateAsync(badName))).Causes).Field);
     }
 
+    // The API server's TotalAnnotationSizeLimitB: keys and values together, on every kind.
+    [Fact]
+    public async Task Annotations_over_256_KiB_in_all_are_refused_on_create_and_update()
+    {
+        var key = "example.com/big";
+        var fits = new string('x', 256 * 1024 - key.Length);
+        var pods = _backend.Resource<V1Pod>();
+        var pod = await pods.CreateAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "default", Annotations = new Dictionary<string, string> { [key] = fits } } });
+
+        pod.Metadata.Annotations["a"] = string.Empty;
+        var error = await Assert.ThrowsAsync<ResourceInvalidException>(() => pods.UpdateAsync(pod));
+        Assert.Equal((422, "metadata.annotations"), (error.Code, Assert.Single(error.Causes).Field));
+
+        var big = Profile("big");
+        big.Metadata.Annotations = new Dictionary<string, string> { [key] = fits + "x" };
+        Assert.Equal("metadata.annotations", Assert.Single((await Assert.ThrowsAsync<ResourceInvalidException>(() => Seccomp.CreateAsync(big))).Causes).Field);
+    }
+
     [Fact]
     public async Task Selectors_filter_lists()
     {

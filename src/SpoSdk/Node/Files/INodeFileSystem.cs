@@ -12,6 +12,7 @@ public interface INodeFileSystem
     string Root { get; }
 
     /// <summary>The file's bytes, or null when there is no such file.</summary>
+    /// <exception cref="NotAFileException">Something other than a file (a directory) is at the path.</exception>
     byte[]? ReadAllBytes(string hostPath);
 
     /// <summary>Writes the file unless it already holds exactly <paramref name="content"/>; true when it wrote.</summary>
@@ -24,6 +25,7 @@ public interface INodeFileSystem
     /// installs every file with an extension that appears in <c>/etc/selinux.d</c>). Null: the temporary file is
     /// written beside the file, under a hidden name.
     /// </param>
+    /// <exception cref="NotAFileException">Something other than a file (a directory) is at the path.</exception>
     bool WriteIfChanged(string hostPath, ReadOnlySpan<byte> content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, string? stagingSubdirectory = null);
 
     /// <summary>Removes the file; false when there was none.</summary>

@@ -37,6 +37,7 @@ public sealed partial class LocalNodeFileSystem : INodeFileSystem
     public byte[]? ReadAllBytes(string hostPath)
     {
         var path = Resolve(hostPath, createDirectories: false);
+        ThrowIfDirectory(hostPath, path);
         try
         {
             return File.ReadAllBytes(path);
@@ -56,6 +57,7 @@ public sealed partial class LocalNodeFileSystem : INodeFileSystem
         }
 
         var path = Resolve(hostPath, createDirectories: true);
+        ThrowIfDirectory(hostPath, path);
         if (File.Exists(path) && new FileInfo(path).Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
         {
             return false;
@@ -79,6 +81,15 @@ public sealed partial class LocalNodeFileSystem : INodeFileSystem
         File.Delete(path);
         AtomicFile.SyncDirectory(Path.GetDirectoryName(path)!);
         return true;
+    }
+
+    // .NET reports a directory as access denied on read and as a failed rename on write: say what is there.
+    private static void ThrowIfDirectory(string hostPath, string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new NotAFileException(hostPath);
+        }
     }
 
     // The local path of a host path, after checking it cannot lead out of the root.

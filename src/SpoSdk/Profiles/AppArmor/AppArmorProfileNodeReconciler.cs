@@ -78,10 +78,21 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
     /// here (only a profile that does not own its file yet) also lets a resync of our own profile pass.
     /// Beyond upstream, a file already at the profile's path that no operator generated is refused too: host files
     /// are named after the binary (<c>usr.sbin.cupsd</c>) but define its path, so the kernel's list does not show
-    /// them by that name.
+    /// them by that name. A file an operator generated at the path is taken over, even while the kernel has its
+    /// profile loaded (a migration from upstream, or a restart before the first status write).
     /// </remarks>
     protected override string? ForeignOccupant(AppArmorProfile profile)
     {
+        // A file an operator generated (its marker comment near the top) is not the host's: one written before a
+        // restart whose claim was not recorded, or by upstream's operator. Its profile is in the kernel's list too
+        // once it was loaded, so the file is looked at first: otherwise such a profile could never be taken over.
+        var path = HostPath(profile);
+        var existing = Files.ReadAllBytes(path);
+        if (existing is not null && IsGenerated(existing))
+        {
+            return null;
+        }
+
         var prefix = profile.Metadata.Name + " (";
         var loaded = Files.ReadAllBytes(AppArmorKernel.LoadedProfiles);
         foreach (var line in loaded is null ? [] : System.Text.Encoding.UTF8.GetString(loaded).Split('\n'))
@@ -93,11 +104,8 @@ public sealed class AppArmorProfileNodeReconciler : NodeFileProfileReconciler<Ap
         }
 
         // A host file at the path, whatever profile it defines (host files are named after the binary, usr.sbin.cupsd,
-        // but define /usr/sbin/cupsd): writing would replace it, and deleting the SPO object would remove it. A file
-        // an operator generated (its marker comment near the top) is not the host's: one written before a restart
-        // whose claim was not recorded, or by upstream's operator.
-        var path = HostPath(profile);
-        return Files.ReadAllBytes(path) is { } existing && !IsGenerated(existing)
+        // but define /usr/sbin/cupsd): writing would replace it, and deleting the SPO object would remove it.
+        return existing is not null
             ? "file exists: " + path + " on node " + Node.NodeName + " was not written by a security profiles operator; a host profile is never replaced"
             : null;
     }

@@ -183,20 +183,38 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             return translation.Errors.Any(e => e.Kind == TranslationErrorKind.NotFound) ? ReconcileResult.After(RetryLater) : ReconcileResult.Done;
         }
 
-        if (!_claims.Owns(path, profile.Kind, profile.Metadata.Name) && ForeignOccupant(profile) is { } occupant)
+        bool changed;
+        try
         {
-            await FailAsync(profile, CannotSaveReason, occupant, null, NodeProfileFailure.FileConflict, cancellationToken).ConfigureAwait(false);
+            if (!_claims.Owns(path, profile.Kind, profile.Metadata.Name) && ForeignOccupant(profile) is { } occupant)
+            {
+                await FailAsync(profile, CannotSaveReason, occupant, null, NodeProfileFailure.FileConflict, cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            }
+
+            if (_claims.TryClaim(path, profile.Kind, profile.Metadata.Name) is { } other)
+            {
+                var message = path + " on node " + Node.NodeName + " already belongs to " + other + "; " + NodeFileClaims.OwnerName(profile.Kind, profile.Metadata.Name) + " was not installed (a node file is never overwritten)";
+                await FailAsync(profile, "NodeFileConflict", message, null, NodeProfileFailure.FileConflict, cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            }
+
+            changed = Files.WriteIfChanged(path, Encoding.UTF8.GetBytes(translation.Text!), FileMode, _installer.StagingSubdirectory);
+        }
+        catch (NotAFileException ex)
+        {
+            // A directory at the path (/etc/apparmor.d/tunables) is the node's, like a host profile: it stays until someone removes it.
+            await FailAsync(profile, CannotSaveReason, ex.Message + " on node " + Node.NodeName + "; " + NodeFileClaims.OwnerName(profile.Kind, profile.Metadata.Name) + " was not installed", OwnedFile(profile, path), NodeProfileFailure.FileConflict, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
-
-        if (_claims.TryClaim(path, profile.Kind, profile.Metadata.Name) is { } other)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            var message = path + " on node " + Node.NodeName + " already belongs to " + other + "; " + NodeFileClaims.OwnerName(profile.Kind, profile.Metadata.Name) + " was not installed (a node file is never overwritten)";
-            await FailAsync(profile, "NodeFileConflict", message, null, NodeProfileFailure.FileConflict, cancellationToken).ConfigureAwait(false);
-            return ReconcileResult.Done;
+            // No space, no permission, a read-only file system: said in the status and an event rather than thrown,
+            // which would leave the status Pending with nothing said; asked again later.
+            await FailAsync(profile, CannotSaveReason, "cannot save " + path + " on node " + Node.NodeName + ": " + ex.Message, OwnedFile(profile, path), NodeProfileFailure.Save, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.After(RetryLater);
         }
 
-        var changed = Files.WriteIfChanged(path, Encoding.UTF8.GetBytes(translation.Text!), FileMode, _installer.StagingSubdirectory);
         var stillInstalled = !changed && await _status.HasStateAsync(profile.Kind, profile.Metadata.Name, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false);
         if (stillInstalled && !_installer.AppliesFilesLater)
         {
@@ -297,8 +315,6 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             return now;
         }
 
-        var finalizer = NodeFinalizers.ForDeletion(profile, Node.NodeName);
-
         string? path;
         try
         {
@@ -329,7 +345,7 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         }
 
         await _status.DeleteAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
-        await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => Finalizers.Remove(p, finalizer), cancellationToken).ConfigureAwait(false);
+        await NodeFinalizers.RemoveAsync(_client, profile, Node.NodeName, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
 

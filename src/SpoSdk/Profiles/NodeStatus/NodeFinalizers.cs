@@ -20,11 +20,33 @@ public static class NodeFinalizers
         return profile.Metadata.Labels?.ContainsKey(SpoLabels.Partial) == true ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(nodeName);
     }
 
-    /// <summary>The finalizer this node removes once it has cleaned up a deleted profile.</summary>
-    public static string ForDeletion(IKubernetesObject<V1ObjectMeta> profile, string nodeName)
+    /// <summary>
+    /// The finalizers on <paramref name="profile"/> this node removes once it has cleaned up a deleted profile: the
+    /// partial-profile finalizer when there is one, else the node's own and upstream's cut form of it
+    /// (<see cref="ProfileNames.UpstreamNodeFinalizer"/>, from upstream's operator or an earlier version); empty when
+    /// the profile holds none of them.
+    /// </summary>
+    public static IReadOnlyList<string> ForDeletion(IKubernetesObject<V1ObjectMeta> profile, string nodeName)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        return Finalizers.Contains(profile, SpoFinalizers.PartialProfile) ? SpoFinalizers.PartialProfile : ProfileNames.NodeFinalizer(nodeName);
+        if (Finalizers.Contains(profile, SpoFinalizers.PartialProfile))
+        {
+            return [SpoFinalizers.PartialProfile];
+        }
+
+        return new[] { ProfileNames.NodeFinalizer(nodeName), ProfileNames.UpstreamNodeFinalizer(nodeName) }
+            .Distinct(StringComparer.Ordinal)
+            .Where(f => Finalizers.Contains(profile, f))
+            .ToList();
+    }
+
+    /// <summary>Removes <see cref="ForDeletion"/>'s finalizers of this node from the profile; returns the current object (null when it is gone).</summary>
+    public static Task<T?> RemoveAsync<T>(IResourceClient<T> client, T profile, string nodeName, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var finalizers = ForDeletion(profile, nodeName);
+        return client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => finalizers.Aggregate(false, (changed, f) => Finalizers.Remove(p, f) | changed), cancellationToken);
     }
 
     /// <summary>Adds the finalizer and the profile-id label unless both are there; returns the current object (null when it is gone).</summary>

@@ -60,7 +60,7 @@ public sealed class NodeStatusWriter
     public async Task<ReconcileResult?> BeginRemovalAsync(IKubernetesObject<V1ObjectMeta> profile, TimeSpan retryLater, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (!Finalizers.Contains(profile, NodeFinalizers.ForDeletion(profile, NodeName)))
+        if (NodeFinalizers.ForDeletion(profile, NodeName).Count == 0)
         {
             return ReconcileResult.Done;
         }

@@ -67,7 +67,6 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
 {
     private readonly Informer<TProfile> _profiles;
     private readonly Informer<SecurityProfileNodeStatus> _statuses;
-    private const string NodeFinalizerSuffix = "-deleted";
     private const int MaxFinalizerNodeLength = 55;
 
     private readonly Func<IReadOnlyCollection<string>> _expectedNodes;
@@ -156,12 +155,16 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
 
     // Deletes the statuses of nodes that left and removes their finalizers (also those left without
     // a status); returns the statuses of the nodes still there. Finalizers of names cut to fit a
-    // label are only matched through their status object, as the cut name is not the node's.
+    // label (ours and upstream's form) are only matched through their status object, as the cut name is not the node's.
     private async Task<IReadOnlyList<SecurityProfileNodeStatus>> ForgetGoneNodesAsync(TProfile profile, IReadOnlyList<SecurityProfileNodeStatus> statuses, CancellationToken cancellationToken)
     {
         var gone = statuses.Where(s => _nodeGone!(s.Spec.NodeName)).ToList();
-        var finalizers = gone.Select(s => ProfileNames.NodeFinalizer(s.Spec.NodeName))
-            .Concat((profile.Metadata.Finalizers ?? []).Where(f => f.EndsWith(NodeFinalizerSuffix, StringComparison.Ordinal) && f.Length < MaxFinalizerNodeLength + NodeFinalizerSuffix.Length && _nodeGone!(f[..^NodeFinalizerSuffix.Length])))
+
+        // Upstream's cut form of a long node name may be shared with a node still there: that node removes it.
+        var heldByRemaining = statuses.Except(gone).Select(s => ProfileNames.UpstreamNodeFinalizer(s.Spec.NodeName)).ToHashSet(StringComparer.Ordinal);
+        var finalizers = gone.SelectMany(s => new[] { ProfileNames.NodeFinalizer(s.Spec.NodeName), ProfileNames.UpstreamNodeFinalizer(s.Spec.NodeName) })
+            .Where(f => !heldByRemaining.Contains(f))
+            .Concat((profile.Metadata.Finalizers ?? []).Where(f => NodeOfFinalizer(f) is { } node && _nodeGone!(node)))
             .Where(f => Finalizers.Contains(profile, f))
             .ToHashSet(StringComparer.Ordinal);
         foreach (var status in gone)
@@ -176,4 +179,14 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
 
         return gone.Count == 0 ? statuses : statuses.Except(gone).ToList();
     }
+
+    // The node a finalizer of a name too short to have been cut stands for, or null when it is no node's: another
+    // controller's finalizer may end in -deleted too (example.com/backup-deleted), and a node name is a DNS subdomain.
+    private static string? NodeOfFinalizer(string finalizer) =>
+        finalizer.EndsWith(ProfileNames.NodeFinalizerSuffix, StringComparison.Ordinal)
+        && finalizer.Length < MaxFinalizerNodeLength + ProfileNames.NodeFinalizerSuffix.Length
+        && finalizer[..^ProfileNames.NodeFinalizerSuffix.Length] is var node
+        && Api.Schema.MetadataRules.IsDnsSubdomain(node)
+            ? node
+            : null;
 }

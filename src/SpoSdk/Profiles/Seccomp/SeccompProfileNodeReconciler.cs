@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Api.Naming;
+using SpoSdk.Api.Schema;
 using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
 using SpoSdk.Audit.Metrics;
@@ -159,16 +160,31 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return ReconcileResult.Done;
         }
 
-        if (!string.IsNullOrEmpty(profile.Spec.BaseProfileName))
+        bool written;
+        try
         {
-            await AnnotateSyscallsAsync(profile, spec, cancellationToken).ConfigureAwait(false);
+            written = _files.WriteIfChanged(path, Encoding.UTF8.GetBytes(SeccompProfileJson.ToCompactJson(spec)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A directory at the path, no space, no permission: said in the status and an event rather than thrown,
+            // which would leave the status Pending with nothing said; asked again later, except for a directory,
+            // which stays until someone removes it.
+            await FailAsync(profile, "CannotSaveSeccompProfile", "cannot save " + path + " on node " + _node.NodeName + ": " + ex.Message, cancellationToken).ConfigureAwait(false);
+            return ex is NotAFileException ? ReconcileResult.Done : ReconcileResult.After(RetryLater);
         }
 
-        if (_files.WriteIfChanged(path, Encoding.UTF8.GetBytes(SeccompProfileJson.ToCompactJson(spec))))
+        if (written)
         {
             // Upstream counts a written file; an unchanged resync writes nothing and counts nothing.
             _metrics?.SeccompProfileChanged(ProfileOperation.Update);
             await _events.RecordAsync(profile, EventKind.Normal, "SavedSeccompProfile", "Successfully saved profile to disk on " + _node.NodeName, cancellationToken).ConfigureAwait(false);
+        }
+
+        // After the file: the annotation only informs, and must never keep the profile off the node.
+        if (!string.IsNullOrEmpty(profile.Spec.BaseProfileName))
+        {
+            await AnnotateSyscallsAsync(profile, spec, cancellationToken).ConfigureAwait(false);
         }
 
         await _status.SetStateAsync(profile, SecurityProfileNodeState.Installed, cancellationToken).ConfigureAwait(false);
@@ -181,8 +197,6 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         {
             return now;
         }
-
-        var finalizer = NodeFinalizers.ForDeletion(profile, _node.NodeName);
 
         try
         {
@@ -198,7 +212,7 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         }
 
         await _status.DeleteAsync(profile.Kind, profile.Metadata.Name, cancellationToken).ConfigureAwait(false);
-        await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => Finalizers.Remove(p, finalizer), cancellationToken).ConfigureAwait(false);
+        await NodeFinalizers.RemoveAsync(_client, profile, _node.NodeName, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
 
@@ -222,15 +236,24 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         return theirs < mine || (theirs == mine && string.CompareOrdinal(twinName, name) < 0) ? twin : null;
     }
 
-    private Task AnnotateSyscallsAsync(SeccompProfile profile, SeccompProfileSpec resolved, CancellationToken cancellationToken)
+    // Upstream writes the resolved list whatever its size; the API server refuses annotations over 256 KiB in all
+    // (issue #2477), so a list that would not fit is left out, and a stale one taken off.
+    private async Task AnnotateSyscallsAsync(SeccompProfile profile, SeccompProfileSpec resolved, CancellationToken cancellationToken)
     {
         var value = JsonSerializer.Serialize(resolved.Syscalls ?? [], SpoJsonOptions.Pruning);
         if (profile.Metadata.Annotation(SpoAnnotations.Syscalls) == value)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        return _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p =>
+        if (profile.Metadata.Annotation(SpoAnnotations.Syscalls) is null && !Fits(profile, value))
+        {
+            LogLeftOut(profile, value);
+            return;
+        }
+
+        var leftOut = false;
+        await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p =>
         {
             p.Metadata.Annotations ??= new Dictionary<string, string>();
             if (p.Metadata.Annotation(SpoAnnotations.Syscalls) == value)
@@ -238,10 +261,28 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
                 return false;
             }
 
+            leftOut = !Fits(p, value);
+            if (leftOut)
+            {
+                return p.Metadata.Annotations.Remove(SpoAnnotations.Syscalls);
+            }
+
             p.Metadata.Annotations[SpoAnnotations.Syscalls] = value;
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        if (leftOut)
+        {
+            LogLeftOut(profile, value);
+        }
     }
+
+    private void LogLeftOut(SeccompProfile profile, string value) =>
+        _logger.LogWarning("SeccompProfile {Name}: the resolved syscalls ({Bytes} bytes) would take its annotations over the API server's limit of {Limit} bytes; annotation {Annotation} left out", profile.Metadata.Name, Encoding.UTF8.GetByteCount(value), MetadataRules.MaxTotalAnnotationBytes, SpoAnnotations.Syscalls);
+
+    // Whether the syscalls annotation with this value keeps the profile's annotations within the API server's limit.
+    private static bool Fits(SeccompProfile profile, string value) =>
+        MetadataRules.AnnotationBytes(profile.Metadata.Annotations?.Where(a => a.Key != SpoAnnotations.Syscalls))
+            + Encoding.UTF8.GetByteCount(SpoAnnotations.Syscalls) + Encoding.UTF8.GetByteCount(value) <= MetadataRules.MaxTotalAnnotationBytes;
 
     private void RemoveFile(string path)
     {

@@ -24,12 +24,21 @@ public enum EventKind
 
 /// <summary>
 /// Writes core/v1 Events through a backend. Repeats of the same reason and message about the same
-/// object within the object's life are counted on the existing event instead of adding new ones.
+/// object are counted on the existing event instead of adding new ones, while that event lives (the
+/// API server keeps events an hour after their last write). What was recorded is remembered for that
+/// hour and for at most 4096 events, so profiles created and deleted for good do not grow the
+/// recorder without bound.
 /// </summary>
 public sealed class EventRecorder : IEventRecorder
 {
+    /// <summary>How many recorded events are remembered for counting repeats; the least recently written are forgotten first.</summary>
+    internal const int Capacity = 4096;
+
+    // The API server's default --event-ttl: an event not written again for this long is gone.
+    private static readonly TimeSpan EventLifetime = TimeSpan.FromHours(1);
+
     private readonly object _gate = new();
-    private readonly Dictionary<(string Uid, string Reason, string Message), string> _recorded = new();
+    private readonly Dictionary<(string Uid, string Reason, string Message), (string Name, DateTime Written)> _recorded = new();
     private readonly IResourceClient<Corev1Event> _events;
     private readonly string _component;
     private readonly string? _host;
@@ -60,10 +69,20 @@ public sealed class EventRecorder : IEventRecorder
         var now = _time.GetUtcNow().UtcDateTime;
         var ns = string.IsNullOrEmpty(about.Metadata.NamespaceProperty) ? _eventNamespace : about.Metadata.NamespaceProperty;
         var key = (about.Metadata.Uid ?? about.Metadata.Name, reason, message);
-        string? existing;
+        string? existing = null;
         lock (_gate)
         {
-            _recorded.TryGetValue(key, out existing);
+            if (_recorded.TryGetValue(key, out var recorded))
+            {
+                if (now - recorded.Written < EventLifetime)
+                {
+                    existing = recorded.Name;
+                }
+                else
+                {
+                    _recorded.Remove(key);
+                }
+            }
         }
 
         try
@@ -73,6 +92,7 @@ public sealed class EventRecorder : IEventRecorder
                 repeat.Count = (repeat.Count ?? 1) + 1;
                 repeat.LastTimestamp = now;
                 await _events.UpdateAsync(repeat, cancellationToken).ConfigureAwait(false);
+                Remember(key, existing, now);
                 return;
             }
 
@@ -104,14 +124,48 @@ public sealed class EventRecorder : IEventRecorder
                     ReportingInstance = _host,
                 },
                 cancellationToken).ConfigureAwait(false);
-            lock (_gate)
-            {
-                _recorded[key] = name;
-            }
+            Remember(key, name, now);
         }
         catch (ResourceException)
         {
             // Events are best effort: a reconcile never fails because its event could not be written.
+        }
+    }
+
+    /// <summary>How many recorded events are remembered now (at most <see cref="Capacity"/>).</summary>
+    internal int Remembered
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recorded.Count;
+            }
+        }
+    }
+
+    private void Remember((string Uid, string Reason, string Message) key, string name, DateTime now)
+    {
+        lock (_gate)
+        {
+            _recorded[key] = (name, now);
+            if (_recorded.Count <= Capacity)
+            {
+                return;
+            }
+
+            // Over capacity: forget what has expired, then the least recently written down to three quarters, so
+            // the scan runs once per quarter of the capacity, not on every event.
+            var keep = Capacity * 3 / 4;
+            foreach (var (old, _) in _recorded.Where(r => now - r.Value.Written >= EventLifetime).ToList())
+            {
+                _recorded.Remove(old);
+            }
+
+            foreach (var (old, _) in _recorded.OrderBy(r => r.Value.Written).Take(Math.Max(0, _recorded.Count - keep)).ToList())
+            {
+                _recorded.Remove(old);
+            }
         }
     }
 }

@@ -198,4 +198,35 @@ public sealed class AppArmorNodeReconcilerTests(ITestOutputHelper output)
 
         Assert.Contains("profile web flags=", await File.ReadAllTextAsync(node.AppArmorFile("web")), StringComparison.Ordinal);
     }
+
+    // /etc/apparmor.d holds directories (abstractions, tunables, local, disable, force-complain): a profile of such a
+    // name ends in an Error status with an event, not in an exception retried forever behind a Pending status.
+    [Fact]
+    public async Task An_apparmor_profile_named_like_a_directory_of_etc_apparmor_d_ends_in_error()
+    {
+        await using var node = new LsmNodeFixture(prepareRoot: root => Directory.CreateDirectory(Path.Combine(root, "etc/apparmor.d/tunables")));
+
+        await node.AppArmor.CreateAsync(Profile("tunables", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("tunables")))?.Status?.Status == AppArmorProfileState.Error);
+
+        var warning = Assert.Single(await node.WarningsAsync("AppArmorProfile", "tunables"));
+        Assert.Equal(("CannotSaveAppArmorProfile", "/etc/apparmor.d/tunables is a directory, not a file on node node-1; AppArmorProfile/tunables was not installed"), (warning.Reason, warning.Message));
+        Assert.True(Directory.Exists(node.AppArmorFile("tunables")));
+    }
+
+    // Upstream's operator before a migration, or this daemon restarted between the load and its first status write: the
+    // profile is both in the kernel's list and in a file carrying the generated marker, and it is ours to manage.
+    [Fact]
+    public async Task A_profile_an_operator_generated_and_loaded_before_is_taken_over_not_refused()
+    {
+        await using var node = new LsmNodeFixture();
+        LsmNodeFixture.WriteHostFile(node.Root, "/sys/kernel/security/apparmor/profiles", "web (enforce)\n");
+        LsmNodeFixture.WriteHostFile(node.Root, "/etc/apparmor.d/web", "\n" + AppArmorProfileGenerator.GeneratedMarker + "\n#include <tunables/global>\nprofile web {}\n");
+
+        await node.AppArmor.CreateAsync(Profile("web", AppArmorProfileMode.Enforce));
+        await node.SettleAsync(async () => (await node.AppArmor.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == AppArmorProfileState.Installed);
+
+        Assert.Contains("profile web flags=", await File.ReadAllTextAsync(node.AppArmorFile("web")), StringComparison.Ordinal);
+        Assert.Empty(await node.WarningsAsync("AppArmorProfile", "web"));
+    }
 }

@@ -137,6 +137,7 @@ public sealed class InMemoryObjectStore
         }
 
         var key = KeyOf(kind, json);
+        CheckAnnotationSize(kind, key, json);
         if (ulong.TryParse(metadata["resourceVersion"] is JsonValue rv && rv.GetValueKind() == JsonValueKind.String ? rv.GetValue<string>() : null, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version != 0)
         {
             // What the API server's etcd storage says (ErrResourceVersionSetOnCreate; a 500 whose Status has no reason, which
@@ -195,6 +196,7 @@ public sealed class InMemoryObjectStore
             }
 
             var result = statusOnly ? WithStatusOf(Copy(stored.Json), json) : Merged(kind, stored.Json, json);
+            CheckAnnotationSize(kind, key, result);
             var metadata = Metadata(result);
             if (fieldManager is not null)
             {
@@ -458,6 +460,21 @@ public sealed class InMemoryObjectStore
         }
 
         return new ObjectKey(kind.IsNamespaced ? ns : null, name);
+    }
+
+    // As the API server (ValidateAnnotationsSize): annotations over 256 KiB in all are refused, whatever the kind.
+    private static void CheckAnnotationSize(StoreKind kind, ObjectKey key, JsonObject json)
+    {
+        if (json["metadata"]?["annotations"] is not JsonObject annotations)
+        {
+            return;
+        }
+
+        var bytes = MetadataRules.AnnotationBytes(annotations.Select(a => KeyValuePair.Create(a.Key, a.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : a.Value?.ToJsonString() ?? string.Empty)));
+        if (bytes > MetadataRules.MaxTotalAnnotationBytes)
+        {
+            throw new ResourceInvalidException(kind.Kind + " \"" + key.Name + "\" is invalid: metadata.annotations: Too long: must have at most " + MetadataRules.MaxTotalAnnotationBytes.ToString(CultureInfo.InvariantCulture) + " bytes", [("metadata.annotations", "Too long: must have at most " + MetadataRules.MaxTotalAnnotationBytes.ToString(CultureInfo.InvariantCulture) + " bytes")]);
+        }
     }
 
     // Numbers come back from JSON as whatever width they were written with.
