@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text;
 using SpoSdk.Node.Files;
+using SpoSdk.TestWorker;
 
 // Test worker: `write-loop ROOT HOSTPATH SIZE` rewrites one node file forever, alternating two
 // payloads of SIZE bytes (all 'A' then all 'B'), so a test can kill it mid-write and check that the
@@ -17,5 +19,13 @@ if (args is ["write-loop", var root, var hostPath, var sizeText] && int.TryParse
     }
 }
 
-Console.Error.WriteLine("usage: SpoSdk.TestWorker write-loop ROOT HOSTPATH SIZE");
+// `tokenizer-digest SEED ROUNDS` prints this process's block width and TokenizerDigest.Compute(SEED, ROUNDS).
+if (args is ["tokenizer-digest", var seedText, var roundsText])
+{
+    var digest = TokenizerDigest.Compute(int.Parse(seedText, CultureInfo.InvariantCulture), int.Parse(roundsText, CultureInfo.InvariantCulture));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{TokenizerDigest.BlockWidth} {digest}"));
+    return 0;
+}
+
+Console.Error.WriteLine("usage: SpoSdk.TestWorker write-loop ROOT HOSTPATH SIZE | tokenizer-digest SEED ROUNDS");
 return 2;
