@@ -17,8 +17,26 @@ using SpoSdk.Runtime.Informers;
 namespace SpoSdk.Tests.Profiles;
 
 /// <summary>Per-node finalizers when several nodes install one profile (runtime.md §1.5).</summary>
-public sealed class NodeFinalizerTests
+public sealed class NodeFinalizerTests : IDisposable
 {
+    // Node roots outlive one daemon (a restarted daemon gets its old root), so the tests own them.
+    private readonly List<string> _roots = [];
+
+    public void Dispose()
+    {
+        foreach (var root in _roots)
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private string NewRoot()
+    {
+        var root = Directory.CreateTempSubdirectory("spo-node-").FullName;
+        _roots.Add(root);
+        return root;
+    }
+
     // Upstream cuts node names to 55 characters, so two nodes of one pool (GKE: gke-<cluster>-<pool>-<hash>-xxxx) would
     // share one finalizer: the first node to clean up would remove it, the object would go, and the other node would
     // never remove its file.
@@ -28,8 +46,8 @@ public sealed class NodeFinalizerTests
         var prefix = new string('n', 50) + "-pool";
         var backend = NewBackend();
         var profiles = backend.Resource<SeccompProfile>();
-        await using var a = new Daemon(backend, prefix + "-a");
-        var b = new Daemon(backend, prefix + "-b");
+        await using var a = new Daemon(backend, prefix + "-a", NewRoot());
+        var b = new Daemon(backend, prefix + "-b", NewRoot());
         try
         {
             await profiles.CreateAsync(Seccomp("web"));
@@ -64,7 +82,7 @@ public sealed class NodeFinalizerTests
         var upstream = Seccomp("web");
         upstream.Metadata.Finalizers = [ProfileNames.UpstreamNodeFinalizer(nodeName)];
         await profiles.CreateAsync(upstream);
-        await using var node = new Daemon(backend, nodeName);
+        await using var node = new Daemon(backend, nodeName, NewRoot());
         await SeccompNodeFixture.SettleAsync(() => node.Idle, () => Task.FromResult(File.Exists(node.FileOf("web"))));
 
         await profiles.DeleteAsync(ObjectKey.Cluster("web"));
@@ -118,9 +136,9 @@ public sealed class NodeFinalizerTests
         private readonly Task _run;
         private int _disposed;
 
-        public Daemon(IClusterBackend backend, string nodeName, string? root = null)
+        public Daemon(IClusterBackend backend, string nodeName, string root)
         {
-            Root = root ?? Directory.CreateTempSubdirectory("spo-node-").FullName;
+            Root = root;
             _profiles = new Informer<SeccompProfile>(backend.Resource<SeccompProfile>());
             _statuses = new Informer<SecurityProfileNodeStatus>(backend.Resource<SecurityProfileNodeStatus>());
             _profiles.Start(_stop.Token);
