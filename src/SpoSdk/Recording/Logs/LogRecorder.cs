@@ -33,11 +33,12 @@ public sealed class LogRecorder : IProfileRecorder
     private readonly Dictionary<(string Namespace, string Recording), int> _perRecording = new();
     private readonly HashSet<(string Namespace, string Recording)> _warnedFull = new();
 
-    // Tokens already collected, per recording name (the token carries it; Reset gets no namespace): the last audit lines
-    // of a container (its exit_group) are often read after its pod was collected, and must not open a log that nobody
-    // collects again and that holds one of the recording's container places. The newest MaxContainersPerRecording per
-    // recording are kept (late lines come seconds after the collection), all of a recording until Forget.
-    private readonly Dictionary<string, RetiredTokens> _retired = new(StringComparer.Ordinal);
+    // Tokens already collected, per recording: the last audit lines of a container (its exit_group) are often read after
+    // its pod was collected, and must not open a log that nobody collects again and that holds one of the recording's
+    // container places. Only a token that had a log is retired, so only recordings that were active have entries (a pod
+    // naming recordings that do not exist adds nothing); the newest MaxContainersPerRecording per recording are kept
+    // (late lines come seconds after the collection), all of a recording until Forget.
+    private readonly Dictionary<(string Namespace, string Recording), RetiredTokens> _retired = new();
     private readonly object _gate = new();
     private readonly IActiveRecordings _active;
     private readonly LogRecorderOptions _options;
@@ -58,6 +59,18 @@ public sealed class LogRecorder : IProfileRecorder
 
     /// <summary>What happened to the events given so far.</summary>
     public LogRecorderCounters Counters { get; } = new();
+
+    /// <summary>The recordings whose collected tokens are remembered (for tests).</summary>
+    internal int RetiredRecordings
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _retired.Count;
+            }
+        }
+    }
 
     /// <summary>How many containers have recorded data right now.</summary>
     public int ContainerCount => _containers.Count;
@@ -146,13 +159,10 @@ public sealed class LogRecorder : IProfileRecorder
             if (_containers.TryRemove(token, out var log))
             {
                 Release(log);
-            }
-
-            if (RecordingAnnotations.TryParseToken(token, out var recording, out _, out _, out _))
-            {
-                if (!_retired.TryGetValue(recording, out var retired))
+                var key = (log.Namespace, log.Recording);
+                if (!_retired.TryGetValue(key, out var retired))
                 {
-                    _retired[recording] = retired = new RetiredTokens();
+                    _retired[key] = retired = new RetiredTokens();
                 }
 
                 retired.Add(token, _options.MaxContainersPerRecording);
@@ -174,7 +184,7 @@ public sealed class LogRecorder : IProfileRecorder
             }
 
             _warnedFull.Remove((@namespace, recordingName));
-            _retired.Remove(recordingName);
+            _retired.Remove((@namespace, recordingName));
         }
     }
 
@@ -215,7 +225,7 @@ public sealed class LogRecorder : IProfileRecorder
                 return existing;
             }
 
-            if (_retired.TryGetValue(recording, out var retired) && retired.Contains(token))
+            if (_retired.TryGetValue((@namespace, recording), out var retired) && retired.Contains(token))
             {
                 Counters.AddRetired();
                 return null;

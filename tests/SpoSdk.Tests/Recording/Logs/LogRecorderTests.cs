@@ -1,6 +1,12 @@
+using System.Globalization;
+using k8s.Models;
+using SpoSdk.Admission.Recording;
 using SpoSdk.Api.V1;
+using SpoSdk.Audit;
+using SpoSdk.Audit.Parsing;
 using SpoSdk.Recording.Logs;
 using SpoSdk.Recording.Recorders;
+using SpoSdk.Runtime;
 
 namespace SpoSdk.Tests.Recording.Logs;
 
@@ -123,6 +129,7 @@ public sealed class LogRecorderTests
         var tokens = new[] { "bbbbb", "ccccc", "ddddd" }.Select(n => RecordingFixture.Token("rec", "nginx", n)).ToList();
         foreach (var token in tokens)
         {
+            Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), token));
             fixture.Recorder.Reset(token);
         }
 
@@ -134,6 +141,56 @@ public sealed class LogRecorderTests
         fixture.Recorder.Forget(RecordingFixture.Namespace, "rec");
         Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), tokens[2]));
         Assert.Equal(0, fixture.Recorder.Counters.RejectedContainers);
+    }
+
+    // Any tenant can create pods whose annotations name recordings that do not exist; collecting them must not leave
+    // anything behind (only a token that had a log is retired).
+    [Fact]
+    public async Task Collecting_tokens_of_recordings_that_do_not_exist_remembers_nothing()
+    {
+        await using var fixture = new RecordingFixture(runPodController: false);
+        for (var i = 0; i < 50; i++)
+        {
+            var name = "pod-" + i.ToString(CultureInfo.InvariantCulture);
+            var annotations = Enumerable.Range(0, 20).ToDictionary(
+                c => RecordingAnnotations.SeccompLogsPrefix + "c" + c.ToString(CultureInfo.InvariantCulture),
+                c => RecordingFixture.Token("nope-" + name + "-" + c.ToString(CultureInfo.InvariantCulture), "c" + c.ToString(CultureInfo.InvariantCulture)));
+            await fixture.Pods.CreateAsync(new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = RecordingFixture.Namespace, Annotations = annotations },
+                Spec = new V1PodSpec { Containers = [new V1Container { Name = "c0", Image = "x" }] },
+                Status = new V1PodStatus { Phase = "Succeeded" },
+            });
+            await fixture.WaitForPodAsync(name, _ => true);
+            await fixture.Collector.ReconcileAsync(new ObjectKey(RecordingFixture.Namespace, name), CancellationToken.None);
+        }
+
+        Assert.Equal(0, fixture.Recorder.RetiredRecordings);
+    }
+
+    [Fact]
+    public void Forgetting_a_recording_keeps_the_collected_tokens_of_a_same_named_recording_in_another_namespace()
+    {
+        var recorder = new LogRecorder(new EveryRecordingActive(), new LogRecorderOptions { MaxContainersPerRecording = 1 });
+        var otherToken = RecordingFixture.Token("rec", "nginx", "ooooo");
+        Assert.True(Record(recorder, "other", otherToken));
+        recorder.Reset(otherToken);
+        Assert.False(Record(recorder, "other", otherToken), "a late line of the collected container is refused");
+
+        recorder.Forget(RecordingFixture.Namespace, "rec");
+
+        Assert.False(Record(recorder, "other", otherToken), "other/rec's collected container was reopened by deleting team/rec");
+    }
+
+    private static bool Record(LogRecorder recorder, string @namespace, string token)
+    {
+        Assert.True(new AuditLineParser(new AuditParserOptions { FallbackArch = AuditArch.X86_64 }).TryParse(RecordingFixture.SeccompLine(0), out var auditEvent));
+        return recorder.Record(auditEvent, new AuditEnrichment { NodeName = "node-1", Namespace = @namespace, PodName = "pod", ContainerName = "nginx", RecordProfile = token });
+    }
+
+    private sealed class EveryRecordingActive : IActiveRecordings
+    {
+        public bool IsActive(string @namespace, string recordingName) => true;
     }
 
     [Fact]
