@@ -63,7 +63,6 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private readonly object _termGate = new();
     private ControllerSet? _managerTerm;
     private ExpectedNodes? _expectedNodes;
-    private RecordingCollector? _collector;
     private ProfileRecorderRegistry? _recorders;
     private SpodStatusReconciler? _spodStatus;
     private int _terms;
@@ -357,12 +356,33 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
 
         if (_settings.Recording)
         {
-            // ProfileRecording bookkeeping and merges; with the daemon role here too, it hands ended recordings to this node's collector.
+            // ProfileRecording bookkeeping and merges, once every node's daemon has written its pods' profiles.
             var recordings = _informers.For<ProfileRecording>();
             var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
             var registry = _recorders ?? new ProfileRecorderRegistry([]);
-            var reconciler = new ProfileRecordingReconciler(_backend, recordings, registry, events, node.NodeName, _collector, _loggers.CreateLogger<ProfileRecordingReconciler>());
-            NewController(term, "recording", recordings, reconciler);
+            // Node finalizers of nodes that left the cluster are removed, known from the Nodes unless the nodes are configured.
+            var nodes = _settings.ExpectedNodes is null ? _informers.For<V1Node>() : null;
+            Func<string, bool>? nodeFinalizerGone = nodes is null ? null
+                : finalizer => nodes.List() is { Count: > 0 } all && !all.Any(n => RecordingNodeFinalizers.ForNode(n.Metadata.Name) == finalizer);
+            var reconciler = new ProfileRecordingReconciler(_backend, recordings, registry, events, node.NodeName, nodeFinalizerGone, _loggers.CreateLogger<ProfileRecordingReconciler>());
+            var controller = AfterExpectedNodes(NewController(term, "recording", recordings, reconciler));
+            OnExpectedNodesChanged(term, () => EnqueueAll(controller, recordings));
+
+            // A partial profile written after the merge (the recording kept by another finalizer) is merged too.
+            if (_settings.Seccomp)
+            {
+                controller.Watches(_informers.For<SeccompProfile>(), ProfileRecordingReconciler.RecordingOfPartial);
+            }
+
+            if (_settings.Selinux)
+            {
+                controller.Watches(_informers.For<SelinuxProfile>(), ProfileRecordingReconciler.RecordingOfPartial);
+            }
+
+            if (_settings.AppArmor)
+            {
+                controller.Watches(_informers.For<AppArmorProfile>(), ProfileRecordingReconciler.RecordingOfPartial);
+            }
         }
 
         // The SPOD's state from the expected nodes and the daemons' heartbeats.
@@ -476,8 +496,11 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
 
         if (_recorders is not null)
         {
-            _collector = new RecordingCollector(_backend, pods, recordings!, _recorders, events, _loggers.CreateLogger<RecordingCollector>());
-            NewController(_daemon, "recorder", pods, _collector);
+            var collector = new RecordingCollector(_backend, pods, recordings!, _recorders, events, node.NodeName, _loggers.CreateLogger<RecordingCollector>());
+            NewController(_daemon, "recorder", pods, collector);
+
+            // On every node: a recording being deleted gets this node's running pods' profiles, then loses this node's finalizer.
+            NewController(_daemon, "recording-node", recordings!, new RecordingNodeReconciler(_backend, recordings!, collector));
         }
 
         var processes = new ProcessContainerResolver(new ProcFs(options.ProcRoot), time: _time);

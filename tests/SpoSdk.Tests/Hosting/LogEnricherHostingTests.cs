@@ -6,6 +6,7 @@ using SpoSdk.Admission.Recording;
 using SpoSdk.Api.V1;
 using SpoSdk.Audit.Sources;
 using SpoSdk.Hosting;
+using SpoSdk.Recording.Recorders;
 using SpoSdk.Runtime;
 using SpoSdk.Runtime.Backends;
 using SpoSdk.Tests.Audit.Enrichment;
@@ -128,6 +129,48 @@ public sealed class LogEnricherHostingTests : IAsyncLifetime
         var rule = Assert.Single(recorded!.Spec.Syscalls!);
         Assert.Equal(["read", "write"], rule.Names);
         Assert.Equal(SeccompAction.ScmpActAllow, rule.Action);
+    }
+
+    // The wiring of a recording's deletion: this node's daemon writes its running pod's partial and removes its
+    // finalizer, the manager removes the finalizer of a node that left the cluster, then merges.
+    [Fact]
+    public async Task Deleting_a_recording_writes_the_running_pods_partial_and_merges_it()
+    {
+        await CreateSpodAsync(enableLogEnricher: true);
+        await _backend.Resource<V1Node>().CreateAsync(new V1Node { Metadata = new V1ObjectMeta { Name = Node } });
+        var gone = RecordingNodeFinalizers.ForNode("node-gone");
+        var key = new ObjectKey(Namespace, "rec");
+        await _backend.Resource<ProfileRecording>().CreateAsync(new ProfileRecording
+        {
+            Metadata = new V1ObjectMeta { Name = "rec", NamespaceProperty = Namespace, Finalizers = [gone] },
+            Spec = new ProfileRecordingSpec
+            {
+                Kind = ProfileRecordingProfileKind.SeccompProfile,
+                Recorder = ProfileRecordingRecorder.Logs,
+                MergeStrategy = ProfileRecordingMergeStrategy.Containers,
+                PodSelector = new ProfileRecordingLabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } },
+            },
+        });
+        var token = RecordingAnnotations.Token("rec", "app", "x7k2p", 1_700_000_000);
+        await Pods.RunAsync(_backend, Pods.Pod(Namespace, "web", Node, annotations: new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "app"] = token }), ("app", ContainerId));
+
+        await StartAsync();
+        await File.AppendAllTextAsync(AuditLog, SeccompLine(0, serial: 1) + SeccompLine(1, serial: 2));
+        await Pods.EventuallyAsync(() => Lines().Count(l => l.Contains(" pod=\"web\"", StringComparison.Ordinal)) == 2, "two enriched lines");
+        await Pods.EventuallyAsync(
+            () => _backend.Resource<ProfileRecording>().GetAsync(key).GetAwaiter().GetResult()?.Metadata.Finalizers?.Contains(RecordingNodeFinalizers.ForNode(Node)) == true,
+            "this node's finalizer on the recording");
+
+        await _backend.Resource<ProfileRecording>().DeleteAsync(key);
+
+        await Pods.EventuallyAsync(() => _backend.Resource<ProfileRecording>().GetAsync(key).GetAwaiter().GetResult() is null, "the recording is gone");
+        await Pods.EventuallyAsync(
+            () => _backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster("rec-app-web")).GetAwaiter().GetResult() is null,
+            "the partial is deleted (once this node's profile finalizer is gone)");
+        var all = (await _backend.Resource<SeccompProfile>().ListAsync(null)).Items;
+        var profile = Assert.Single(all, p => p.Metadata.Name.StartsWith("rec-app", StringComparison.Ordinal));
+        Assert.Equal("rec-app", profile.Metadata.Name);
+        Assert.Equal(["read", "write"], profile.Spec.Syscalls!.SelectMany(r => r.Names));
     }
 
     [Fact]

@@ -19,12 +19,16 @@ namespace SpoSdk.Recording.Recorders;
 /// <item>While it lives: if this instance has no recorder for its <c>spec.recorder</c> (e.g. <c>Bpf</c>) or the
 /// recorder cannot record its kind, a Warning Event <c>RecorderUnavailable</c> says so and how to plug one in
 /// (once per generation; the status schema has only <c>activeWorkloads</c>, which the recording webhook keeps).</item>
-/// <item>When it is being deleted: the collector (when this instance runs one) writes the profiles of
-/// still-running containers; with <c>mergeStrategy: Containers</c> the partial profiles are merged into one
+/// <item>When it is being deleted: each node's daemon writes the profiles of its still-running containers
+/// (<see cref="RecordingNodeReconciler"/>) and removes its finalizer <c>node.recording.spo.x-k8s.io/&lt;node&gt;</c>;
+/// this waits until no node finalizer is left, removing those of nodes that left the cluster (so a dead node cannot
+/// hold the recording forever). Then, with <c>mergeStrategy: Containers</c>, the partial profiles are merged into one
 /// profile per container named <c>&lt;recording&gt;-&lt;container&gt;</c> (<see cref="ProfileMerger"/>), labelled with
 /// the recording's id and namespace only, <c>spec.state: Disabled</c> when <c>disableProfileAfterRecording</c>;
 /// then the partials are deleted and the finalizer <c>spo.x-k8s.io/has-unmerged-profiles</c> removed. A merged
-/// name held by a foreign object moves to an alternative name (<see cref="RecordedProfileNames"/>, upstream #3328).</item>
+/// name held by a foreign object moves to an alternative name (<see cref="RecordedProfileNames"/>, upstream #3328).
+/// A partial written after that merge (while other finalizers keep the recording) is merged into the merged profile
+/// this deletion wrote, not over it.</item>
 /// <item>When it is gone: every recorder forgets its data.</item>
 /// </list>
 /// </summary>
@@ -37,7 +41,7 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
     private readonly ProfileRecorderRegistry _recorders;
     private readonly IEventRecorder _events;
     private readonly string _nodeName;
-    private readonly RecordingCollector? _collector;
+    private readonly Func<string, bool>? _nodeFinalizerGone;
     private readonly RecordedProfileWriter _writer;
     private readonly ILogger _logger;
 
@@ -47,7 +51,10 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
     /// <param name="recorders">The recorders this instance has.</param>
     /// <param name="events">Where Events go.</param>
     /// <param name="nodeName">The node named in <c>RecorderUnavailable</c> messages.</param>
-    /// <param name="collector">This instance's collector, flushed before a merge; null when the daemon role runs elsewhere.</param>
+    /// <param name="nodeFinalizerGone">
+    /// Whether a node finalizer (<see cref="RecordingNodeFinalizers"/>) belongs to a node that left the cluster; such
+    /// finalizers are removed. Null when that cannot be known (then only the nodes themselves remove them).
+    /// </param>
     /// <param name="logger">The log.</param>
     public ProfileRecordingReconciler(
         IClusterBackend backend,
@@ -55,7 +62,7 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
         ProfileRecorderRegistry recorders,
         IEventRecorder events,
         string nodeName,
-        RecordingCollector? collector = null,
+        Func<string, bool>? nodeFinalizerGone = null,
         ILogger<ProfileRecordingReconciler>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -68,7 +75,7 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
         _recorders = recorders;
         _events = events;
         _nodeName = nodeName;
-        _collector = collector;
+        _nodeFinalizerGone = nodeFinalizerGone;
         _writer = new RecordedProfileWriter(backend);
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
@@ -93,9 +100,10 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
             return ReconcileResult.Done;
         }
 
-        if (_collector is not null)
+        if (!await NodesDoneAsync(recording, cancellationToken).ConfigureAwait(false))
         {
-            await _collector.FlushRecordingAsync(recording, cancellationToken).ConfigureAwait(false);
+            // A node still writes its pods' profiles; its finalizer's removal reconciles the recording again.
+            return ReconcileResult.Done;
         }
 
         if (recording.Spec.MergeStrategy == ProfileRecordingMergeStrategy.Containers)
@@ -104,7 +112,10 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
             var merged = kind == ProfileRecordingProfileKind.SeccompProfile ? await MergeAsync<SeccompProfile>(recording, ProfileMerger.Merge, cancellationToken).ConfigureAwait(false)
                 : kind == ProfileRecordingProfileKind.SelinuxProfile ? await MergeAsync<SelinuxProfile>(recording, ProfileMerger.Merge, cancellationToken).ConfigureAwait(false)
                 : kind == ProfileRecordingProfileKind.AppArmorProfile && await MergeAsync<AppArmorProfile>(recording, ProfileMerger.Merge, cancellationToken).ConfigureAwait(false);
-            if (!merged && Finalizers.Contains(recording, SpoFinalizers.HasUnmergedProfiles))
+            // The informer's copy may predate the merge that removed the finalizer: only the stored recording tells.
+            if (!merged && Finalizers.Contains(recording, SpoFinalizers.HasUnmergedProfiles)
+                && await _backend.Resource<ProfileRecording>().GetAsync(key, cancellationToken).ConfigureAwait(false) is { } stored
+                && stored.Metadata.Uid == recording.Metadata.Uid && Finalizers.Contains(stored, SpoFinalizers.HasUnmergedProfiles))
             {
                 await ReportOnceAsync(recording, EventKind.Warning, RecordingEventReasons.NoPartialProfiles, "recording " + key + " was deleted without partial " + kind + "s to merge", cancellationToken).ConfigureAwait(false);
             }
@@ -114,9 +125,45 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
         return ReconcileResult.Done;
     }
 
+    /// <summary>
+    /// The recording a partial profile belongs to, for a controller that watches profiles: a partial written late
+    /// (after the merge, while the recording is kept by another finalizer) is merged too.
+    /// </summary>
+    public static IEnumerable<ObjectKey> RecordingOfPartial(ISpoObject profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var metadata = profile.Metadata;
+        return metadata.Label(SpoLabels.Partial) == "true" && metadata.Label(SpoLabels.RecordingId) is { Length: > 0 } name && metadata.Label(SpoLabels.RecordingNamespace) is { Length: > 0 } ns
+            ? [new ObjectKey(ns, name)]
+            : [];
+    }
+
     /// <summary>The label selector of a recording's partial profiles.</summary>
     public static string PartialSelector(string @namespace, string recordingName) =>
         SpoLabels.RecordingId + "=" + recordingName + "," + SpoLabels.RecordingNamespace + "=" + @namespace + "," + SpoLabels.Partial + "=true";
+
+    // Whether every node that followed a pod of the recording has written its profiles: no node finalizer is left
+    // once those of nodes that left the cluster are removed.
+    private async Task<bool> NodesDoneAsync(ProfileRecording recording, CancellationToken cancellationToken)
+    {
+        var nodes = (recording.Metadata.Finalizers ?? []).Where(RecordingNodeFinalizers.IsNodeFinalizer).Order(StringComparer.Ordinal).ToList();
+        var gone = _nodeFinalizerGone is null ? [] : nodes.Where(_nodeFinalizerGone).ToList();
+        if (gone.Count > 0)
+        {
+            var uid = recording.Metadata.Uid;
+            var removed = false;
+            await _backend.Resource<ProfileRecording>().UpdateWithRetryAsync(
+                ObjectKey.Of(recording),
+                r => removed = r.Metadata.Uid == uid && gone.Aggregate(false, (changed, f) => Finalizers.Remove(r, f) | changed),
+                cancellationToken).ConfigureAwait(false);
+            if (removed)
+            {
+                _logger.LogWarning("ProfileRecording {Namespace}/{Name}: removed the finalizers of nodes that left the cluster, whose running pods' profiles are lost: {Finalizers}", recording.Metadata.NamespaceProperty, recording.Metadata.Name, string.Join(", ", gone));
+            }
+        }
+
+        return nodes.Count == gone.Count;
+    }
 
     // Merges the partials per container and deletes them; false when there were none.
     private async Task<bool> MergeAsync<T>(ProfileRecording recording, Func<IReadOnlyList<T>, T> merge, CancellationToken cancellationToken)
@@ -141,7 +188,24 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
 
         foreach (var (container, partials) in groups)
         {
-            var merged = merge(partials);
+            // A merged profile this deletion already wrote (created since the deletion began) takes the late partials in;
+            // partials being deleted are in it already (a partial is deleted only once its merged profile is written).
+            var earlier = await client.GetAsync(ObjectKey.Cluster(RecordedProfileNames.Merged(name, container)), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<T> inputs = partials;
+            if (earlier is not null && earlier.Metadata.DeletionTimestamp is null && earlier.Metadata.Label(SpoLabels.Partial) is null
+                && RecordedProfileWriter.IsOwnedBy(earlier, new RecordedProfileOwner(ns, name, container))
+                && earlier.Metadata.CreationTimestamp >= recording.Metadata.DeletionTimestamp)
+            {
+                var late = partials.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
+                if (late.Count == 0)
+                {
+                    continue;
+                }
+
+                inputs = [earlier, .. late];
+            }
+
+            var merged = merge(inputs);
             merged.Metadata = new V1ObjectMeta
             {
                 Name = RecordedProfileNames.Merged(name, container),
@@ -194,8 +258,6 @@ public sealed class ProfileRecordingReconciler : IReconciler<ProfileRecording>
         {
             _reported.RemoveWhere(r => r.Key.Namespace == @namespace && r.Key.Name == name);
         }
-
-        _collector?.ForgetRecording(@namespace, name);
 
         foreach (var recorder in _recorders.All)
         {

@@ -18,27 +18,30 @@ namespace SpoSdk.Recording.Recorders;
 /// annotations and, when a pod ends (<c>Succeeded</c>, <c>Failed</c>) or is gone, asks the pod's recorder for
 /// each container's profile and writes it as <c>&lt;recording&gt;-&lt;container&gt;[-&lt;replica suffix&gt;]</c>
 /// (<see cref="RecordedProfileNames"/>) with the recording's labels. Run it as the reconciler of a
-/// <see cref="Controller{T}"/> over the pod informer; <see cref="ProfileRecordingReconciler"/> calls
-/// <see cref="FlushRecordingAsync"/> when a recording is deleted so running pods' profiles exist before the merge.
+/// <see cref="Controller{T}"/> over the pod informer, with a <see cref="RecordingNodeReconciler"/> over the recordings
+/// calling <see cref="FlushRecordingAsync"/> when a recording is deleted so running pods' profiles exist before the merge.
 /// </summary>
 /// <remarks>
 /// <para>Labels: <c>spo.x-k8s.io/recording-id</c>, <c>spo.x-k8s.io/recording-namespace</c>,
 /// <c>spo.x-k8s.io/container-id</c> (the container name), and <c>spo.x-k8s.io/partial: "true"</c> when the
 /// recording's <c>mergeStrategy</c> is <c>Containers</c>; then the recording first gets the finalizer
-/// <c>spo.x-k8s.io/has-unmerged-profiles</c> (not while it is being deleted: the flush and merge run in the
-/// same reconcile). <c>disableProfileAfterRecording</c> writes <c>spec.state: Disabled</c>.</para>
+/// <c>spo.x-k8s.io/has-unmerged-profiles</c> (not while it is being deleted: no finalizer can be added then, and
+/// the merge waits for this node's finalizer). <c>disableProfileAfterRecording</c> writes <c>spec.state: Disabled</c>.</para>
+/// <para>Per node: while it follows a pod of a recording, the recording carries this node's finalizer
+/// (<see cref="RecordingNodeFinalizers.ForNode"/>), so a deletion waits until this node wrote what its pods recorded
+/// (its <see cref="RecordingNodeReconciler"/> flushes and removes it); with <c>mergeStrategy: Containers</c> the
+/// recording gets <c>spo.x-k8s.io/has-unmerged-profiles</c> at the same time, so the partials written by that flush
+/// are merged. A pod first followed once the recording is being deleted (no finalizer can be added then) is collected at once.</para>
 /// <para>Decisions on upstream's behaviour: a pod is followed whenever it is seen before it ended (upstream
 /// only when first seen <c>Pending</c>, so a daemon restart lost every running recording); <c>Failed</c> pods
-/// are collected too (upstream waits until they are deleted); a recording that no longer exists drops its
+/// are collected too (upstream waits until they are deleted); the per-node finalizer (upstream has none, so a
+/// deletion loses what other nodes' running pods recorded); a recording that no longer exists drops its
 /// data with a log line instead of retrying forever; a recording name that is not a DNS-1123 label is not
 /// collected (as upstream, logged, not retried).</para>
 /// </remarks>
 public sealed class RecordingCollector : IReconciler<V1Pod>
 {
     private readonly Dictionary<ObjectKey, TrackedPod> _tracked = new();
-
-    // Recordings (namespace, name, uid) whose deletion flush is done: data arriving later has nowhere to go.
-    private readonly HashSet<(string Namespace, string Name, string Uid)> _flushed = new();
     private readonly SemaphoreSlim _collecting = new(1, 1);
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<ProfileRecording> _recordings;
@@ -54,14 +57,17 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
     /// <param name="recordings">The ProfileRecordings.</param>
     /// <param name="recorders">The recorders that gathered the data.</param>
     /// <param name="events">Where Events about recordings go.</param>
+    /// <param name="nodeName">This node, whose finalizer marks the recordings it follows pods of.</param>
     /// <param name="logger">The log.</param>
-    public RecordingCollector(IClusterBackend backend, Informer<V1Pod> pods, Informer<ProfileRecording> recordings, ProfileRecorderRegistry recorders, IEventRecorder events, ILogger<RecordingCollector>? logger = null)
+    public RecordingCollector(IClusterBackend backend, Informer<V1Pod> pods, Informer<ProfileRecording> recordings, ProfileRecorderRegistry recorders, IEventRecorder events, string nodeName, ILogger<RecordingCollector>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(pods);
         ArgumentNullException.ThrowIfNull(recordings);
         ArgumentNullException.ThrowIfNull(recorders);
         ArgumentNullException.ThrowIfNull(events);
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        NodeFinalizer = RecordingNodeFinalizers.ForNode(nodeName);
         _pods = pods;
         _recordings = recordings;
         _recordingClient = backend.Resource<ProfileRecording>();
@@ -70,6 +76,9 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
         _events = events;
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
+
+    /// <summary>This node's finalizer on the recordings it follows pods of.</summary>
+    public string NodeFinalizer { get; }
 
     /// <summary>The pods followed now, ordered.</summary>
     public IReadOnlyList<ObjectKey> TrackedPods
@@ -129,7 +138,10 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
 
         if (pod is not null && !HasEnded(pod))
         {
-            Track(key, pod);
+            if (Track(key, pod) is { } followed)
+            {
+                await MarkRecordingsAsync(key, followed, cancellationToken).ConfigureAwait(false);
+            }
         }
         else if (pod is not null && tracked?.Uid != pod.Metadata.Uid && TargetsOf(pod) is { Count: > 0 } targets)
         {
@@ -143,8 +155,8 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
     }
 
     /// <summary>
-    /// Writes the profiles recorded so far for every followed container of <paramref name="recording"/>
-    /// (called when the recording is being deleted, before partial profiles are merged).
+    /// Writes the profiles recorded so far for every followed container of <paramref name="recording"/> on this node
+    /// (called when the recording is being deleted, before this node's finalizer goes and the partial profiles are merged).
     /// </summary>
     public async Task FlushRecordingAsync(ProfileRecording recording, CancellationToken cancellationToken = default)
     {
@@ -160,21 +172,6 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
         foreach (var (key, pod) in pods)
         {
             await CollectAsync(key, pod, t => t.RecordingName == name, cancellationToken).ConfigureAwait(false);
-        }
-
-        // Pods that end after this point are dropped: the merge that follows has already listed the partials.
-        lock (_tracked)
-        {
-            _flushed.Add((ns, name, recording.Metadata.Uid ?? string.Empty));
-        }
-    }
-
-    /// <summary>Drops what the collector remembers of a recording that is gone.</summary>
-    internal void ForgetRecording(string @namespace, string name)
-    {
-        lock (_tracked)
-        {
-            _flushed.RemoveWhere(f => f.Namespace == @namespace && f.Name == name);
         }
     }
 
@@ -201,32 +198,72 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
             : null;
     }
 
-    private bool IsFlushed(ProfileRecording recording)
-    {
-        lock (_tracked)
-        {
-            return recording.Metadata.DeletionTimestamp is not null
-                && _flushed.Contains((recording.Metadata.NamespaceProperty ?? string.Empty, recording.Metadata.Name, recording.Metadata.Uid ?? string.Empty));
-        }
-    }
-
     private static bool HasEnded(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
 
-    private void Track(ObjectKey key, V1Pod pod)
+    // The pod as followed (just now or before); null when it records nothing.
+    private TrackedPod? Track(ObjectKey key, V1Pod pod)
     {
         lock (_tracked)
         {
-            if (_tracked.ContainsKey(key))
+            if (_tracked.TryGetValue(key, out var tracked))
             {
-                return;
+                return tracked;
             }
 
             var targets = TargetsOf(pod);
-            if (targets.Count > 0)
+            if (targets.Count == 0)
             {
-                _tracked[key] = new TrackedPod(pod.Metadata.NamespaceProperty ?? string.Empty, pod.Metadata.Name, pod.Metadata.GenerateName, pod.Metadata.Uid, [.. targets]);
+                return null;
+            }
+
+            tracked = new TrackedPod(pod.Metadata.NamespaceProperty ?? string.Empty, pod.Metadata.Name, pod.Metadata.GenerateName, pod.Metadata.Uid, [.. targets]);
+            _tracked[key] = tracked;
+            return tracked;
+        }
+    }
+
+    // Puts this node's finalizer on each recording the pod records for, before anything of it can be lost to a
+    // deletion; a recording already being deleted takes no new finalizer, so the pod's containers of it are collected now.
+    private async Task MarkRecordingsAsync(ObjectKey key, TrackedPod pod, CancellationToken cancellationToken)
+    {
+        List<string> names;
+        lock (_tracked)
+        {
+            names = pod.Targets.Select(t => t.RecordingName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        }
+
+        foreach (var name in names)
+        {
+            if (!MetadataRules.IsDnsLabel(name))
+            {
+                continue;
+            }
+
+            // The informer may not hold a recording created just before its pod yet: then the stored one is asked.
+            var recordingKey = new ObjectKey(pod.Namespace, name);
+            var recording = _recordings.Get(recordingKey);
+            if (recording is null || (recording.Metadata.DeletionTimestamp is null && !IsMarked(recording)))
+            {
+                recording = await _recordingClient.UpdateWithRetryAsync(recordingKey, r => r.Metadata.DeletionTimestamp is null && Mark(r), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (recording?.Metadata.DeletionTimestamp is not null)
+            {
+                await CollectAsync(key, pod, t => t.RecordingName == name, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    // This node's finalizer, and with mergeStrategy: Containers the merge's too: the partials this node writes when the
+    // recording is deleted must find the manager still holding it (no finalizer can be added once it is being deleted).
+    private bool IsMarked(ProfileRecording recording) =>
+        Finalizers.Contains(recording, NodeFinalizer)
+        && (recording.Spec.MergeStrategy != ProfileRecordingMergeStrategy.Containers || Finalizers.Contains(recording, SpoFinalizers.HasUnmergedProfiles));
+
+    private bool Mark(ProfileRecording recording)
+    {
+        var merge = recording.Spec.MergeStrategy == ProfileRecordingMergeStrategy.Containers && Finalizers.Add(recording, SpoFinalizers.HasUnmergedProfiles);
+        return Finalizers.Add(recording, NodeFinalizer) | merge;
     }
 
     private async Task CollectAsync(ObjectKey key, TrackedPod pod, Func<RecordingTarget, bool> which, CancellationToken cancellationToken)
@@ -275,14 +312,6 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
                 pod.Name,
                 target.RecordingName,
                 recording is null ? "no longer exists" : "is not a DNS-1123 label");
-            recorder?.Reset(target.Token);
-            return;
-        }
-
-        if (IsFlushed(recording))
-        {
-            // The deletion already flushed (and merged) this recording; later data has nowhere to go.
-            _logger.Log(pod.Followed ? LogLevel.Information : LogLevel.Debug, "Not collecting container {Container} of pod {Namespace}/{Pod}: recording {Recording} was deleted and its profiles written", target.ContainerName, pod.Namespace, pod.Name, target.RecordingName);
             recorder?.Reset(target.Token);
             return;
         }

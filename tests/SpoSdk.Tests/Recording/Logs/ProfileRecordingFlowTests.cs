@@ -316,21 +316,26 @@ public sealed class ProfileRecordingFlowTests
         Assert.StartsWith("SeccompProfile rec-nginx updated, recorded from container nginx of pod team/pod", messages[1], StringComparison.Ordinal);
     }
 
+    // The node's finalizer keeps the recording until the node wrote what its running pod recorded (upstream, without a
+    // webhook lock, the recording vanishes and the data with it); what the pod does after that is not recorded.
     [Fact]
-    public async Task APodOutlivingItsDeletedRecordingWritesNothing()
+    public async Task APodOutlivingItsDeletedRecordingHasItsProfileWrittenByTheDeletionAndNothingLater()
     {
         await using var fixture = new RecordingFixture();
         await fixture.CreateRecordingAsync("rec");
         var token = RecordingFixture.Token("rec", "nginx");
         await fixture.CreatePodAsync("pod", null, new Dictionary<string, string> { [RecordingAnnotations.SeccompLogsPrefix + "nginx"] = token });
         Assert.True(fixture.Record(RecordingFixture.SeccompLine(0), token));
+        await fixture.WaitForRecordingAsync("rec", r => r?.Metadata.Finalizers is [var only] && only == RecordingNodeFinalizers.ForNode("node-1"));
 
         await fixture.Recordings.DeleteAsync(new ObjectKey(RecordingFixture.Namespace, "rec"));
+        await fixture.WaitAsync(async () => await fixture.Recordings.GetAsync(new ObjectKey(RecordingFixture.Namespace, "rec")) is null, "the recording is gone");
         await fixture.SettleAsync();
+        Assert.False(fixture.Record(RecordingFixture.SeccompLine(1), token));
         await fixture.EndPodAsync("pod");
         await fixture.SettleAsync();
 
-        Assert.Empty((await fixture.Seccomp.ListAsync()).Items);
+        Assert.Equal(["read"], Assert.Single((await fixture.Seccomp.ListAsync()).Items).Spec.Syscalls!.SelectMany(r => r.Names));
         Assert.Equal(0, fixture.Recorder.ContainerCount);
         Assert.Empty(fixture.Collector.TrackedPods);
     }

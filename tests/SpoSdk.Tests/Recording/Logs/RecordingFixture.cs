@@ -18,7 +18,8 @@ namespace SpoSdk.Tests.Recording.Logs;
 
 /// <summary>
 /// The recording side on the in-memory cluster: pod and recording informers, the log recorder, the
-/// collector (pod controller) and the ProfileRecording reconciler, all running.
+/// collector (pod controller), the node's recording reconciler and the ProfileRecording reconciler, all running.
+/// Two fixtures on one backend, each with its own <c>node</c>, are two nodes (only one reconciling recordings).
 /// </summary>
 internal sealed class RecordingFixture : IAsyncDisposable
 {
@@ -28,8 +29,11 @@ internal sealed class RecordingFixture : IAsyncDisposable
     private readonly List<Task> _running = new();
     private readonly Controller<V1Pod> _podController;
     private readonly Controller<ProfileRecording> _recordingController;
+    private readonly Controller<ProfileRecording> _nodeController;
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<ProfileRecording> _recordings;
+    private readonly Informer<SeccompProfile> _seccompProfiles;
+    private readonly string? _node;
     private readonly bool _reconcileRecordings;
     private readonly AuditLineParser _parser = new(new AuditParserOptions { FallbackArch = AuditArch.X86_64 });
 
@@ -37,20 +41,31 @@ internal sealed class RecordingFixture : IAsyncDisposable
     /// <param name="backend">The cluster; a fresh in-memory one when null.</param>
     /// <param name="reconcileRecordings">Whether the ProfileRecording reconciler runs.</param>
     /// <param name="runPodController">Whether a controller drives the collector; without one a test calls it itself, in the order it needs.</param>
-    public RecordingFixture(LogRecorderOptions? options = null, InMemoryBackend? backend = null, bool reconcileRecordings = true, bool runPodController = true)
+    /// <param name="node">This fixture's node: it follows only the pods placed there; null follows every pod as <c>node-1</c>.</param>
+    /// <param name="nodeFinalizerGone">For the ProfileRecording reconciler: whether a node finalizer's node left the cluster.</param>
+    public RecordingFixture(LogRecorderOptions? options = null, InMemoryBackend? backend = null, bool reconcileRecordings = true, bool runPodController = true, string? node = null, Func<string, bool>? nodeFinalizerGone = null)
     {
         _reconcileRecordings = reconcileRecordings;
+        _node = node;
+        NodeName = node ?? "node-1";
         Backend = backend ?? new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
-        _pods = new Informer<V1Pod>(Backend.Resource<V1Pod>());
+        _pods = node is null
+            ? new Informer<V1Pod>(Backend.Resource<V1Pod>())
+            : new Informer<V1Pod>(Backend.Resource<V1Pod>(), new InformerOptions(Selector: new ListOptions(FieldSelector: "spec.nodeName=" + node)));
         _recordings = new Informer<ProfileRecording>(Backend.Resource<ProfileRecording>());
+        _seccompProfiles = new Informer<SeccompProfile>(Backend.Resource<SeccompProfile>());
         Recorder = new LogRecorder(new InformerActiveRecordings(_recordings), options);
         var registry = new ProfileRecorderRegistry([Recorder]);
-        var events = new EventRecorder(Backend, "spod", "node-1");
-        Collector = new RecordingCollector(Backend, _pods, _recordings, registry, events);
+        var events = new EventRecorder(Backend, "spod", NodeName);
+        Collector = new RecordingCollector(Backend, _pods, _recordings, registry, events, NodeName);
         _podController = new Controller<V1Pod>("recorder", _pods, Collector);
-        _recordingController = new Controller<ProfileRecording>("recording", _recordings, new ProfileRecordingReconciler(Backend, _recordings, registry, events, "node-1", Collector));
+        _nodeController = new Controller<ProfileRecording>("recording-node", _recordings, new RecordingNodeReconciler(Backend, _recordings, Collector));
+        _recordingController = new Controller<ProfileRecording>("recording", _recordings, new ProfileRecordingReconciler(Backend, _recordings, registry, events, NodeName, nodeFinalizerGone))
+            .Watches(_seccompProfiles, ProfileRecordingReconciler.RecordingOfPartial);
         _pods.Start(_stop.Token);
         _recordings.Start(_stop.Token);
+        _seccompProfiles.Start(_stop.Token);
+        _running.Add(_nodeController.RunAsync(_stop.Token));
         if (runPodController)
         {
             _running.Add(_podController.RunAsync(_stop.Token));
@@ -63,6 +78,8 @@ internal sealed class RecordingFixture : IAsyncDisposable
     }
 
     public InMemoryBackend Backend { get; }
+
+    public string NodeName { get; }
 
     public LogRecorder Recorder { get; }
 
@@ -119,7 +136,7 @@ internal sealed class RecordingFixture : IAsyncDisposable
         var pod = await Pods.CreateAsync(new V1Pod
         {
             Metadata = new V1ObjectMeta { Name = name, GenerateName = generateName, NamespaceProperty = Namespace, Annotations = annotations.ToDictionary() },
-            Spec = new V1PodSpec { Containers = annotations.Keys.Select(k => new V1Container { Name = k[(k.IndexOf('/') + 1)..], Image = "nginx" }).ToList() },
+            Spec = new V1PodSpec { NodeName = _node, Containers = annotations.Keys.Select(k => new V1Container { Name = k[(k.IndexOf('/') + 1)..], Image = "nginx" }).ToList() },
             Status = new V1PodStatus { Phase = "Running" },
         });
         await WaitAsync(() => Task.FromResult(Collector.TrackedPods.Contains(ObjectKey.Of(pod))), "the collector follows the pod");
@@ -130,12 +147,16 @@ internal sealed class RecordingFixture : IAsyncDisposable
     public bool Record(string line, string token, string pod = "pod", string container = "nginx")
     {
         Assert.True(_parser.TryParse(line, out var auditEvent), "the audit line parses: " + line);
-        return Recorder.Record(auditEvent, new AuditEnrichment { NodeName = "node-1", Namespace = Namespace, PodName = pod, ContainerName = container, RecordProfile = token });
+        return Recorder.Record(auditEvent, new AuditEnrichment { NodeName = NodeName, Namespace = Namespace, PodName = pod, ContainerName = container, RecordProfile = token });
     }
 
     /// <summary>Waits until the pod informer holds <paramref name="name"/> in the state <paramref name="seen"/> accepts.</summary>
     public Task WaitForPodAsync(string name, Func<V1Pod, bool> seen) =>
         WaitAsync(() => Task.FromResult(_pods.Get(new ObjectKey(Namespace, name)) is { } pod && seen(pod)), "the informer sees pod " + name);
+
+    /// <summary>Waits until the recording informer holds <paramref name="name"/> in the state <paramref name="seen"/> accepts (null: absent).</summary>
+    public Task WaitForRecordingAsync(string name, Func<ProfileRecording?, bool> seen) =>
+        WaitAsync(() => Task.FromResult(seen(_recordings.Get(new ObjectKey(Namespace, name)))), "the informer sees recording " + name + " as expected");
 
     public async Task EndPodAsync(string name)
     {
@@ -165,7 +186,7 @@ internal sealed class RecordingFixture : IAsyncDisposable
         for (var round = 0; round < 2; round++)
         {
             await Task.Delay(30);
-            await WaitAsync(() => Task.FromResult(_podController.Queue.IsIdle && (!_reconcileRecordings || _recordingController.Queue.IsIdle)), "the controllers are idle");
+            await WaitAsync(() => Task.FromResult(_podController.Queue.IsIdle && _nodeController.Queue.IsIdle && (!_reconcileRecordings || _recordingController.Queue.IsIdle)), "the controllers are idle");
         }
     }
 
@@ -182,8 +203,10 @@ internal sealed class RecordingFixture : IAsyncDisposable
 
         _podController.Dispose();
         _recordingController.Dispose();
+        _nodeController.Dispose();
         await _pods.DisposeAsync();
         await _recordings.DisposeAsync();
+        await _seccompProfiles.DisposeAsync();
         _stop.Dispose();
     }
 }
