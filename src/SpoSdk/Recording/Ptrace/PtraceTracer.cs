@@ -206,6 +206,13 @@ internal static unsafe class PtraceTracer
                 }
 
                 awaitingExit.Remove((int)former);
+                if ((int)former != tid)
+                {
+                    // A thread other than the leader ran execve: the kernel gave it the leader's id and never reports
+                    // its old id as exited, so the old id must not stay among the processes a cancel signals.
+                    tracees.Remove((int)former);
+                }
+
                 if (started)
                 {
                     observer.OnExec(tid, (int)former);
