@@ -72,9 +72,10 @@ public sealed class NodeFinalizerTests : IDisposable
         }
     }
 
-    // A profile upstream's operator (or an earlier version) installed holds the cut form; the node still takes it off.
+    // A profile upstream's operator (or an earlier version) installed holds the cut form, which the node leaves to the
+    // manager's aggregator (other nodes may share it): the upgrade still never leaves the profile stuck.
     [Fact]
-    public async Task A_node_removes_upstreams_cut_finalizer_of_its_long_name()
+    public async Task A_profile_holding_upstreams_cut_finalizer_of_a_long_node_name_still_goes_after_the_node_upgraded()
     {
         var nodeName = new string('n', 60) + "-a";
         var backend = NewBackend();
@@ -82,13 +83,100 @@ public sealed class NodeFinalizerTests : IDisposable
         var upstream = Seccomp("web");
         upstream.Metadata.Finalizers = [ProfileNames.UpstreamNodeFinalizer(nodeName)];
         await profiles.CreateAsync(upstream);
+        await using var manager = new Manager(backend, nodeName);
         await using var node = new Daemon(backend, nodeName, NewRoot());
         await SeccompNodeFixture.SettleAsync(() => node.Idle, () => Task.FromResult(File.Exists(node.FileOf("web"))));
 
         await profiles.DeleteAsync(ObjectKey.Cluster("web"));
 
-        await SeccompNodeFixture.SettleAsync(() => node.Idle, async () => await profiles.GetAsync(ObjectKey.Cluster("web")) is null);
+        await SeccompNodeFixture.SettleAsync(() => node.Idle && manager.Idle, async () => await profiles.GetAsync(ObjectKey.Cluster("web")) is null);
         Assert.False(File.Exists(node.FileOf("web")));
+    }
+
+    // Upgrade window: the previous version (or upstream) installed the profile on nodes A and B, whose names share their
+    // first 55 characters, so the profile holds one shared cut finalizer. A runs this version (and added its own); B
+    // still runs the old one, or has not reconciled since it restarted. A cleaning up must not remove the shared form.
+    [Fact]
+    public async Task A_node_leaves_the_cut_finalizer_it_may_share_with_another_node()
+    {
+        var prefix = new string('n', 50) + "-pool";
+        var backend = NewBackend();
+        var profiles = backend.Resource<SeccompProfile>();
+        var old = Seccomp("web");
+        old.Metadata.Finalizers = [ProfileNames.UpstreamNodeFinalizer(prefix + "-a")];
+        Assert.Equal(ProfileNames.UpstreamNodeFinalizer(prefix + "-a"), ProfileNames.UpstreamNodeFinalizer(prefix + "-b"));
+        await profiles.CreateAsync(old);
+        await using var a = new Daemon(backend, prefix + "-a", NewRoot());
+        await SeccompNodeFixture.SettleAsync(() => a.Idle, () => Task.FromResult(File.Exists(a.FileOf("web"))));
+
+        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
+        await SeccompNodeFixture.SettleAsync(() => a.Idle, () => Task.FromResult(!File.Exists(a.FileOf("web"))));
+        await Task.Delay(200);
+
+        Assert.Equal([ProfileNames.UpstreamNodeFinalizer(prefix + "-a")], (await profiles.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
+    }
+
+    // The same window with the manager running: the shared cut form holds the profile while node B's status is there,
+    // and goes once B (restarted on this version) removed its file and status.
+    [Fact]
+    public async Task A_cut_finalizer_two_nodes_share_holds_a_deleted_profile_until_both_removed_their_files()
+    {
+        var prefix = new string('n', 50) + "-pool";
+        var cut = ProfileNames.UpstreamNodeFinalizer(prefix + "-a");
+        var backend = NewBackend();
+        var profiles = backend.Resource<SeccompProfile>();
+        var old = Seccomp("web");
+        old.Metadata.Finalizers = [cut];
+        await profiles.CreateAsync(old);
+        await using var manager = new Manager(backend, prefix + "-a", prefix + "-b");
+        await using var a = new Daemon(backend, prefix + "-a", NewRoot());
+        var b = new Daemon(backend, prefix + "-b", NewRoot());
+        try
+        {
+            await SeccompNodeFixture.SettleAsync(() => a.Idle && b.Idle, () => Task.FromResult(File.Exists(a.FileOf("web")) && File.Exists(b.FileOf("web"))));
+
+            // B goes back to the old version: it holds the profile by the cut form alone.
+            await b.DisposeAsync();
+            await profiles.UpdateWithRetryAsync(ObjectKey.Cluster("web"), p => Finalizers.Remove(p, ProfileNames.NodeFinalizer(prefix + "-b")));
+            await profiles.DeleteAsync(ObjectKey.Cluster("web"));
+            await SeccompNodeFixture.SettleAsync(() => a.Idle && manager.Idle, () => Task.FromResult(!File.Exists(a.FileOf("web"))));
+            await Task.Delay(200);
+            Assert.Equal([cut], (await profiles.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
+
+            b = new Daemon(backend, prefix + "-b", b.Root);
+            await SeccompNodeFixture.SettleAsync(() => b.Idle && manager.Idle, async () => await profiles.GetAsync(ObjectKey.Cluster("web")) is null);
+            Assert.False(File.Exists(b.FileOf("web")), "node B still has the deleted profile's file");
+        }
+        finally
+        {
+            await b.DisposeAsync();
+        }
+    }
+
+    // The aggregator takes a full-length node finalizer off only a deleted profile, and only when neither a node status
+    // nor an expected node still there has it as its own: a 55-character name's whole form and a long name's hashed
+    // form are their node's to remove.
+    [Fact]
+    public async Task The_aggregator_removes_a_cut_finalizer_only_from_a_deleted_profile_no_node_holds()
+    {
+        var prefix = new string('n', 50) + "-pool";
+        var cut = ProfileNames.UpstreamNodeFinalizer(prefix + "-a");
+        var hashed = ProfileNames.NodeFinalizer(prefix + "-b");
+        var whole = ProfileNames.NodeFinalizer(new string('m', 55));
+        var backend = NewBackend();
+        var client = backend.Resource<SeccompProfile>();
+        var profile = Seccomp("web");
+        profile.Metadata.Finalizers = [cut, hashed, whole];
+        await client.CreateAsync(profile);
+        await using var manager = new Manager(backend, prefix + "-b", new string('m', 55));
+        await Task.Delay(200);
+        await SeccompNodeFixture.SettleAsync(() => manager.Idle, () => Task.FromResult(true));
+        Assert.Equal([cut, hashed, whole], (await client.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
+
+        await client.DeleteAsync(ObjectKey.Cluster("web"));
+
+        await SeccompNodeFixture.SettleAsync(() => manager.Idle, async () => (await client.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers.Count == 2);
+        Assert.Equal([hashed, whole], (await client.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
     }
 
     // A finalizer with a '/' can never be a node's (node names are DNS subdomains): another controller's finalizer that
@@ -125,6 +213,38 @@ public sealed class NodeFinalizerTests : IDisposable
             Syscalls = [new SeccompProfileSyscall { Action = SeccompAction.ScmpActAllow, Names = ["read"] }],
         },
     };
+
+    // The manager's seccomp status aggregator over the shared cluster, expecting the given nodes.
+    private sealed class Manager : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Informer<SeccompProfile> _profiles;
+        private readonly Informer<SecurityProfileNodeStatus> _statuses;
+        private readonly Controller<SeccompProfile> _controller;
+        private readonly Task _run;
+
+        public Manager(IClusterBackend backend, params string[] expectedNodes)
+        {
+            _profiles = new Informer<SeccompProfile>(backend.Resource<SeccompProfile>());
+            _statuses = new Informer<SecurityProfileNodeStatus>(backend.Resource<SecurityProfileNodeStatus>());
+            _profiles.Start(_stop.Token);
+            _statuses.Start(_stop.Token);
+            var aggregator = new SeccompProfileStatusAggregator(backend, _profiles, _statuses, () => expectedNodes, new NodePaths(), nodeGone: n => !expectedNodes.Contains(n));
+            _controller = new Controller<SeccompProfile>("nodestatus", _profiles, aggregator).Watches(_statuses, SeccompProfileStatusAggregator.ProfileOf);
+            _run = _controller.RunAsync(_stop.Token);
+        }
+
+        public bool Idle => _profiles.HasSynced && _statuses.HasSynced && _controller.Queue.IsIdle;
+
+        public async ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            await _run;
+            _controller.Dispose();
+            await _profiles.DisposeAsync();
+            await _statuses.DisposeAsync();
+        }
+    }
 
     // One node's seccomp daemon: its own informers, node root and controller over the shared cluster.
     private sealed class Daemon : IAsyncDisposable

@@ -21,10 +21,26 @@ public static class NodeFinalizers
     }
 
     /// <summary>
+    /// Whether <paramref name="profile"/> holds a finalizer of this node, so that its deletion needs this node to clean
+    /// up: the partial-profile finalizer, the node's own, or upstream's cut form of it
+    /// (<see cref="ProfileNames.UpstreamNodeFinalizer"/>, from upstream's operator or an earlier version, which the node
+    /// may share with other nodes).
+    /// </summary>
+    public static bool Holds(IKubernetesObject<V1ObjectMeta> profile, string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return Finalizers.Contains(profile, SpoFinalizers.PartialProfile)
+            || Finalizers.Contains(profile, ProfileNames.NodeFinalizer(nodeName))
+            || Finalizers.Contains(profile, ProfileNames.UpstreamNodeFinalizer(nodeName));
+    }
+
+    /// <summary>
     /// The finalizers on <paramref name="profile"/> this node removes once it has cleaned up a deleted profile: the
-    /// partial-profile finalizer when there is one, else the node's own and upstream's cut form of it
-    /// (<see cref="ProfileNames.UpstreamNodeFinalizer"/>, from upstream's operator or an earlier version); empty when
-    /// the profile holds none of them.
+    /// partial-profile finalizer when there is one, else the node's own; empty when the profile holds neither.
+    /// Upstream's cut form of a long node name is never among them, as nodes whose names share their first 55
+    /// characters share it, and a node that is still an earlier version (or has not cleaned up since it restarted) may
+    /// need it: <see cref="ProfileStatusAggregator{TProfile}"/> removes it once no status of such a node remains. For a
+    /// name of 55 characters or fewer upstream's form is the node's own.
     /// </summary>
     public static IReadOnlyList<string> ForDeletion(IKubernetesObject<V1ObjectMeta> profile, string nodeName)
     {
@@ -34,10 +50,8 @@ public static class NodeFinalizers
             return [SpoFinalizers.PartialProfile];
         }
 
-        return new[] { ProfileNames.NodeFinalizer(nodeName), ProfileNames.UpstreamNodeFinalizer(nodeName) }
-            .Distinct(StringComparer.Ordinal)
-            .Where(f => Finalizers.Contains(profile, f))
-            .ToList();
+        var own = ProfileNames.NodeFinalizer(nodeName);
+        return Finalizers.Contains(profile, own) ? [own] : [];
     }
 
     /// <summary>Removes <see cref="ForDeletion"/>'s finalizers of this node from the profile; returns the current object (null when it is gone).</summary>

@@ -53,14 +53,14 @@ public sealed class NodeStatusWriter
 
     /// <summary>
     /// The first steps of taking a deleted profile off this node, shared by every node reconciler: nothing
-    /// to do without this node's deletion finalizer; otherwise the node status says Terminating, and while
-    /// pods still run with the profile it stays.
+    /// to do unless the profile holds a finalizer of this node (<see cref="NodeFinalizers.Holds"/>); otherwise
+    /// the node status says Terminating, and while pods still run with the profile it stays.
     /// </summary>
     /// <returns>What the reconcile returns now (<paramref name="retryLater"/> while in use), or null to go on removing it.</returns>
     public async Task<ReconcileResult?> BeginRemovalAsync(IKubernetesObject<V1ObjectMeta> profile, TimeSpan retryLater, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (NodeFinalizers.ForDeletion(profile, NodeName).Count == 0)
+        if (!NodeFinalizers.Holds(profile, NodeName))
         {
             return ReconcileResult.Done;
         }

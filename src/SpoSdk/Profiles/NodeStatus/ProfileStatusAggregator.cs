@@ -137,6 +137,11 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
             statuses = await ForgetGoneNodesAsync(profile, statuses, cancellationToken).ConfigureAwait(false);
         }
 
+        if (profile.Metadata.DeletionTimestamp is not null)
+        {
+            await RemoveReleasedCutFinalizersAsync(profile, id, cancellationToken).ConfigureAwait(false);
+        }
+
         // One status per node is the rule; should a node ever hold two (e.g. left over from a rename), the lower state counts.
         var reported = statuses
             .Where(s => s.Status?.Status is not null)
@@ -160,7 +165,8 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
     {
         var gone = statuses.Where(s => _nodeGone!(s.Spec.NodeName)).ToList();
 
-        // Upstream's cut form of a long node name may be shared with a node still there: that node removes it.
+        // Upstream's cut form of a long node name may be shared with a node still there: it stays while that node's status
+        // does (RemoveReleasedCutFinalizersAsync takes it off a deleted profile once no such status remains).
         var heldByRemaining = statuses.Except(gone).Select(s => ProfileNames.UpstreamNodeFinalizer(s.Spec.NodeName)).ToHashSet(StringComparer.Ordinal);
         var finalizers = gone.SelectMany(s => new[] { ProfileNames.NodeFinalizer(s.Spec.NodeName), ProfileNames.UpstreamNodeFinalizer(s.Spec.NodeName) })
             .Where(f => !heldByRemaining.Contains(f))
@@ -179,6 +185,46 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
 
         return gone.Count == 0 ? statuses : statuses.Except(gone).ToList();
     }
+
+    // Upstream's cut form of a long node name (from upstream's operator or an earlier version) is shared by every node
+    // whose name has the same first 55 characters, so no node removes it (NodeFinalizers.ForDeletion): one node cleaning
+    // up must not let the profile go before the others removed their files. Once the profile is deleted it goes when no
+    // status of a node sharing it remains, as a node deletes its status before its finalizer. Finalizers of full length
+    // that a node still there writes itself (the hashed form of a long name, the whole form of a 55-character one) stay
+    // for that node to remove.
+    private async Task RemoveReleasedCutFinalizersAsync(TProfile profile, string id, CancellationToken cancellationToken)
+    {
+        var candidates = (profile.Metadata.Finalizers ?? []).Where(IsFullLengthNodeFinalizer).ToList();
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+
+        var kept = _expectedNodes().Where(n => _nodeGone?.Invoke(n) != true).Select(ProfileNames.NodeFinalizer).ToHashSet(StringComparer.Ordinal);
+
+        // Read from the cluster, not the cache: a status written a moment ago keeps the finalizer.
+        var selector = new ListOptions(SpoLabels.ProfileId + "=" + id);
+        await foreach (var status in ResourceClientPaging.ListPagesAsync(_statusClient, null, selector, cancellationToken).ConfigureAwait(false))
+        {
+            kept.Add(ProfileNames.NodeFinalizer(status.Spec.NodeName));
+            kept.Add(ProfileNames.UpstreamNodeFinalizer(status.Spec.NodeName));
+        }
+
+        var released = candidates.Where(f => !kept.Contains(f)).ToHashSet(StringComparer.Ordinal);
+        if (released.Count > 0)
+        {
+            await _client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => released.Aggregate(false, (changed, f) => Finalizers.Remove(p, f) | changed), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // A node finalizer of the longest form, which a node name too long for a label is cut to: upstream's cut form, or
+    // the hashed form (NodeFinalizer), or the whole form of a 55-character name. Node names are lower case DNS
+    // subdomains, but one cut to 55 characters may end in '-' or '.'; a '/' is another controller's.
+    private static bool IsFullLengthNodeFinalizer(string finalizer) =>
+        finalizer.Length == ProfileNames.MaxLabelLength
+        && finalizer.EndsWith(ProfileNames.NodeFinalizerSuffix, StringComparison.Ordinal)
+        && (char.IsAsciiLetterLower(finalizer[0]) || char.IsAsciiDigit(finalizer[0]))
+        && finalizer.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.');
 
     // The node a finalizer of a name too short to have been cut stands for, or null when it is no node's: another
     // controller's finalizer may end in -deleted too (example.com/backup-deleted), and a node name is a DNS subdomain.
