@@ -55,6 +55,18 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
+    public void A_second_registration_in_one_service_collection_is_refused()
+    {
+        var services = new ServiceCollection();
+        services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeName("node-a").AddSeccomp());
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeName("node-b").AddAppArmor()));
+
+        Assert.Contains("its own service provider", error.Message, StringComparison.Ordinal);
+        Assert.Single(services, d => d.ServiceType == typeof(SpoOperator));
+    }
+
+    [Fact]
     public void Two_different_backends_are_refused_when_the_second_is_set()
     {
         var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().UseBackend(sp => throw new InvalidOperationException("not reached"))));
