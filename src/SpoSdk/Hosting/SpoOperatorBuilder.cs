@@ -134,6 +134,8 @@ public sealed class SpoOperatorBuilder
     /// <see cref="Profiles.Selinux.SelinuxdPolicyInstaller"/>; or e.g.
     /// <c>(files, runner) =&gt; new SemodulePolicyInstaller(runner, files)</c>); under any other node root the
     /// written file is the install. Gated by the SPOD as <see cref="Profiles.Selinux.SelinuxGate"/> says.
+    /// The operator owns the installer <paramref name="installer"/> returns: it is disposed with the operator if it
+    /// implements <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>, so return a new one, not a shared instance.
     /// </summary>
     public SpoOperatorBuilder AddSelinux(Func<Node.Files.INodeFileSystem, Node.Commands.ICommandRunner, Profiles.Selinux.ISelinuxPolicyInstaller>? installer = null)
     {
