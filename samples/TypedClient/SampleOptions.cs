@@ -7,7 +7,7 @@ namespace TypedClientSample;
 /// <param name="Count">How many SeccompProfiles to create.</param>
 /// <param name="PageSize">How many objects a list page holds (so the list takes several pages).</param>
 /// <param name="WatchTimeout">How long to wait for the watch to report the changes the sample made.</param>
-/// <param name="Keep">Leave the created profiles in the cluster instead of deleting them.</param>
+/// <param name="Keep">Leave the created profiles in the cluster instead of deleting them (without it they are deleted even when the run fails or is cancelled).</param>
 /// <param name="Verbose">On failure, print the whole exception, not only its message.</param>
 public sealed record SampleOptions(string? Kubeconfig, int Count, int PageSize, TimeSpan WatchTimeout, bool Keep, bool Verbose)
 {

@@ -18,6 +18,9 @@ public static class SampleRun
     // The field manager the sample applies as: the owner of the fields it applies.
     private const string FieldManager = "typed-client-sample";
 
+    // How long the clean-up after a failure may take, in all.
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Runs the sample; 0 on success, 1 with one error line on <paramref name="error"/> on failure, 2 for a bad command line.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -48,7 +51,7 @@ public static class SampleRun
             await using var cluster = await SampleCluster.ConnectAsync(options.Kubeconfig, cancellationToken);
             await output.WriteLineAsync("cluster: " + cluster.Description);
             using var services = new ServiceCollection().AddSingleton(cluster.Backend).AddSpoClients().BuildServiceProvider();
-            await RunStepsAsync(services.GetRequiredService<ISpoClients>().SeccompProfiles, options, output, cancellationToken);
+            await RunStepsAsync(services.GetRequiredService<ISpoClients>().SeccompProfiles, options, output, error, cancellationToken);
             await output.WriteLineAsync("done");
             return 0;
         }
@@ -65,7 +68,7 @@ public static class SampleRun
         }
     }
 
-    private static async Task RunStepsAsync(ISeccompProfileClient profiles, SampleOptions options, TextWriter output, CancellationToken cancellationToken)
+    private static async Task RunStepsAsync(ISeccompProfileClient profiles, SampleOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         // A label unique to this run: a real cluster may hold other profiles, and two runs must not see each other's.
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -77,10 +80,15 @@ public static class SampleRun
         using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var expected = new WatchExpectation(names, patched: names[0], expectDeletes: !options.Keep);
         var watch = WatchAsync(profiles, from, selector, expected, watchStop.Token);
+
+        // What this run may have left on the cluster: a name joins before its create is sent (a create cut short may
+        // still have happened) and leaves once deleted, so a failure or Ctrl+C anywhere leaves nothing behind.
+        var leftovers = new List<string>();
         try
         {
             foreach (var name in names)
             {
+                leftovers.Add(name);
                 await profiles.CreateAsync(NewProfile(name, run), cancellationToken);
             }
 
@@ -123,6 +131,7 @@ public static class SampleRun
                 foreach (var name in names)
                 {
                     deleted += await profiles.DeleteAsync(name, cancellationToken: cancellationToken) ? 1 : 0;
+                    leftovers.Remove(name);
                 }
 
                 await output.WriteLineAsync("deleted " + deleted);
@@ -136,6 +145,34 @@ public static class SampleRun
         {
             await watchStop.CancelAsync();
             await watch.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (!options.Keep)
+            {
+                await DeleteLeftoversAsync(profiles, leftovers, error);
+            }
+        }
+    }
+
+    // After a failure or a cancellation: delete what this run created, each name once, within a bounded time of its own
+    // (the run's token may be the cancelled one). Not found is fine; anything else is reported, not thrown, so the
+    // failure that got here stays the one reported.
+    private static async Task DeleteLeftoversAsync(ISeccompProfileClient profiles, IReadOnlyList<string> names, TextWriter error)
+    {
+        if (names.Count == 0)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(CleanupTimeout);
+        foreach (var name in names)
+        {
+            try
+            {
+                await profiles.DeleteAsync(name, cancellationToken: timeout.Token);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                await error.WriteLineAsync("warning: SeccompProfile " + name + " was left on the cluster: " + OneLine(ex));
+            }
         }
     }
 

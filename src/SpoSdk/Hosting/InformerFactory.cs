@@ -18,7 +18,13 @@ public sealed class InformerFactory : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory? _loggers;
     private readonly object _gate = new();
-    private CancellationToken? _started;
+
+    // Every shared informer runs until this ends: when the token given to StartAll ends (the operator stops) or the
+    // factory is disposed, whoever started the informer first (the operator, or the webhooks' admission state).
+    private readonly CancellationTokenSource _lifetime = new();
+    private CancellationTokenRegistration _startedBy;
+    private bool _started;
+    private int _disposed;
 
     /// <summary>Creates the factory over a backend.</summary>
     public InformerFactory(IClusterBackend backend, TimeProvider time, ILoggerFactory? loggers = null)
@@ -43,9 +49,9 @@ public sealed class InformerFactory : IAsyncDisposable
 
             var informer = new Informer<T>(_backend.Resource<T>(), new InformerOptions(@namespace), _time, _loggers?.CreateLogger<Informer<T>>());
             _informers[(typeof(T), @namespace)] = informer;
-            if (_started is { } token)
+            if (_started)
             {
-                informer.Start(token);
+                informer.Start(_lifetime.Token);
             }
 
             return informer;
@@ -55,18 +61,34 @@ public sealed class InformerFactory : IAsyncDisposable
     /// <summary>Whether every informer made so far has filled its cache.</summary>
     public bool HasSynced => _informers.Values.All(i => i.HasSynced);
 
-    /// <summary>Starts every informer made so far, and every later one as it is made.</summary>
+    /// <summary>
+    /// Starts every informer made so far, and every later one as it is made. Every shared informer, including one
+    /// already started through <see cref="Lifetime"/>, stops when <paramref name="cancellationToken"/> ends or the
+    /// factory is disposed. Only the first call's token counts.
+    /// </summary>
     public void StartAll(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            _started = cancellationToken;
+            if (!_started)
+            {
+                _started = true;
+                _startedBy = cancellationToken.Register(static lifetime => ((CancellationTokenSource)lifetime!).Cancel(), _lifetime);
+            }
+
             foreach (var informer in _informers.Values)
             {
-                informer.Start(cancellationToken);
+                informer.Start(_lifetime.Token);
             }
         }
     }
+
+    /// <summary>
+    /// The token to start a shared informer with when it is needed before <see cref="StartAll"/> runs (an informer
+    /// starts once, so the first start decides when it stops): it ends with the token given to <see cref="StartAll"/>,
+    /// or when the factory is disposed.
+    /// </summary>
+    internal CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Waits until every informer made so far has filled its cache.</summary>
     public Task WaitForSyncAsync(CancellationToken cancellationToken) =>
@@ -75,9 +97,18 @@ public sealed class InformerFactory : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _startedBy.DisposeAsync().ConfigureAwait(false);
+        await _lifetime.CancelAsync().ConfigureAwait(false);
         foreach (var informer in _informers.Values)
         {
             await informer.DisposeAsync().ConfigureAwait(false);
         }
+
+        _lifetime.Dispose();
     }
 }

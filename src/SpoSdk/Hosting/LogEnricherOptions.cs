@@ -46,6 +46,8 @@ public sealed class LogEnricherOptions
     /// How long, once a session is asked to stop (the host stops, or a SPOD change restarts it), the enricher may take
     /// to hand on the events already read (default 5 s). Then its sinks are cancelled and what is left is dropped, so a
     /// sink that never returns cannot hold the stop; the JSON records still pending get as long again to be written.
+    /// Must be positive and at most <see cref="uint.MaxValue"/> - 1 milliseconds (about 49.7 days, a cancellation
+    /// timeout's limit); <c>AddLogEnricher</c> refuses anything else, including <see cref="Timeout.InfiniteTimeSpan"/>.
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

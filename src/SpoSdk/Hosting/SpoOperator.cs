@@ -566,7 +566,11 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         var runner = new Node.Commands.ProcessCommandRunner();
         if (_settings.Selinux)
         {
-            var installer = FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(_files, _settings.SelinuxInstaller?.Invoke(_files, runner) ?? new SelinuxdPolicyInstaller(_files));
+            // The operator made this installer (itself or through the AddSelinux factory), so it disposes it:
+            // selinuxd's holds an HttpClient and its socket handler.
+            var made = _settings.SelinuxInstaller?.Invoke(_files, runner) ?? new SelinuxdPolicyInstaller(_files);
+            Own(made);
+            var installer = FileOnlyProfileInstaller.ForNode<ISelinuxPolicyInstaller>(_files, made);
             var selinux = AddNodeFileKind<SelinuxProfile>(node, (profiles, spod) => new SelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<SelinuxProfileNodeReconciler>(), _spodMetrics));
             var raw = AddNodeFileKind<RawSelinuxProfile>(node, (profiles, spod) => new RawSelinuxProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, installer, events, _loggers.CreateLogger<RawSelinuxProfileNodeReconciler>(), _spodMetrics));
 
@@ -577,8 +581,32 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
 
         if (_settings.AppArmor)
         {
-            var loader = FileOnlyProfileInstaller.ForNode<IAppArmorProfileLoader>(_files, new AppArmorParserLoader(runner, _files));
+            var parser = new AppArmorParserLoader(runner, _files);
+            Own(parser);
+            var loader = FileOnlyProfileInstaller.ForNode<IAppArmorProfileLoader>(_files, parser);
             AddNodeFileKind<AppArmorProfile>(node, (profiles, spod) => new AppArmorProfileNodeReconciler(_backend, profiles, spod, statuses, _files, node, claims, loader, events, _loggers.CreateLogger<AppArmorProfileNodeReconciler>(), _spodMetrics));
+        }
+    }
+
+    // Something this operator created and must dispose with itself, if it is disposable at all.
+    private void Own(object created)
+    {
+        if (created is IAsyncDisposable asyncDisposable)
+        {
+            _owned.Add(asyncDisposable);
+        }
+        else if (created is IDisposable disposable)
+        {
+            _owned.Add(new SyncDisposal(disposable));
+        }
+    }
+
+    private sealed class SyncDisposal(IDisposable disposable) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            disposable.Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 

@@ -54,6 +54,9 @@ public sealed class SpoOperatorBuilder
     // A timer waits at most ~49.7 days; the period plus its jitter stays well below.
     private static readonly TimeSpan MaxResyncPeriod = TimeSpan.FromDays(30);
 
+    // CancellationTokenSource.CancelAfter accepts at most uint.MaxValue - 1 milliseconds.
+    private static readonly TimeSpan MaxDrainTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     /// <summary>Null until chosen: then on for a Kubernetes API server backend, off otherwise.</summary>
     internal bool? LeaderElectionChoice { get; private set; }
 
@@ -131,6 +134,8 @@ public sealed class SpoOperatorBuilder
     /// <see cref="Profiles.Selinux.SelinuxdPolicyInstaller"/>; or e.g.
     /// <c>(files, runner) =&gt; new SemodulePolicyInstaller(runner, files)</c>); under any other node root the
     /// written file is the install. Gated by the SPOD as <see cref="Profiles.Selinux.SelinuxGate"/> says.
+    /// The operator owns the installer <paramref name="installer"/> returns: it is disposed with the operator if it
+    /// implements <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>, so return a new one, not a shared instance.
     /// </summary>
     public SpoOperatorBuilder AddSelinux(Func<Node.Files.INodeFileSystem, Node.Commands.ICommandRunner, Profiles.Selinux.ISelinuxPolicyInstaller>? installer = null)
     {
@@ -311,6 +316,27 @@ public sealed class SpoOperatorBuilder
             yield return "AddLogEnricher(): DrainTimeout must be positive";
         }
 
+        // The drain is a CancellationTokenSource timeout: a longer one would throw at stop, inside a cancellation callback.
+        if (LogEnricher is { DrainTimeout: var longDrain } && longDrain > MaxDrainTimeout)
+        {
+            yield return "AddLogEnricher(): DrainTimeout must be at most " + MaxDrainTimeout + " (a cancellation timeout's limit)";
+        }
+
+        if (LogEnricher is not null)
+        {
+            // The enricher is built per session, long after registration: a bad value here would fail every
+            // session while the host reports ready, so it is refused now.
+            foreach (var problem in EnricherProblems(LogEnricher))
+            {
+                yield return "AddLogEnricher(): " + problem;
+            }
+        }
+
+        if (!Api.Schema.MetadataRules.IsDnsLabel(OperatorNamespace))
+        {
+            yield return "WithOperatorNamespace(): \"" + OperatorNamespace + "\" is not a valid Kubernetes namespace name";
+        }
+
         if (!Daemon && SelinuxInstaller is not null)
         {
             yield return "AddSelinux(installer) with ManagerOnly(): the installer runs on the nodes (daemon role); call AddSelinux() without one here";
@@ -341,6 +367,45 @@ public sealed class SpoOperatorBuilder
     }
 
     private static bool MetadataRulesAllowNode(string name) => Api.Schema.MetadataRules.IsDnsSubdomain(name);
+
+    private static IEnumerable<string> EnricherProblems(LogEnricherOptions options)
+    {
+        if (string.IsNullOrEmpty(options.ProcRoot))
+        {
+            yield return "ProcRoot must not be empty";
+        }
+
+        if (options.Enricher is not { } enricher)
+        {
+            yield return "Enricher must not be null";
+            yield break;
+        }
+
+        if (enricher.Filters is null)
+        {
+            yield return "Enricher.Filters must not be null";
+        }
+
+        if (enricher.BacklogCapacity <= 0)
+        {
+            yield return "Enricher.BacklogCapacity must be positive";
+        }
+
+        if (enricher.BacklogCapacityPerProcess <= 0)
+        {
+            yield return "Enricher.BacklogCapacityPerProcess must be positive";
+        }
+
+        if (enricher.BacklogTimeToLive <= TimeSpan.Zero)
+        {
+            yield return "Enricher.BacklogTimeToLive must be positive";
+        }
+
+        if (enricher.SweepInterval <= TimeSpan.Zero)
+        {
+            yield return "Enricher.SweepInterval must be positive";
+        }
+    }
 
     private void SetBackend(string description, Func<IServiceProvider, IClusterBackend> backend)
     {

@@ -11,11 +11,22 @@ public static class SpoServiceCollectionExtensions
     /// Adds the operator, configured by <paramref name="configure"/>, as a hosted service:
     /// <code>services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeRoot("./.spo/node").AddSeccomp());</code>
     /// The configuration is checked here: a missing backend or component fails at once with a clear message.
+    /// Call it once per service collection: a second call throws <see cref="InvalidOperationException"/>, as each
+    /// SDK instance needs its own service provider.
     /// </summary>
     public static IServiceCollection AddSecurityProfilesOperator(this IServiceCollection services, Action<SpoOperatorBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
+
+        // A second registration would replace the first's singletons (settings, backend, informers) and leave one
+        // hosted operator running the last configuration only: refuse it rather than drop a configuration silently.
+        if (services.Any(d => d.ServiceType == typeof(SpoOperator)))
+        {
+            throw new InvalidOperationException(
+                "AddSecurityProfilesOperator: already registered in this service collection; each SDK instance needs its own service provider");
+        }
+
         var settings = new SpoOperatorBuilder();
         configure(settings);
         var problems = settings.Problems().ToList();

@@ -1,8 +1,12 @@
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using SpoSdk.Admission;
 using SpoSdk.Api.V1;
+using SpoSdk.AspNetCore.Webhooks;
 using SpoSdk.Hosting;
+using SpoSdk.Runtime;
+using SpoSdk.Runtime.Informers;
 using SpoSdk.Tests.Admission.Infrastructure;
 using static SpoSdk.Tests.Admission.Infrastructure.Reviews;
 
@@ -47,5 +51,57 @@ public sealed class HostedOperatorWebhookTests : IDisposable
         Assert.Equal("operator/nginx-secure.json", (string?)result.Apply(pod)["spec"]!["containers"]![0]!["securityContext"]!["seccompProfile"]!["localhostProfile"]);
         var binding = await spo.Backend.Resource<ProfileBinding>().GetAsync(new SpoSdk.Runtime.ObjectKey(Namespace, "nginx"));
         Assert.Equal([Namespace + "/pod-"], binding!.Status!.ActiveWorkloads);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Shared_informers_stop_with_the_operator_whatever_the_registration_order(bool webhooksFirst)
+    {
+        var services = new ServiceCollection();
+        if (webhooksFirst)
+        {
+            services.AddSpoWebhooks();
+        }
+
+        services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeName("node-1").WithNodeRoot(_nodeRoot).AddSeccomp());
+        if (!webhooksFirst)
+        {
+            services.AddSpoWebhooks();
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        var spo = provider.GetRequiredService<SpoOperator>();
+        var factory = provider.GetRequiredService<InformerFactory>();
+        await spo.WaitForIdleAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        foreach (var service in Enumerable.Reverse(hosted))
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+
+        Assert.True(factory.Lifetime.IsCancellationRequested);
+
+        // After the host's stop a change to the cluster no longer reaches the operator's caches: a watcher started
+        // now sees it, the shared informer (started by whichever hosted service came first) does not.
+        await spo.Backend.Resource<SeccompProfile>().CreateAsync(new SeccompProfile { Metadata = new V1ObjectMeta { Name = "after-stop" }, Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno } });
+        await using var control = new Informer<SeccompProfile>(spo.Backend.Resource<SeccompProfile>());
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var handler = control.AddHandler(e =>
+        {
+            if (e.Object.Metadata.Name == "after-stop")
+            {
+                seen.TrySetResult();
+            }
+        });
+        control.Start();
+        await seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(factory.For<SeccompProfile>().Get(ObjectKey.Cluster("after-stop")));
     }
 }

@@ -22,6 +22,16 @@ public sealed class StartupValidationTests
         { "WithLeaderElection(): LeaderElectionOptions.LeaseDuration", spo => spo.UseInMemoryBackend().AddSeccomp().WithLeaderElection(o => o.LeaseDuration = TimeSpan.FromSeconds(5)) },
         { "WithLeaderElection(): LeaderElectionOptions.LeaseName", spo => spo.UseInMemoryBackend().AddSeccomp().WithLeaderElection(o => o.LeaseName = "Not_A_Name") },
         { "node name \"Node_1\"", spo => spo.UseInMemoryBackend().AddSeccomp().WithNodeName("Node_1") },
+        { "WithOperatorNamespace(): \"Not_A_Namespace\"", spo => spo.UseInMemoryBackend().AddSeccomp().WithOperatorNamespace("Not_A_Namespace") },
+        { "AddLogEnricher(): Enricher must not be null", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.Enricher = null!) },
+        { "AddLogEnricher(): Enricher.Filters", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.Enricher = o.Enricher with { Filters = null! }) },
+        { "AddLogEnricher(): Enricher.BacklogCapacity must", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.Enricher = o.Enricher with { BacklogCapacity = 0 }) },
+        { "AddLogEnricher(): Enricher.BacklogCapacityPerProcess", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.Enricher = o.Enricher with { BacklogCapacityPerProcess = 0 }) },
+        { "AddLogEnricher(): Enricher.BacklogTimeToLive", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.Enricher = o.Enricher with { BacklogTimeToLive = TimeSpan.Zero }) },
+        { "AddLogEnricher(): Enricher.SweepInterval", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.Enricher = o.Enricher with { SweepInterval = TimeSpan.Zero }) },
+        { "AddLogEnricher(): ProcRoot", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.ProcRoot = string.Empty) },
+        { "AddLogEnricher(): DrainTimeout must be at most", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.DrainTimeout = TimeSpan.MaxValue) },
+        { "AddLogEnricher(): DrainTimeout must be positive", spo => spo.UseInMemoryBackend().AddLogEnricher(o => o.DrainTimeout = Timeout.InfiniteTimeSpan) },
     };
 
     [Theory]
@@ -42,6 +52,18 @@ public sealed class StartupValidationTests
         Assert.Contains("no backend", error.Message, StringComparison.Ordinal);
         Assert.Contains("ManagerOnly() and DaemonOnly() both called", error.Message, StringComparison.Ordinal);
         Assert.Contains("AddLogEnricher() with ManagerOnly()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_second_registration_in_one_service_collection_is_refused()
+    {
+        var services = new ServiceCollection();
+        services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeName("node-a").AddSeccomp());
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddSecurityProfilesOperator(spo => spo.UseInMemoryBackend().WithNodeName("node-b").AddAppArmor()));
+
+        Assert.Contains("its own service provider", error.Message, StringComparison.Ordinal);
+        Assert.Single(services, d => d.ServiceType == typeof(SpoOperator));
     }
 
     [Fact]

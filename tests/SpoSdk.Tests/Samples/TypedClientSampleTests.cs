@@ -61,6 +61,40 @@ public sealed class TypedClientSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_cancelled_after_creating_its_profiles_deletes_them_from_the_cluster()
+    {
+        await using var server = await KubernetesApiTestServer.StartNewAsync();
+        var kubeconfig = server.WriteKubeconfig(Path.Combine(_dir, "kubeconfig"));
+
+        // In process, so that the cancellation (a Ctrl+C) lands at a known step: right after the creates, before the list.
+        using var stop = new CancellationTokenSource();
+        var output = new CancelOnLineWriter("created ", stop);
+        var error = new StringWriter();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TypedClientSample.SampleRun.RunAsync(["--kubeconfig", kubeconfig, "--count", "4"], output, error, stop.Token));
+
+        Assert.True(output.Cancelled);
+        using var backend = KubernetesBackend.FromConfiguration(server.CreateClientConfiguration());
+        Assert.Empty((await new SpoClients(backend).SeccompProfiles.ListAsync()).Items);
+        Assert.Equal(4, server.Requests.Count(r => r.Method == "DELETE"));
+        Assert.Equal("", error.ToString());
+    }
+
+    [Fact]
+    public async Task With_keep_a_cancelled_run_leaves_its_profiles()
+    {
+        await using var server = await KubernetesApiTestServer.StartNewAsync();
+        var kubeconfig = server.WriteKubeconfig(Path.Combine(_dir, "kubeconfig"));
+        using var stop = new CancellationTokenSource();
+        var output = new CancelOnLineWriter("created ", stop);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TypedClientSample.SampleRun.RunAsync(["--kubeconfig", kubeconfig, "--count", "3", "--keep"], output, new StringWriter(), stop.Token));
+
+        using var backend = KubernetesBackend.FromConfiguration(server.CreateClientConfiguration());
+        Assert.Equal(3, (await new SpoClients(backend).SeccompProfiles.ListAsync()).Items.Count);
+        Assert.DoesNotContain(server.Requests, r => r.Method == "DELETE");
+    }
+
+    [Fact]
     public async Task A_kubeconfig_that_does_not_exist_fails_with_exit_1_and_one_error_line()
     {
         var missing = Path.Combine(_dir, "no-such-kubeconfig");
@@ -96,6 +130,23 @@ public sealed class TypedClientSampleTests : IDisposable
     {
         var result = await SpocProcess.RunDllAsync(Path.Combine(AppContext.BaseDirectory, "TypedClient.dll"), args);
         return new SampleResult(result.ExitCode, result.Stdout, result.Stderr);
+    }
+
+    // The sample's output; cancels the run once a line starting with the given text is written.
+    private sealed class CancelOnLineWriter(string prefix, CancellationTokenSource stop) : StringWriter
+    {
+        public bool Cancelled => stop.IsCancellationRequested;
+
+        public override Task WriteLineAsync(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.StartsWith(prefix, StringComparison.Ordinal) == true)
+            {
+                stop.Cancel();
+            }
+
+            return Task.CompletedTask;
+        }
     }
 
     private sealed record SampleResult(int ExitCode, string Stdout, string Stderr)

@@ -47,6 +47,7 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
     private readonly CancellationTokenSource _stop = new();
     private int _disposed;
     private readonly bool _ownsInformers;
+    private readonly Hosting.InformerFactory? _sharedInformers;
     private Task? _synced;
 
     /// <summary>Creates the state; nothing is listed until <see cref="StartAsync"/> or the first lookup.</summary>
@@ -68,6 +69,7 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
         loggers ??= NullLoggerFactory.Instance;
         _logger = loggers.CreateLogger<ClusterAdmissionState>();
         _ownsInformers = informers is null;
+        _sharedInformers = informers;
         _bindingInformer = informers?.For<ProfileBinding>() ?? new(backend.Resource<ProfileBinding>(), time: _time, logger: loggers.CreateLogger<Informer<ProfileBinding>>());
         _recordingInformer = informers?.For<ProfileRecording>() ?? new(backend.Resource<ProfileRecording>(), time: _time, logger: loggers.CreateLogger<Informer<ProfileRecording>>());
         _seccompInformer = informers?.For<SeccompProfile>() ?? new(backend.Resource<SeccompProfile>(), time: _time, logger: loggers.CreateLogger<Informer<SeccompProfile>>());
@@ -87,8 +89,9 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
         {
             if (_synced is null)
             {
-                // Shared informers belong to the operator: disposing this state must not stop them.
-                var lifetime = _ownsInformers ? _stop.Token : CancellationToken.None;
+                // Shared informers belong to the operator: disposing this state must not stop them, but the operator's
+                // stop must, even when this state starts them first (an informer starts once).
+                var lifetime = _sharedInformers?.Lifetime ?? _stop.Token;
                 _bindingInformer.Start(lifetime);
                 _recordingInformer.Start(lifetime);
                 _seccompInformer.Start(lifetime);
