@@ -40,14 +40,25 @@ public static class ProfileNames
     public static string NodeFinalizer(string nodeName)
     {
         ArgumentNullException.ThrowIfNull(nodeName);
-        if (nodeName.Length + NodeFinalizerSuffix.Length <= MaxLabelLength)
+        return FitWithHash(nodeName, MaxLabelLength - NodeFinalizerSuffix.Length, hashDigits: 8) + NodeFinalizerSuffix;
+    }
+
+    /// <summary>
+    /// <paramref name="name"/> when it has at most <paramref name="maxLength"/> characters, else its start, <c>-</c> and
+    /// the first <paramref name="hashDigits"/> hex digits of SHA-256 of the whole name, <paramref name="maxLength"/> in
+    /// all: names that share a long prefix stay distinct.
+    /// </summary>
+    public static string FitWithHash(string name, int maxLength, int hashDigits)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, hashDigits + 2);
+        if (name.Length <= maxLength)
         {
-            return nodeName + NodeFinalizerSuffix;
+            return name;
         }
 
-        const int HashLength = 8;
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(nodeName)))[..HashLength];
-        return nodeName[..(MaxLabelLength - NodeFinalizerSuffix.Length - HashLength - 1)] + "-" + hash + NodeFinalizerSuffix;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..hashDigits];
+        return name[..(maxLength - hashDigits - 1)] + "-" + hash;
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using SpoSdk.Api.Naming;
 
 namespace SpoSdk.Recording.Recorders;
 
@@ -13,7 +12,6 @@ public static class RecordingNodeFinalizers
     /// <summary>The prefix every node finalizer of a recording starts with.</summary>
     public const string Prefix = "node.recording.spo.x-k8s.io/";
 
-    private const int MaxNameLength = 63;
     private const int HashLength = 10;
 
     /// <summary>
@@ -23,13 +21,7 @@ public static class RecordingNodeFinalizers
     public static string ForNode(string nodeName)
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeName);
-        if (nodeName.Length <= MaxNameLength)
-        {
-            return Prefix + nodeName;
-        }
-
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(nodeName)))[..HashLength];
-        return Prefix + nodeName[..(MaxNameLength - HashLength - 1)] + "-" + hash;
+        return Prefix + ProfileNames.FitWithHash(nodeName, ProfileNames.MaxLabelLength, HashLength);
     }
 
     /// <summary>Whether <paramref name="finalizer"/> is a node finalizer of a recording.</summary>
