@@ -46,7 +46,8 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ProfileBindingProfileKind, string), BindableProfile> _profiles = new();
     private readonly CancellationTokenSource _stop = new();
     private int _disposed;
-    private readonly bool _ownsInformers;
+
+    // The operator's informers when shared; null when this state made (and owns) its own.
     private readonly Hosting.InformerFactory? _sharedInformers;
     private Task? _synced;
 
@@ -68,7 +69,6 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
         _time = time ?? TimeProvider.System;
         loggers ??= NullLoggerFactory.Instance;
         _logger = loggers.CreateLogger<ClusterAdmissionState>();
-        _ownsInformers = informers is null;
         _sharedInformers = informers;
         _bindingInformer = informers?.For<ProfileBinding>() ?? new(backend.Resource<ProfileBinding>(), time: _time, logger: loggers.CreateLogger<Informer<ProfileBinding>>());
         _recordingInformer = informers?.For<ProfileRecording>() ?? new(backend.Resource<ProfileRecording>(), time: _time, logger: loggers.CreateLogger<Informer<ProfileRecording>>());
@@ -213,7 +213,7 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_ownsInformers)
+        if (_sharedInformers is null)
         {
             await _bindingInformer.DisposeAsync().ConfigureAwait(false);
             await _recordingInformer.DisposeAsync().ConfigureAwait(false);
