@@ -312,7 +312,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         if (_settings.Seccomp)
         {
             var profiles = _informers.For<SeccompProfile>();
-            var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+            var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time, logger: _loggers.CreateLogger<EventRecorder>());
             var reconciler = new SeccompProfileNodeReconciler(_backend, profiles, _spod, _informers.For<SecurityProfileNodeStatus>(), _files, node, events, _oci, _loggers.CreateLogger<SeccompProfileNodeReconciler>(), _spodMetrics);
             var controller = NewController(_daemon, "profile", profiles, reconciler);
             _spod.Changed += (_, _) => EnqueueAll(controller, profiles);
@@ -358,7 +358,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
         {
             // ProfileRecording bookkeeping and merges, once every node's daemon has written its pods' profiles.
             var recordings = _informers.For<ProfileRecording>();
-            var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+            var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time, logger: _loggers.CreateLogger<EventRecorder>());
             var registry = _recorders ?? new ProfileRecorderRegistry([]);
             // Node finalizers of nodes that left the cluster are removed, known from the Nodes unless the nodes are configured.
             var nodes = _settings.ExpectedNodes is null ? _informers.For<V1Node>() : null;
@@ -470,7 +470,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     // the log enricher feeding the log recorder with the collector turning recordings into profiles.
     private void AddEnricherAndRecorder(NodeOptions node)
     {
-        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time, logger: _loggers.CreateLogger<EventRecorder>());
         var recordings = _settings.Recording ? _informers.For<ProfileRecording>() : null;
         LogRecorder? recorder = null;
         if (recordings is not null)
@@ -561,7 +561,7 @@ public sealed class SpoOperator : IHostedService, IAsyncDisposable
     private void AddNodeFileProfiles(NodeOptions node)
     {
         var statuses = _informers.For<SecurityProfileNodeStatus>();
-        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time);
+        var events = new EventRecorder(_backend, "spod", node.NodeName, time: _time, logger: _loggers.CreateLogger<EventRecorder>());
         var claims = new NodeFileClaims(node.NodeName, statuses);
         var runner = new Node.Commands.ProcessCommandRunner();
         if (_settings.Selinux)

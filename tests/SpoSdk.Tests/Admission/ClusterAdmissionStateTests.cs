@@ -136,6 +136,23 @@ public sealed class ClusterAdmissionStateTests : IAsyncLifetime
         Assert.Equal("pod unchanged", result.Message);
     }
 
+    // The webhook saw the binding before its deletion: the fresh read tracks no new pod and adds no finalizer (the API
+    // server would refuse it with 422), instead of failing the admission.
+    [Fact]
+    public async Task A_binding_deleted_since_the_cache_was_read_takes_no_new_pod_and_no_finalizer()
+    {
+        var binding = NewBinding("b", ProfileBindingProfileKind.SeccompProfile, "p", "foo");
+        binding.Metadata.Finalizers = ["example.com/hold"];
+        await _backend.Resource<ProfileBinding>().CreateAsync(binding);
+        await _backend.Resource<ProfileBinding>().DeleteAsync(BindingKey("b"));
+
+        await _state.AddWorkloadAsync(WorkloadOwnerKind.ProfileBinding, BindingKey("b"), Namespace + "/web", default);
+
+        var stored = (await _backend.Resource<ProfileBinding>().GetAsync(BindingKey("b")))!;
+        Assert.Equal(["example.com/hold"], stored.Metadata.Finalizers);
+        Assert.Empty(stored.Status?.ActiveWorkloads ?? []);
+    }
+
     [Theory]
     [InlineData(new string[0], "1", new[] { "1" })]
     [InlineData(new[] { "1" }, "1", new[] { "1" })]

@@ -201,6 +201,54 @@ public sealed class NodeFinalizerTests : IDisposable
         Assert.Equal(["example.com/backup-deleted"], (await backend.Resource<SeccompProfile>().GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
     }
 
+    // The API server refuses a new finalizer on an object being deleted (422): a profile deleted since the cache was read
+    // is handed back as it is, not failed on.
+    [Fact]
+    public async Task Ensure_leaves_a_profile_deleted_since_the_cache_was_read_as_it_is()
+    {
+        var backend = NewBackend();
+        var profiles = backend.Resource<SeccompProfile>();
+        var profile = Seccomp("web");
+        profile.Metadata.Finalizers = ["example.com/hold"];
+        var cached = await profiles.CreateAsync(profile);
+        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
+
+        var current = await NodeFinalizers.EnsureAsync(profiles, cached, "node-1", CancellationToken.None);
+
+        Assert.NotNull(current!.Metadata.DeletionTimestamp);
+        Assert.Equal(["example.com/hold"], current.Metadata.Finalizers);
+        Assert.Equal(["example.com/hold"], (await profiles.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
+    }
+
+    [Fact]
+    public async Task A_node_reconciling_a_profile_deleted_since_its_cache_was_read_cleans_up_instead_of_failing()
+    {
+        var backend = NewBackend();
+        var profiles = backend.Resource<SeccompProfile>();
+        var profile = Seccomp("web");
+        profile.Metadata.Finalizers = ["example.com/hold"];
+        await profiles.CreateAsync(profile);
+        var root = NewRoot();
+        using var stop = new CancellationTokenSource();
+        await using var cache = new Informer<SeccompProfile>(profiles);
+        await using var statuses = new Informer<SecurityProfileNodeStatus>(backend.Resource<SecurityProfileNodeStatus>());
+        cache.Start(stop.Token);
+        statuses.Start(stop.Token);
+        await cache.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await statuses.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var reconciler = new SeccompProfileNodeReconciler(backend, cache, null, statuses, new LocalNodeFileSystem(root), new NodeOptions { NodeName = "node-1", SeccompSupported = true }, new EventRecorder(backend, "spod", "node-1"));
+
+        // The caches stop following, then the profile is deleted: they still hold it as not being deleted.
+        await stop.CancelAsync();
+        await profiles.DeleteAsync(ObjectKey.Cluster("web"));
+        Assert.Null(cache.Get(ObjectKey.Cluster("web"))!.Metadata.DeletionTimestamp);
+
+        await reconciler.ReconcileAsync(ObjectKey.Cluster("web"), CancellationToken.None);
+
+        Assert.Equal(["example.com/hold"], (await profiles.GetAsync(ObjectKey.Cluster("web")))!.Metadata.Finalizers);
+        Assert.False(File.Exists(Path.Combine(root, "var/lib/kubelet/seccomp/operator/web.json")));
+    }
+
     private static InMemoryBackend NewBackend() => new(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
 
     private static SeccompProfile Seccomp(string name) => new()

@@ -125,6 +125,27 @@ public sealed class ControllerTests
         await run.WaitAsync(Patience);
     }
 
+    // A reconcile asking to come back in 60 days (longer than a timer takes) used to be reconciled again and again.
+    [Fact]
+    public async Task R9_long_requeue_after_does_not_hot_loop()
+    {
+        var profiles = _backend.Resource<SeccompProfile>();
+        await profiles.CreateAsync(Profile("web"));
+        await using var informer = new Informer<SeccompProfile>(profiles);
+        var reconciler = new RecordingReconciler(requeue: TimeSpan.FromDays(60));
+        using var controller = new Controller<SeccompProfile>("seccomp", informer, reconciler);
+        using var cts = new CancellationTokenSource();
+        informer.Start(cts.Token);
+        var run = controller.RunAsync(cts.Token);
+
+        await Eventually(() => reconciler.Calls.GetValueOrDefault("web") >= 1);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        cts.Cancel();
+        await run.WaitAsync(Patience);
+        Assert.Equal(1, reconciler.Calls["web"]);
+        Assert.Equal(0, controller.Queue.Retries(ObjectKey.Cluster("web")));
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + Patience;

@@ -53,6 +53,21 @@ public sealed class EventRecorderTests
         Assert.Equal(2, (await EventsAsync()).Single(e => e.InvolvedObject.Uid == last.Metadata.Uid).Count);
     }
 
+    // IEventRecorder: "failures to record are swallowed (events are best effort)", a transport failure too.
+    [Fact]
+    public async Task R5_an_unreachable_api_server_does_not_fail_the_event()
+    {
+        var recorder = new EventRecorder(new UnreachableEvents(_backend), "spod", "node1", time: _time);
+        var profile = await _backend.Resource<SeccompProfile>().CreateAsync(Profile("web"));
+
+        await recorder.RecordAsync(profile, EventKind.Normal, "SavedSeccompProfile", "saved");
+
+        // The caller's own cancellation still goes through.
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new EventRecorder(new CancelledEvents(_backend), "spod").RecordAsync(profile, EventKind.Normal, "SavedSeccompProfile", "saved", cancelled.Token));
+    }
+
     private async Task<IReadOnlyList<Corev1Event>> EventsAsync() => (await _backend.Resource<Corev1Event>().ListAsync()).Items;
 
     private static SeccompProfile Profile(string name) => new()
@@ -60,4 +75,37 @@ public sealed class EventRecorderTests
         Metadata = new V1ObjectMeta { Name = name, Uid = "uid-" + name },
         Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActLog },
     };
+
+    private sealed class UnreachableEvents(IClusterBackend inner) : IClusterBackend
+    {
+        public IResourceClient<T> Resource<T>()
+            where T : class, k8s.IKubernetesObject<V1ObjectMeta> =>
+            typeof(T) == typeof(Corev1Event) ? (IResourceClient<T>)(object)new Events(inner.Resource<Corev1Event>(), () => new HttpRequestException("connection refused")) : inner.Resource<T>();
+    }
+
+    private sealed class CancelledEvents(IClusterBackend inner) : IClusterBackend
+    {
+        public IResourceClient<T> Resource<T>()
+            where T : class, k8s.IKubernetesObject<V1ObjectMeta> =>
+            typeof(T) == typeof(Corev1Event) ? (IResourceClient<T>)(object)new Events(inner.Resource<Corev1Event>(), () => new OperationCanceledException()) : inner.Resource<T>();
+    }
+
+    private sealed class Events(IResourceClient<Corev1Event> events, Func<Exception> failure) : IResourceClient<Corev1Event>
+    {
+        public ResourceType Type => events.Type;
+
+        public Task<Corev1Event?> GetAsync(SpoSdk.Runtime.ObjectKey key, CancellationToken cancellationToken = default) => throw failure();
+
+        public Task<ResourceList<Corev1Event>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default) => throw failure();
+
+        public Task<Corev1Event> CreateAsync(Corev1Event obj, CancellationToken cancellationToken = default) => throw failure();
+
+        public Task<Corev1Event> UpdateAsync(Corev1Event obj, CancellationToken cancellationToken = default) => throw failure();
+
+        public Task<Corev1Event> UpdateStatusAsync(Corev1Event obj, CancellationToken cancellationToken = default) => throw failure();
+
+        public Task<bool> DeleteAsync(SpoSdk.Runtime.ObjectKey key, CancellationToken cancellationToken = default) => throw failure();
+
+        public IAsyncEnumerable<WatchEvent<Corev1Event>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) => events.WatchAsync(@namespace, resourceVersion, cancellationToken);
+    }
 }

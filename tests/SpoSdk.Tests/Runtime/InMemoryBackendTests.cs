@@ -83,6 +83,50 @@ public sealed class InMemoryBackendTests
         Assert.False(await Seccomp.DeleteAsync(ObjectKey.Cluster("held")));
     }
 
+    // The API server (ValidateObjectMetaUpdate → ValidateNoNewFinalizers): 422 on metadata.finalizers.
+    [Fact]
+    public async Task R1_no_new_finalizer_on_an_object_being_deleted()
+    {
+        var p = Profile("held");
+        p.Metadata.Finalizers = ["a.example/one"];
+        await Seccomp.CreateAsync(p);
+        await Seccomp.DeleteAsync(ObjectKey.Cluster("held"));
+        var deleting = (await Seccomp.GetAsync(ObjectKey.Cluster("held")))!;
+        Assert.NotNull(deleting.Metadata.DeletionTimestamp);
+
+        deleting.Metadata.Finalizers = ["a.example/one", "b.example/two"];
+        var refused = await Assert.ThrowsAsync<ResourceInvalidException>(() => Seccomp.UpdateAsync(deleting));
+        Assert.Equal([("metadata.finalizers", "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"b.example/two\"}")], refused.Causes);
+
+        // A status write, a label, and taking a finalizer off are still fine.
+        deleting = (await Seccomp.GetAsync(ObjectKey.Cluster("held")))!;
+        deleting.Status = new SeccompProfileStatus { Status = SeccompProfileState.Terminating };
+        deleting = await Seccomp.UpdateStatusAsync(deleting);
+        deleting.Metadata.Labels = new Dictionary<string, string> { ["a"] = "b" };
+        deleting = await Seccomp.UpdateAsync(deleting);
+        deleting.Metadata.Finalizers = [];
+        await Seccomp.UpdateAsync(deleting);
+        Assert.Null(await Seccomp.GetAsync(ObjectKey.Cluster("held")));
+    }
+
+    [Fact]
+    public async Task No_new_finalizer_on_an_object_being_deleted_through_the_test_api_server_either()
+    {
+        await using var server = await SpoSdk.Testing.KubernetesApiTestServer.StartNewAsync();
+        using var backend = SpoSdk.Runtime.Backends.Kubernetes.KubernetesBackend.FromConfiguration(server.CreateClientConfiguration());
+        var profiles = backend.Resource<SeccompProfile>();
+        var p = Profile("held");
+        p.Metadata.Finalizers = ["a.example/one"];
+        await profiles.CreateAsync(p);
+        await profiles.DeleteAsync(ObjectKey.Cluster("held"));
+
+        var refused = await Assert.ThrowsAsync<ResourceInvalidException>(() => profiles.UpdateWithRetryAsync(ObjectKey.Cluster("held"), s => Finalizers.Add(s, "b.example/two")));
+
+        Assert.Equal(422, refused.Status.Code);
+        Assert.Contains(refused.Causes, c => c.Field == "metadata.finalizers");
+        Assert.Equal(["a.example/one"], (await profiles.GetAsync(ObjectKey.Cluster("held")))!.Metadata.Finalizers);
+    }
+
     [Fact]
     public async Task Watch_resumes_from_a_list_and_old_versions_are_gone()
     {

@@ -172,6 +172,18 @@ public sealed class InformerAndControllerStopTests
         Assert.Equal(["Added a", "Added x", "Added y"], firstHeard.ToArray());
     }
 
+    // Owners sharing an informer may each dispose it, even at once.
+    [Fact]
+    public async Task R3_informer_disposed_twice()
+    {
+        var informer = new Informer<SeccompProfile>(_backend.Resource<SeccompProfile>());
+        informer.Start();
+        await informer.WaitForSyncAsync().WaitAsync(Patience);
+
+        await Task.WhenAll(informer.DisposeAsync().AsTask(), informer.DisposeAsync().AsTask());
+        await informer.DisposeAsync();
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + Patience;

@@ -101,5 +101,29 @@ public sealed class WorkQueueTests
         Assert.Equal(0, queue.Count);
     }
 
+    // A RequeueAfter longer than a timer takes (about 49.7 days) used to throw.
+    [Fact]
+    public void R2_add_after_a_long_delay_does_not_throw()
+    {
+        using var queue = new WorkQueue<string>("q", RateLimiters.Default<string>(TimeProvider.System), TimeProvider.System);
+        queue.AddAfter("k", TimeSpan.FromDays(60));
+        queue.AddAfter("never", TimeSpan.MaxValue);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void A_delay_longer_than_a_timer_takes_comes_back_when_due_not_before()
+    {
+        using var queue = NewQueue();
+        queue.AddAfter("a", TimeSpan.FromDays(60));
+
+        _time.Advance(TimeSpan.FromDays(50));
+        Assert.Equal(0, queue.Count);
+        _time.Advance(TimeSpan.FromDays(10) - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, queue.Count);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, queue.Count);
+    }
+
     private WorkQueue<string> NewQueue() => new("test", RateLimiters.Default<string>(_time), _time);
 }

@@ -255,6 +255,13 @@ public sealed class ClusterAdmissionState : IAdmissionLookups, IWorkloadBookkeep
                 return;
             }
 
+            if (add.Count > 0 && current.Metadata.DeletionTimestamp is not null && current.Metadata.Finalizers?.Contains(finalizer) != true)
+            {
+                // Deleted since the cache was read: it tracks no new pod (as the webhooks skip it), and the API server
+                // refuses a new finalizer on it.
+                return;
+            }
+
             try
             {
                 var workloads = workloadsOf(current);

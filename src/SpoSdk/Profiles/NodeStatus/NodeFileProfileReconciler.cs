@@ -161,6 +161,12 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         }
 
         profile = owned;
+        if (profile.Metadata.DeletionTimestamp is not null)
+        {
+            // Deleted since the cache was read (no finalizer could be added): clean up instead.
+            return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+
         var spod = _spod?.Get(new ObjectKey(Node.OperatorNamespace, Node.SpodName));
         if (Refusal(profile, spod) is { } refusal)
         {

@@ -63,7 +63,11 @@ public static class NodeFinalizers
         return client.UpdateWithRetryAsync(ObjectKey.Of(profile), p => finalizers.Aggregate(false, (changed, f) => Finalizers.Remove(p, f) | changed), cancellationToken);
     }
 
-    /// <summary>Adds the finalizer and the profile-id label unless both are there; returns the current object (null when it is gone).</summary>
+    /// <summary>
+    /// Adds the finalizer and the profile-id label unless both are there; returns the current object (null when it is gone).
+    /// A profile found being deleted is returned unchanged (the API server refuses new finalizers on it): callers check
+    /// the returned object's deletionTimestamp.
+    /// </summary>
     public static Task<T?> EnsureAsync<T>(IResourceClient<T> client, T profile, string nodeName, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
@@ -78,6 +82,12 @@ public static class NodeFinalizers
 
         return client.UpdateWithRetryAsync(ObjectKey.Of(profile), p =>
         {
+            if (p.Metadata.DeletionTimestamp is not null)
+            {
+                // Deleted since the cache was read: too late to hold it.
+                return false;
+            }
+
             var changed = Finalizers.Add(p, finalizer);
             p.Metadata.Labels ??= new Dictionary<string, string>();
             if (p.Metadata.Label(SpoLabels.ProfileId) != id)

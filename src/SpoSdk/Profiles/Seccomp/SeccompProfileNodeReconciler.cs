@@ -124,6 +124,12 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         }
 
         profile = owned;
+        if (profile.Metadata.DeletionTimestamp is not null)
+        {
+            // Deleted since the cache was read (no finalizer could be added): clean up instead.
+            return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+
         if (FileOwner(profile) is { } twin)
         {
             // Asked again later: once the other profile is gone, the file is this one's.

@@ -35,7 +35,7 @@ public static class SpodRollout
     /// <param name="previous">The state the SPOD reports now (null when none yet).</param>
     /// <param name="settings">The SPOD's settings (its generation and problems).</param>
     /// <param name="expectedNodes">The nodes that should run the daemon.</param>
-    /// <param name="heartbeats">Every daemon heartbeat.</param>
+    /// <param name="heartbeats">Every daemon heartbeat, its renewal on the same clock as <paramref name="now"/> (<see cref="SpodStatusReconciler"/> dates it from when it saw the renewal).</param>
     /// <param name="now">The time now.</param>
     public static SpodRolloutStatus Evaluate(SpodState? previous, SpodSettings settings, IReadOnlyCollection<string> expectedNodes, IEnumerable<DaemonHeartbeatView> heartbeats, DateTimeOffset now)
     {

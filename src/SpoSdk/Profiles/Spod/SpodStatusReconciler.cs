@@ -14,6 +14,13 @@ namespace SpoSdk.Profiles.Spod;
 /// reason, message or observed generation differ. Only the SPOD named by the settings is
 /// reconciled; other SecurityProfilesOperatorDaemon objects are left alone, as upstream.
 /// </summary>
+/// <remarks>
+/// A heartbeat holds for its <c>leaseDurationSeconds</c> from when this manager saw its <c>renewTime</c> change,
+/// on the manager's own clock, as the node lifecycle controller treats kubelet Leases (and
+/// <see cref="Runtime.Leader.LeaderElector"/> the leader Lease): the <c>renewTime</c> written on the daemon's node
+/// is never compared with this clock, so a node clock that is behind cannot keep a running daemon from counting, nor
+/// one that is ahead keep a dead daemon counting.
+/// </remarks>
 public sealed class SpodStatusReconciler : IReconciler<SecurityProfilesOperatorDaemon>
 {
     private const string HeartbeatIndex = "spo-daemon-heartbeat";
@@ -24,6 +31,9 @@ public sealed class SpodStatusReconciler : IReconciler<SecurityProfilesOperatorD
     private readonly ExpectedNodes _expected;
     private readonly ObjectKey _spodKey;
     private readonly TimeProvider _time;
+
+    // Per heartbeat Lease (by uid): the renewTime last seen and when, as a timestamp of _time.
+    private readonly Dictionary<string, (DateTimeOffset RenewTime, long SeenAt)> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="backend">Where the status is written.</param>
@@ -57,8 +67,9 @@ public sealed class SpodStatusReconciler : IReconciler<SecurityProfilesOperatorD
             return ReconcileResult.Done;
         }
 
-        var beats = _heartbeats.ByIndex(HeartbeatIndex, "true").Select(DaemonHeartbeat.Read).OfType<DaemonHeartbeatView>().ToList();
-        var status = SpodRollout.Evaluate(spod.Status?.State, SpodSettings.From(spod), _expected.Current, beats, _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var beats = Observe(_heartbeats.ByIndex(HeartbeatIndex, "true"), now);
+        var status = SpodRollout.Evaluate(spod.Status?.State, SpodSettings.From(spod), _expected.Current, beats, now);
         if (Apply(spod, status))
         {
             // The cache says it differs: write, re-evaluating against the stored object on a conflict.
@@ -66,6 +77,41 @@ public sealed class SpodStatusReconciler : IReconciler<SecurityProfilesOperatorD
         }
 
         return status.RecheckAfter is { } later ? ReconcileResult.After(later) : ReconcileResult.Done;
+    }
+
+    // The heartbeats, each dated from when this manager saw its renewTime change (expressed on this manager's clock).
+    private List<DaemonHeartbeatView> Observe(IEnumerable<V1Lease> leases, DateTimeOffset now)
+    {
+        var beats = new List<DaemonHeartbeatView>();
+        var stamp = _time.GetTimestamp();
+        lock (_seen)
+        {
+            var present = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var lease in leases)
+            {
+                if (DaemonHeartbeat.Read(lease) is not { } beat)
+                {
+                    continue;
+                }
+
+                var id = lease.Metadata.Uid ?? lease.Metadata.NamespaceProperty + "/" + lease.Metadata.Name;
+                present.Add(id);
+                if (!_seen.TryGetValue(id, out var seen) || seen.RenewTime != beat.RenewTime)
+                {
+                    seen = (beat.RenewTime, stamp);
+                    _seen[id] = seen;
+                }
+
+                beats.Add(beat with { RenewTime = now - _time.GetElapsedTime(seen.SeenAt, stamp) });
+            }
+
+            foreach (var gone in _seen.Keys.Where(k => !present.Contains(k)).ToList())
+            {
+                _seen.Remove(gone);
+            }
+        }
+
+        return beats;
     }
 
     // Sets the status; false when it already says exactly this (nothing to write).

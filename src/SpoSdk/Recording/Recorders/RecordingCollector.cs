@@ -339,7 +339,8 @@ public sealed class RecordingCollector : IReconciler<V1Pod>
         if (partial && recording.Metadata.DeletionTimestamp is null)
         {
             // Before the partial exists, so the recording cannot be deleted without merging it.
-            await _recordingClient.UpdateWithRetryAsync(ObjectKey.Of(recording), r => Finalizers.Add(r, SpoFinalizers.HasUnmergedProfiles), cancellationToken).ConfigureAwait(false);
+            // Checked on the fresh object too: one deleted since the cache was read takes no new finalizer.
+            await _recordingClient.UpdateWithRetryAsync(ObjectKey.Of(recording), r => r.Metadata.DeletionTimestamp is null && Finalizers.Add(r, SpoFinalizers.HasUnmergedProfiles), cancellationToken).ConfigureAwait(false);
         }
 
         var owner = new RecordedProfileOwner(target.Namespace, target.RecordingName, target.ContainerName);

@@ -164,7 +164,6 @@ public sealed class Controller<T> : IDisposable
         try
         {
             var outcome = await _reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            Queue.Forget(key);
             if (outcome.RequeueAfter is { } delay)
             {
                 Queue.AddAfter(key, delay);
@@ -174,6 +173,9 @@ public sealed class Controller<T> : IDisposable
             {
                 result = "success";
             }
+
+            // Only once the requeue is in place: were it to throw, the retry below keeps the failures it earned.
+            Queue.Forget(key);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SpoSdk.Runtime.Backends;
 
 namespace SpoSdk.Runtime.Events;
@@ -44,6 +46,7 @@ public sealed class EventRecorder : IEventRecorder
     private readonly string? _host;
     private readonly string _eventNamespace;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private long _sequence;
 
     /// <summary>Creates a recorder.</summary>
@@ -52,7 +55,8 @@ public sealed class EventRecorder : IEventRecorder
     /// <param name="host">The node, for node-side events.</param>
     /// <param name="eventNamespace">Where events about cluster-scoped objects go (Kubernetes puts them in <c>default</c>).</param>
     /// <param name="time">The clock.</param>
-    public EventRecorder(IClusterBackend backend, string component, string? host = null, string eventNamespace = "default", TimeProvider? time = null)
+    /// <param name="logger">Where events that could not be written are logged.</param>
+    public EventRecorder(IClusterBackend backend, string component, string? host = null, string eventNamespace = "default", TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         _events = backend.Resource<Corev1Event>();
@@ -60,6 +64,7 @@ public sealed class EventRecorder : IEventRecorder
         _host = host;
         _eventNamespace = eventNamespace;
         _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <inheritdoc />
@@ -126,9 +131,11 @@ public sealed class EventRecorder : IEventRecorder
                 cancellationToken).ConfigureAwait(false);
             Remember(key, name, now);
         }
-        catch (ResourceException)
+        catch (Exception ex) when (ex is not OutOfMemoryException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            // Events are best effort: a reconcile never fails because its event could not be written.
+            // Events are best effort: a reconcile never fails because its event could not be written (an API error, an
+            // unreachable server, a request timeout); only the caller's own cancellation goes through.
+            _logger.LogInformation(ex, "Could not record event {Reason} about {Kind} {Name}", reason, about.Kind, about.Metadata.Name);
         }
     }
 

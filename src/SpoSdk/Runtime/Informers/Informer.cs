@@ -70,6 +70,7 @@ public sealed class Informer<T> : IInformer
     private readonly ILogger _logger;
     private CancellationTokenSource? _stop;
     private Task? _loop;
+    private int _disposed;
 
     /// <summary>Creates an informer; <see cref="Start"/> begins listing.</summary>
     public Informer(IResourceClient<T> client, InformerOptions? options = null, TimeProvider? time = null, ILogger<Informer<T>>? logger = null)
@@ -202,6 +203,12 @@ public sealed class Informer<T> : IInformer
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Owners may share an informer and each dispose it: only the first call stops it.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         Task? loop;
         lock (_gate)
         {

@@ -110,7 +110,7 @@ public sealed class LeaderElector
         {
             // A term is dated from the request that won it, not from its answer (see LeadAsync).
             var attemptedAt = _time.GetTimestamp();
-            if (!await TryStepAsync(cancellationToken).ConfigureAwait(false))
+            if (!await TryStepAsync(cancellationToken).ConfigureAwait(false) || AnsweredTooLate(attemptedAt))
             {
                 if (!await DelayAsync(_options.RetryPeriod, cancellationToken).ConfigureAwait(false))
                 {
@@ -329,6 +329,19 @@ public sealed class LeaderElector
             _logger.LogWarning(ex, "Cannot read or write the leader Lease {Lease}; trying again", LeaseKey);
             return false;
         }
+    }
+
+    // An acquisition answered only after the renew deadline (dated from its request) is not a term: a standby may have
+    // taken the Lease over meanwhile, and this instance would lead until its first check. The next step reads the Lease again.
+    private bool AnsweredTooLate(long attemptedAt)
+    {
+        if (_time.GetElapsedTime(attemptedAt) < _options.RenewDeadline)
+        {
+            return false;
+        }
+
+        _logger.LogWarning("The answer to acquiring the leader Lease {Lease} came after the renew deadline {Deadline}; not leading on it", LeaseKey, _options.RenewDeadline);
+        return true;
     }
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)

@@ -9,6 +9,9 @@ namespace SpoSdk.Runtime.Queue;
 public sealed class WorkQueue<TKey> : IDisposable
     where TKey : notnull
 {
+    // The longest due time a timer accepts (uint.MaxValue - 1 ms, about 49.7 days); a longer delay re-arms when it fires.
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly object _gate = new();
     private readonly Queue<TKey> _queue = new();
     private readonly HashSet<TKey> _dirty = new();
@@ -105,7 +108,7 @@ public sealed class WorkQueue<TKey> : IDisposable
                 return;
             }
 
-            var due = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+            var due = DueAfter(_time.GetTimestamp(), delay);
             if (_delayed.TryGetValue(key, out var pending))
             {
                 if (pending.Due <= due)
@@ -116,7 +119,7 @@ public sealed class WorkQueue<TKey> : IDisposable
                 pending.Timer.Dispose();
             }
 
-            var timer = _time.CreateTimer(static state => ((Action)state!)(), (Action)(() => FireDelayed(key, due)), delay, Timeout.InfiniteTimeSpan);
+            var timer = _time.CreateTimer(static state => ((Action)state!)(), (Action)(() => FireDelayed(key, due)), Clamp(delay), Timeout.InfiniteTimeSpan);
             _delayed[key] = (timer, due);
         }
     }
@@ -216,12 +219,30 @@ public sealed class WorkQueue<TKey> : IDisposable
         _metrics?.Unregister(this);
     }
 
+    private static TimeSpan Clamp(TimeSpan delay) => delay < MaxTimerDelay ? delay : MaxTimerDelay;
+
+    private long DueAfter(long now, TimeSpan delay)
+    {
+        // Saturates: a delay of centuries means never, not an overflow into the past.
+        var ticks = delay.TotalSeconds * _time.TimestampFrequency;
+        return ticks >= long.MaxValue / 2 ? long.MaxValue : now + (long)ticks;
+    }
+
     private void FireDelayed(TKey key, long due)
     {
         lock (_gate)
         {
             if (!_delayed.TryGetValue(key, out var pending) || pending.Due != due)
             {
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            if (now < due)
+            {
+                // A delay longer than a timer takes: wait for the rest.
+                var rest = Math.Ceiling((double)(due - now) * 1000 / _time.TimestampFrequency);
+                pending.Timer.Change(rest < MaxTimerDelay.TotalMilliseconds ? TimeSpan.FromMilliseconds(rest) : MaxTimerDelay, Timeout.InfiniteTimeSpan);
                 return;
             }
 

@@ -1,8 +1,14 @@
 using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+using SpoSdk.Api.Conversion;
+using SpoSdk.Api.Serialization;
 using SpoSdk.Api.V1;
 using SpoSdk.Profiles.Spod;
 using SpoSdk.Runtime;
+using SpoSdk.Runtime.Backends;
+using SpoSdk.Runtime.Backends.InMemory;
 using SpoSdk.Runtime.Backends.Kubernetes;
+using SpoSdk.Runtime.Informers;
 using SpoSdk.Testing;
 
 namespace SpoSdk.Tests.Profiles.Spod;
@@ -201,6 +207,61 @@ public sealed class SpodStatusTests
 
         await cluster.StopAsync(node);
         Assert.Null(await leases.GetAsync(key));
+    }
+
+    // The renewTime is written with the daemon node's clock: the manager dates a heartbeat from when it saw it change, on
+    // its own clock, so a node behind is live and a node ahead that stops renewing is not live on.
+    [Fact]
+    public async Task A_heartbeat_holds_from_when_the_manager_saw_it_renewed_whatever_the_node_clock_says()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var backend = new InMemoryBackend(new InMemoryObjectStore(), new ObjectAdmission(SpoConverter.Default, SpoKindRegistry.Default));
+        var spods = backend.Resource<SecurityProfilesOperatorDaemon>();
+        var leases = backend.Resource<V1Lease>();
+        await spods.CreateAsync(SpodSettingsTests.Spod(new SecurityProfilesOperatorDaemonSpec()));
+        await using var spodInformer = new Informer<SecurityProfilesOperatorDaemon>(spods, new InformerOptions(OperatorInstances.OperatorNamespace));
+        await using var heartbeats = new Informer<V1Lease>(leases, new InformerOptions(OperatorInstances.OperatorNamespace));
+        var reconciler = new SpodStatusReconciler(backend, new SpodSettingsProvider(spodInformer, OperatorInstances.OperatorNamespace), heartbeats, ExpectedNodes.Fixed(["node-a"]), time);
+        spodInformer.Start();
+        heartbeats.Start();
+        await spodInformer.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await heartbeats.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var key = new ObjectKey(OperatorInstances.OperatorNamespace, DaemonHeartbeat.LeaseName("node-a"));
+
+        async Task<SpodState?> ReconcileAsync()
+        {
+            var version = (await spods.GetAsync(OperatorInstances.SpodKey))!.Metadata.ResourceVersion;
+            await WaitUntilAsync(async () => (await leases.GetAsync(key))?.Metadata.ResourceVersion is not { } lease
+                || (heartbeats.Get(key)?.Metadata.ResourceVersion == lease && spodInformer.Get(OperatorInstances.SpodKey)?.Metadata.ResourceVersion == version));
+            await reconciler.ReconcileAsync(OperatorInstances.SpodKey, CancellationToken.None);
+            var state = (await spods.GetAsync(OperatorInstances.SpodKey))!.Status?.State;
+            await WaitUntilAsync(async () => spodInformer.Get(OperatorInstances.SpodKey)?.Metadata.ResourceVersion == (await spods.GetAsync(OperatorInstances.SpodKey))!.Metadata.ResourceVersion);
+            return state;
+        }
+
+        // Renewed just now on a node whose clock is a minute behind.
+        await leases.CreateAsync(new V1Lease
+        {
+            ApiVersion = "coordination.k8s.io/v1",
+            Kind = "Lease",
+            Metadata = new V1ObjectMeta { Name = key.Name, NamespaceProperty = key.Namespace, Labels = new Dictionary<string, string> { [DaemonHeartbeat.HeartbeatLabel] = "true" }, Annotations = new Dictionary<string, string> { [DaemonHeartbeat.SpodGenerationAnnotation] = "1" } },
+            Spec = new V1LeaseSpec { HolderIdentity = "node-a", RenewTime = time.GetUtcNow().UtcDateTime - TimeSpan.FromMinutes(1), LeaseDurationSeconds = 40 },
+        });
+        Assert.Equal(SpodState.Running, await ReconcileAsync());
+
+        // Renewed on time (the node's clock still behind): still running 30 s later.
+        time.Advance(TimeSpan.FromSeconds(30));
+        await leases.UpdateWithRetryAsync(key, l => { l.Spec.RenewTime = time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(50); return true; });
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(SpodState.Running, await ReconcileAsync());
+
+        // The node's clock now runs a minute ahead, and its daemon dies after this renewal: gone once the lease duration passed.
+        await leases.UpdateWithRetryAsync(key, l => { l.Spec.RenewTime = time.GetUtcNow().UtcDateTime + TimeSpan.FromMinutes(1); return true; });
+        Assert.Equal(SpodState.Running, await ReconcileAsync());
+        time.Advance(TimeSpan.FromSeconds(39));
+        Assert.Equal(SpodState.Running, await ReconcileAsync());
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(SpodState.Updating, await ReconcileAsync());
     }
 
     private static async Task<List<string>> VersionsAsync(OperatorInstances cluster)

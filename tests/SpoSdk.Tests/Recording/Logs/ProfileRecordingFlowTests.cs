@@ -153,6 +153,33 @@ public sealed class ProfileRecordingFlowTests
         Assert.Equal(2, (await fixture.EventsAsync(RecordingEventReasons.ProfilesMerged)).Count);
     }
 
+    // The collector read the recording from its cache before the deletion: the fresh read takes no new finalizer (the API
+    // server would refuse it with 422) and the partial is still written, instead of the collection failing.
+    [Fact]
+    public async Task A_partial_collected_for_a_recording_deleted_since_the_cache_was_read_is_written_without_a_new_finalizer()
+    {
+        await using var fixture = new RecordingFixture(reconcileRecordings: false);
+        await fixture.CreateRecordingAsync("rec", merge: ProfileRecordingMergeStrategy.Containers, finalizers: ["example.com/hold"]);
+        var annotations = Annotate(RecordingAnnotations.SeccompLogsPrefix, "rec", "nginx");
+        await fixture.CreatePodAsync("pod", null, annotations);
+        fixture.Record(RecordingFixture.SeccompLine(0), annotations[RecordingAnnotations.SeccompLogsPrefix + "nginx"]);
+        var key = new ObjectKey(RecordingFixture.Namespace, "rec");
+
+        // The earlier partials were merged (the merge finalizer went), then the cache stops following and the recording is deleted.
+        await fixture.Recordings.UpdateWithRetryAsync(key, r => Finalizers.Remove(r, SpoFinalizers.HasUnmergedProfiles));
+        await fixture.WaitForRecordingAsync("rec", r => r is not null && !Finalizers.Contains(r, SpoFinalizers.HasUnmergedProfiles) && Finalizers.Contains(r, fixture.Collector.NodeFinalizer));
+        await fixture.RecordingCache.DisposeAsync();
+        await fixture.Recordings.DeleteAsync(key);
+        var cached = fixture.RecordingCache.Get(key)!;
+        Assert.Null(cached.Metadata.DeletionTimestamp);
+
+        await fixture.Collector.FlushRecordingAsync(cached);
+
+        var stored = (await fixture.Recordings.GetAsync(key))!;
+        Assert.DoesNotContain(SpoFinalizers.HasUnmergedProfiles, stored.Metadata.Finalizers);
+        Assert.Equal(["rec-nginx-pod"], (await fixture.Seccomp.ListAsync()).Items.Select(p => p.Metadata.Name));
+    }
+
     [Fact]
     public async Task MergeNeverOverwritesAForeignProfileOfTheMergedName()
     {

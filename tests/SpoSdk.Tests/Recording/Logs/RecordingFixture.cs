@@ -87,6 +87,9 @@ internal sealed class RecordingFixture : IAsyncDisposable
 
     public IResourceClient<SeccompProfile> Seccomp => Backend.Resource<SeccompProfile>();
 
+    /// <summary>The recording informer as the collector and the node reconciler read it.</summary>
+    public Informer<ProfileRecording> RecordingCache => _recordings;
+
     public IResourceClient<SelinuxProfile> Selinux => Backend.Resource<SelinuxProfile>();
 
     public IResourceClient<ProfileRecording> Recordings => Backend.Resource<ProfileRecording>();

@@ -241,6 +241,51 @@ public sealed class LeaderElectorTests
         Assert.Contains(options.Problems(), p => p.Contains("whole seconds", StringComparison.Ordinal));
     }
 
+    // The acquisition is committed at once but answered after the standby has taken over: the first candidate must not
+    // start its work on that answer. Real time: the answer's lateness is what is tested.
+    [Fact]
+    public async Task R4_a_slow_acquisition_answer_never_makes_two_leaders()
+    {
+        var slow = new SlowCreateBackend(_backend);
+        LeaderElectionOptions Options(string id) => new() { Identity = id, LeaseDuration = TimeSpan.FromSeconds(2), RenewDeadline = TimeSpan.FromMilliseconds(1500), RetryPeriod = TimeSpan.FromMilliseconds(200), ReleaseOnCancel = false };
+        var a = new LeaderElector(slow, Namespace, Options("a"));
+        var b = new LeaderElector(_backend, Namespace, Options("b"));
+        var overlap = 0;
+        var aLed = 0;
+        var bLed = 0;
+        using var stop = new CancellationTokenSource();
+        var aRun = a.RunAsync(
+            async token =>
+            {
+                Interlocked.Increment(ref aLed);
+                if (b.IsLeader)
+                {
+                    Interlocked.Increment(ref overlap);
+                }
+
+                try { await Task.Delay(Timeout.Infinite, token); } catch (OperationCanceledException) { }
+            },
+            stop.Token);
+        while (!slow.Committed)
+        {
+            await Task.Delay(10);
+        }
+
+        var bRun = b.RunAsync(
+            async token =>
+            {
+                Interlocked.Increment(ref bLed);
+                try { await Task.Delay(Timeout.Infinite, token); } catch (OperationCanceledException) { }
+            },
+            stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        stop.Cancel();
+        await Task.WhenAll(aRun, bRun).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, overlap);
+        Assert.Equal((0, 1), (aLed, bLed));
+    }
+
     private LeaderElector Candidate(string identity) => new(_backend, Namespace, new LeaderElectionOptions { Identity = identity }, _time);
 
     private async Task<V1Lease> Lease() => await _backend.Resource<V1Lease>().GetAsync(LeaseKey) ?? throw new InvalidOperationException("no lease");
@@ -264,6 +309,44 @@ public sealed class LeaderElectorTests
             Assert.True(DateTime.UtcNow < deadline, "condition not reached at fake time " + _time.GetUtcNow());
             _time.Advance(TimeSpan.FromMilliseconds(250));
             await Task.Delay(5);
+        }
+    }
+
+    private sealed class SlowCreateBackend(IClusterBackend inner) : IClusterBackend
+    {
+        private volatile bool _committed;
+
+        public bool Committed => _committed;
+
+        public IResourceClient<T> Resource<T>()
+            where T : class, k8s.IKubernetesObject<V1ObjectMeta> =>
+            typeof(T) == typeof(V1Lease) ? (IResourceClient<T>)(object)new Leases(this, inner.Resource<V1Lease>()) : inner.Resource<T>();
+
+        private sealed class Leases(SlowCreateBackend owner, IResourceClient<V1Lease> leases) : IResourceClient<V1Lease>
+        {
+            public ResourceType Type => leases.Type;
+
+            public Task<V1Lease?> GetAsync(ObjectKey key, CancellationToken cancellationToken = default) => leases.GetAsync(key, cancellationToken);
+
+            public Task<ResourceList<V1Lease>> ListAsync(string? @namespace = null, ListOptions? options = null, CancellationToken cancellationToken = default) => leases.ListAsync(@namespace, options, cancellationToken);
+
+            public async Task<V1Lease> CreateAsync(V1Lease obj, CancellationToken cancellationToken = default)
+            {
+                var created = await leases.CreateAsync(obj, cancellationToken);
+                owner._committed = true;
+
+                // The answer is delayed past the standby's takeover.
+                await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+                return created;
+            }
+
+            public Task<V1Lease> UpdateAsync(V1Lease obj, CancellationToken cancellationToken = default) => leases.UpdateAsync(obj, cancellationToken);
+
+            public Task<V1Lease> UpdateStatusAsync(V1Lease obj, CancellationToken cancellationToken = default) => leases.UpdateStatusAsync(obj, cancellationToken);
+
+            public Task<bool> DeleteAsync(ObjectKey key, CancellationToken cancellationToken = default) => leases.DeleteAsync(key, cancellationToken);
+
+            public IAsyncEnumerable<WatchEvent<V1Lease>> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken = default) => leases.WatchAsync(@namespace, resourceVersion, cancellationToken);
         }
     }
 }

@@ -197,6 +197,7 @@ public sealed class InMemoryObjectStore
 
             var result = statusOnly ? WithStatusOf(Copy(stored.Json), json) : Merged(kind, stored.Json, json);
             CheckAnnotationSize(kind, key, result);
+            CheckNoNewFinalizers(kind, key, stored.Json, result);
             var metadata = Metadata(result);
             if (fieldManager is not null)
             {
@@ -476,6 +477,30 @@ public sealed class InMemoryObjectStore
             throw new ResourceInvalidException(kind.Kind + " \"" + key.Name + "\" is invalid: metadata.annotations: Too long: must have at most " + MetadataRules.MaxTotalAnnotationBytes.ToString(CultureInfo.InvariantCulture) + " bytes", [("metadata.annotations", "Too long: must have at most " + MetadataRules.MaxTotalAnnotationBytes.ToString(CultureInfo.InvariantCulture) + " bytes")]);
         }
     }
+
+    // The API server's ValidateNoNewFinalizers: an object being deleted can only lose finalizers (a status write keeps them).
+    private static void CheckNoNewFinalizers(StoreKind kind, ObjectKey key, JsonObject stored, JsonObject result)
+    {
+        if (stored["metadata"]?["deletionTimestamp"] is null)
+        {
+            return;
+        }
+
+        var before = FinalizersOf(stored);
+        var added = FinalizersOf(result).Where(f => !before.Contains(f)).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (added.Count == 0)
+        {
+            return;
+        }
+
+        var message = "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{" + string.Join(", ", added.Select(f => "\"" + f + "\"")) + "}";
+        throw new ResourceInvalidException(kind.Kind + " \"" + key.Name + "\" is invalid: metadata.finalizers: " + message, [("metadata.finalizers", message)]);
+    }
+
+    private static List<string> FinalizersOf(JsonObject json) =>
+        json["metadata"]?["finalizers"] is JsonArray finalizers
+            ? finalizers.Select(f => f is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : f?.ToJsonString() ?? string.Empty).ToList()
+            : [];
 
     // Numbers come back from JSON as whatever width they were written with.
     private static long AsLong(JsonNode? node) =>
