@@ -75,6 +75,33 @@ internal ref struct AuditMarkerLines
         ref var origin = ref MemoryMarshal.GetReference(lines);
         var at = from;
 
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Both loads end at or before lines.Length: at + 5 + 64 <= lines.Length.
+            var wideStop = lines.Length - LastOffset - Vector512<byte>.Count;
+            while (at <= wideStop)
+            {
+                var first = Vector512.Equals(Vector512.LoadUnsafe(ref origin, (nuint)at), Vector512.Create((byte)'a'));
+                var last = Vector512.Equals(Vector512.LoadUnsafe(ref origin, (nuint)(at + LastOffset)), Vector512.Create((byte)'('));
+                var candidates = (first & last).ExtractMostSignificantBits();
+                while (candidates != 0)
+                {
+                    var candidate = at + BitOperations.TrailingZeroCount(candidates);
+                    if (lines.Slice(candidate, AuditHeader.AuditMarker.Length).SequenceEqual(AuditHeader.AuditMarker))
+                    {
+                        return candidate;
+                    }
+
+                    candidates &= candidates - 1;
+                }
+
+                at += Vector512<byte>.Count;
+            }
+
+            var rest = lines[at..].IndexOf(AuditHeader.AuditMarker);
+            return rest < 0 ? -1 : at + rest;
+        }
+
         // Both loads end at or before lines.Length: at + 5 + 32 <= lines.Length.
         var stop = Math.Min(lines.Length - LastOffset - Vector256<byte>.Count, from + (16 * Vector256<byte>.Count));
         while (Vector256.IsHardwareAccelerated && at <= stop)
@@ -110,6 +137,22 @@ internal ref struct AuditMarkerLines
     {
         ref var origin = ref MemoryMarshal.GetReference(lines);
         var end = hit;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            while (end - Vector512<byte>.Count >= 0 && end > floor)
+            {
+                var from = end - Vector512<byte>.Count;
+                var breaks = Vector512.Equals(Vector512.LoadUnsafe(ref origin, (nuint)from), Vector512.Create((byte)'\n')).ExtractMostSignificantBits();
+                if (breaks != 0)
+                {
+                    // A break below floor belongs to an earlier line; floor - 1 is a break, so nothing between is missed.
+                    return Math.Max(floor, from + 64 - BitOperations.LeadingZeroCount(breaks));
+                }
+
+                end = from;
+            }
+        }
+
         while (Vector256.IsHardwareAccelerated && end - Vector256<byte>.Count >= 0 && end > floor)
         {
             var from = end - Vector256<byte>.Count;
@@ -140,6 +183,17 @@ internal ref struct AuditMarkerLines
     {
         ref var origin = ref MemoryMarshal.GetReference(lines);
         var at = hit;
+        while (Vector512.IsHardwareAccelerated && at + Vector512<byte>.Count <= lines.Length)
+        {
+            var breaks = Vector512.Equals(Vector512.LoadUnsafe(ref origin, (nuint)at), Vector512.Create((byte)'\n')).ExtractMostSignificantBits();
+            if (breaks != 0)
+            {
+                return at + BitOperations.TrailingZeroCount(breaks);
+            }
+
+            at += Vector512<byte>.Count;
+        }
+
         while (Vector256.IsHardwareAccelerated && at + Vector256<byte>.Count <= lines.Length)
         {
             var breaks = Vector256.Equals(Vector256.LoadUnsafe(ref origin, (nuint)at), Vector256.Create((byte)'\n')).ExtractMostSignificantBits();
