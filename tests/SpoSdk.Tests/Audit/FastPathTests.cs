@@ -119,6 +119,10 @@ public sealed class FastPathTests
     [InlineData("type=APPARMOR_XXXXXXXXXXXXXXXXXXXXXXX msg=audit(1.2:3): apparmor=\"D\" operation=\"o\" pid=1", 1500)]
     [InlineData("type=AVCaudit( msg=audit(1.2:3): pid=1 syscall=2", 0)]
     [InlineData(" msg=audit(1.2:3): pid=1 syscall=2", 0)]
+    [InlineData("type=AVC\\0\\0\\0\\0 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
+    [InlineData("type=SECC\\0 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
+    [InlineData("type=1326 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 1326)]
+    [InlineData("type=13\\026 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
     public void A_header_read_back_from_its_audit_marker_is_the_one_the_forward_search_finds(string line, int recordType)
     {
         // Tabs and NULs are written as backslash escapes above so that the test names stay printable.
@@ -159,7 +163,7 @@ public sealed class FastPathTests
         // after short and long noise lines, with and without a final line break, gives exactly the event it gives alone.
         var alone = _parser.Parse(Encoding.UTF8.GetBytes(AuditLines.A9), out var expected);
         Assert.Equal(AuditParseResult.Event, alone);
-        foreach (var noiseLength in new[] { 0, 1, 5, 31, 32, 33, 63, 64, 65, 100 })
+        foreach (var noiseLength in new[] { 0, 1, 5, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 200 })
         {
             for (var offset = 0; offset < 70; offset++)
             {
@@ -169,6 +173,87 @@ public sealed class FastPathTests
                 Assert.Equal([expected], ParseBlock(before + AuditLines.A9));
                 Assert.Equal([expected], ParseBlock(AuditLines.A9 + "\n" + before));
             }
+        }
+    }
+
+    [Fact]
+    public void A_record_whose_header_sits_far_into_its_line_is_bounded_wherever_it_falls()
+    {
+        // A syslog prefix of any length puts the marker one or more 64-byte windows after the line start.
+        foreach (var prefixLength in new[] { 0, 1, 30, 31, 32, 33, 62, 63, 64, 65, 66, 100, 127, 128, 129, 130, 191, 192, 193, 300 })
+        {
+            var line = new string('p', prefixLength) + " " + AuditLines.A9;
+            var alone = _parser.Parse(Encoding.UTF8.GetBytes(line), out var expected);
+            Assert.Equal(AuditParseResult.Event, alone);
+            for (var offset = 0; offset < 66; offset += 5)
+            {
+                var before = new string('n', offset) + "\n";
+                Assert.Equal([expected], ParseBlock(before + line + "\n" + before));
+                Assert.Equal([expected], ParseBlock(before + line));
+            }
+        }
+    }
+
+    [Fact]
+    public void Type_tokens_of_every_length_after_any_prefix_are_read_back_as_the_forward_search_reads_them()
+    {
+        // The type token before the marker is found by the last space in the 32 bytes before it when there is one, and
+        // byte by byte otherwise; tokens up to the 32-byte limit and past it, after prefixes with and without spaces
+        // near the token, must give the same result in a block as alone.
+        var random = new Random(2311);
+        string[] prefixPieces = ["", " ", "x", "xx ", "type=", "type=AVC ", "  ", "\t", "msg="];
+        foreach (var tokenLength in Enumerable.Range(1, 34))
+        {
+            foreach (var form in new[] { " msg=audit(", " audit(" })
+            {
+                for (var round = 0; round < 12; round++)
+                {
+                    var prefix = new StringBuilder();
+                    for (var i = random.Next(0, 6); i > 0; i--)
+                    {
+                        prefix.Append(prefixPieces[random.Next(prefixPieces.Length)]);
+                    }
+
+                    var token = round % 3 == 0 ? "1326".PadLeft(tokenLength, '0')[^Math.Min(tokenLength, 34)..] : "SECCOMP".PadRight(tokenLength, 'X')[..tokenLength];
+                    var line = prefix + "type=" + token + form + "1668191154.949:64): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"";
+                    var alone = _parser.Parse(Encoding.UTF8.GetBytes(line), out var expected);
+
+                    Assert.Equal(alone == AuditParseResult.Event ? [expected] : [], ParseBlock("n\n" + line + "\n"));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Permission_blocks_of_any_content_read_as_the_rule_says_whether_they_close_within_a_vector_or_not()
+    {
+        // The block closing within 32 bytes is read from vector masks, a longer or unclosed one byte by byte: both must
+        // keep exactly the blocks of identifiers and spaces with at least one name, trimmed, up to the first brace.
+        var random = new Random(1400);
+        string[] pieces = ["read", "write", "name_bind", "X9", " ", "  ", "_", "-", "\"", "{", "}", "\0", "\u00e9", "a"];
+        for (var round = 0; round < 4000; round++)
+        {
+            var content = new StringBuilder();
+            for (var i = random.Next(0, 12); i > 0; i--)
+            {
+                content.Append(pieces[random.Next(pieces.Length)]);
+            }
+
+            var text = content.ToString();
+            var closeAt = text.IndexOf('}', StringComparison.Ordinal);
+            var inside = closeAt < 0 ? text : text[..closeAt];
+            var tail = random.Next(2) == 0 ? "" : "} for  pid=77 comm=\"nginx\" scontext=system_u:system_r:container_t:s0 tcontext=system_u:object_r:var_t:s0 tclass=file";
+            var closes = closeAt >= 0 || tail.Length > 0;
+            var valid = closes && inside.All(c => c is ' ' or '_' || char.IsAsciiLetterOrDigit(c)) && inside.Trim(' ').Length > 0;
+            var line = "type=AVC msg=audit(1.2:3): avc:  denied  {" + text + tail;
+
+            var result = _parser.Parse(Encoding.UTF8.GetBytes(line), out var e);
+
+            // Text after an early brace may spoil the fields that follow; a block closed by the tail cannot.
+            Assert.True(!valid || closeAt >= 0 || result == AuditParseResult.Event, line);
+            Assert.True(result != AuditParseResult.Event || (valid && e.Type == AuditEventType.Selinux && e.Perms.ToString() == inside.Trim(' ')), line);
+
+            Assert.Equal(result == AuditParseResult.Event ? [e] : [], ParseBlock("n\n" + line + "\n"));
         }
     }
 

@@ -76,8 +76,9 @@ public sealed class FieldScannerTests
 
     /// <summary>
     /// The tests above pin the block width of this machine; a worker process with vector instruction sets switched
-    /// off runs the narrower blocks (and the software prefix XOR and key filter) over the same random lines, and must
-    /// give the same results, compared as one digest.
+    /// off runs the narrower blocks (and the software prefix XOR and key filter) over the same random lines, and the
+    /// narrower marker search, line bounds and header reads over the same random blocks, and must give the same results,
+    /// compared as one digest.
     /// </summary>
     [Theory]
     [InlineData("DOTNET_EnableAVX512", 32)]

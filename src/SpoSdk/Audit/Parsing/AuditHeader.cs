@@ -1,3 +1,8 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace SpoSdk.Audit.Parsing;
 
 /// <summary>
@@ -100,7 +105,7 @@ internal readonly ref struct AuditHeader
     public static bool TryFindBeforeMarker(ReadOnlySpan<byte> line, int from, int markerAt, out AuditHeader header)
     {
         if (TryFindTypeBeforeMarker(line, markerAt, out var typeStart, out var tokenEnd)
-            && TryReadId(line, ClassifyType(line[typeStart..tokenEnd]), markerAt + AuditMarker.Length, out header))
+            && TryReadId(line, ClassifyCommonType(line, typeStart, tokenEnd), markerAt + AuditMarker.Length, out header))
         {
             return true;
         }
@@ -130,16 +135,39 @@ internal readonly ref struct AuditHeader
         }
 
         var limit = Math.Max(0, tokenEnd - MaxTypeTokenLength - 5);
-        var at = tokenEnd - 1;
-        while (at >= limit && line[at] != (byte)' ')
+        int at;
+        if (Vector256.IsHardwareAccelerated && line.Length >= Vector256<byte>.Count)
         {
-            at--;
+            // The last space in the 32 bytes before tokenEnd (or from the line start), found at once; with none
+            // there, the byte loop below decides.
+            var from = Math.Max(0, tokenEnd - Vector256<byte>.Count);
+            var spaces = Vector256.Equals(Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(line), (nuint)from), Vector256.Create((byte)' ')).ExtractMostSignificantBits()
+                & (uint)((1UL << (tokenEnd - from)) - 1);
+            at = spaces != 0 ? from + Vector256<byte>.Count - BitOperations.LeadingZeroCount(spaces) - 1
+                : from == 0 ? -1
+                : ScanBackToSpace(line, limit, tokenEnd);
+        }
+        else
+        {
+            at = ScanBackToSpace(line, limit, tokenEnd);
         }
 
         // at is the space before "type=", or one before the scan's limit.
         at++;
         typeStart = at + 5;
         return (at == 0 || line[at - 1] == (byte)' ') && typeStart < tokenEnd && line.Slice(at, 5).SequenceEqual("type="u8);
+    }
+
+    /// <summary>The last space in [<paramref name="limit"/>, <paramref name="end"/>), or <paramref name="limit"/> - 1.</summary>
+    private static int ScanBackToSpace(ReadOnlySpan<byte> line, int limit, int end)
+    {
+        var at = end - 1;
+        while (at >= limit && line[at] != (byte)' ')
+        {
+            at--;
+        }
+
+        return at;
     }
 
     private static bool TryRead(ReadOnlySpan<byte> line, int at, out AuditHeader header)
@@ -194,6 +222,11 @@ internal readonly ref struct AuditHeader
             return true;
         }
 
+        if (TryReadShortId(line, recordType, idStart, out header))
+        {
+            return true;
+        }
+
         header = default;
         var i = idStart;
         if (!SkipDigits(line, ref i))
@@ -223,6 +256,63 @@ internal readonly ref struct AuditHeader
         }
 
         header = new AuditHeader(recordType, idStart, i - idStart, timestampLength, serial, i + 2);
+        return true;
+    }
+
+    /// <summary>
+    /// The common case of <see cref="TryReadId"/> without a loop per digit: an id that ends within 32 bytes and a
+    /// serial of at most eight digits, read from one vector's digit mask. False when the id has any other shape,
+    /// which the caller then reads byte by byte; it accepts exactly what that reading would.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryReadShortId(ReadOnlySpan<byte> line, int recordType, int idStart, out AuditHeader header)
+    {
+        header = default;
+        if (!Vector256.IsHardwareAccelerated || idStart > line.Length - Vector256<byte>.Count)
+        {
+            return false;
+        }
+
+        ref var id = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), idStart);
+        var bytes = Vector256.LoadUnsafe(ref id);
+        var nonDigits = ~Vector256.LessThanOrEqual(bytes - Vector256.Create((byte)'0'), Vector256.Create((byte)9)).ExtractMostSignificantBits();
+
+        // The seconds, then an optional fraction; each run is 1 to 20 digits, like SkipDigits.
+        var i = BitOperations.TrailingZeroCount(nonDigits);
+        if ((uint)(i - 1) >= MaxNumberLength)
+        {
+            return false;
+        }
+
+        if (Unsafe.Add(ref id, i) == (byte)'.')
+        {
+            var fraction = BitOperations.TrailingZeroCount(nonDigits >> (i + 1));
+            if ((uint)(fraction - 1) >= MaxNumberLength)
+            {
+                return false;
+            }
+
+            i += 1 + fraction;
+        }
+
+        // ':' then 1 to 8 serial digits then "):", all inside the vector.
+        if (i > Vector256<byte>.Count - 4 || Unsafe.Add(ref id, i) != (byte)':')
+        {
+            return false;
+        }
+
+        var timestampLength = i;
+        i++;
+        var serialLength = BitOperations.TrailingZeroCount(nonDigits >> i);
+        if ((uint)(serialLength - 1) >= 8 || i + serialLength > Vector256<byte>.Count - 2
+            || Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref id, i + serialLength)) != (BitConverter.IsLittleEndian ? 0x3A29 : 0x293A)
+            || !Digits.TryParseUInt32(line, idStart + i, serialLength, uint.MaxValue, out var serial))
+        {
+            return false;
+        }
+
+        i += serialLength;
+        header = new AuditHeader(recordType, idStart, i, timestampLength, serial, idStart + i + 2);
         return true;
     }
 
@@ -271,6 +361,43 @@ internal readonly ref struct AuditHeader
 
         serial = value;
         return i > start;
+    }
+
+    /// <summary>
+    /// As <see cref="ClassifyType"/> for the token [<paramref name="start"/>, <paramref name="end"/>) of a header
+    /// read back from its marker, whose line goes on for at least eight bytes after the token start: the tokens of
+    /// the records this parser reads (<c>SECCOMP</c>, <c>AVC</c>, a four-digit number) from one word, without a call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ClassifyCommonType(ReadOnlySpan<byte> line, int start, int end)
+    {
+        var length = end - start;
+        if (BitConverter.IsLittleEndian && length is 3 or 4 or 7 && start <= line.Length - sizeof(ulong))
+        {
+            var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start)) & (ulong.MaxValue >> (64 - (8 * length)));
+            // The length too: the mask leaves a shorter token's trailing NULs as zeros.
+            if (length == 7 && word == 0x504D4F43434553)
+            {
+                // "SECCOMP"
+                return Seccomp;
+            }
+
+            if (length == 3 && word == 0x435641)
+            {
+                // "AVC"
+                return Avc;
+            }
+
+            // Four digits: each byte's high nibble is 3 and stays so after adding 6.
+            var digits = (uint)word;
+            if (length == 4 && ((digits & 0xF0F0F0F0u) | (((digits + 0x06060606u) & 0xF0F0F0F0u) >> 4)) == 0x33333333u)
+            {
+                digits &= 0x0F0F0F0Fu;
+                return (int)(((digits & 0xFF) * 1000) + (((digits >> 8) & 0xFF) * 100) + (((digits >> 16) & 0xFF) * 10) + (digits >> 24));
+            }
+        }
+
+        return ClassifyType(line[start..end]);
     }
 
     private static int ClassifyType(ReadOnlySpan<byte> token)

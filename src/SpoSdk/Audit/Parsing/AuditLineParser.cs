@@ -76,6 +76,7 @@ public sealed class AuditLineParser
     /// are never split, let alone parsed. Oversized lines are therefore counted only when they hold <c>audit(</c>.
     /// Returns the number of events.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public int ParseLineViews<TSink>(ReadOnlySpan<byte> lines, ref TSink sink)
         where TSink : IAuditEventViewSink, allows ref struct
     {
@@ -316,33 +317,64 @@ public sealed class AuditLineParser
             return false;
         }
 
-        var close = line[(i + 1)..].IndexOf((byte)'}');
-        if (close < 0)
+        // Permission names are identifiers separated by spaces, up to the closing brace; anything else is not a
+        // kernel AVC. A block that closes within 32 bytes is checked from one vector's masks, a longer one byte by byte.
+        if (Vector256.IsHardwareAccelerated && i + 1 <= line.Length - Vector256<byte>.Count)
         {
-            return false;
-        }
-
-        var perms = line.Slice(i + 1, close);
-        var leading = perms.Length - perms.TrimStart((byte)' ').Length;
-        perms = perms.Trim((byte)' ');
-
-        // Permission names are identifiers; anything else is not a kernel AVC.
-        foreach (var b in perms)
-        {
-            if (!(b == (byte)' ' || b == (byte)'_' || (uint)((b | 0x20) - 'a') <= 'z' - 'a' || (uint)(b - '0') <= 9))
+            var bytes = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(line), (nuint)(i + 1));
+            var close = Vector256.Equals(bytes, Vector256.Create((byte)'}')).ExtractMostSignificantBits();
+            if (close != 0)
             {
-                return false;
+                var inside = (close & (0 - close)) - 1;
+                var spaces = Vector256.Equals(bytes, Vector256.Create((byte)' ')).ExtractMostSignificantBits();
+                var names = (Vector256.Equals(bytes, Vector256.Create((byte)'_'))
+                    | Vector256.LessThanOrEqual((bytes | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)('z' - 'a')))
+                    | Vector256.LessThanOrEqual(bytes - Vector256.Create((byte)'0'), Vector256.Create((byte)9))).ExtractMostSignificantBits() & inside;
+                if (((spaces | names) & inside) != inside || names == 0)
+                {
+                    return false;
+                }
+
+                permsStart = i + 1 + BitOperations.TrailingZeroCount(names);
+                permsLength = i + 1 + (31 - BitOperations.LeadingZeroCount(names)) - permsStart + 1;
+                position = i + 1 + BitOperations.TrailingZeroCount(close) + 1;
+                return true;
             }
         }
 
-        if (perms.IsEmpty)
+        var first = -1;
+        var last = -1;
+        var j = i + 1;
+        for (; j < line.Length; j++)
+        {
+            var b = line[j];
+            if (b == (byte)' ')
+            {
+                continue;
+            }
+
+            if (b == (byte)'}')
+            {
+                break;
+            }
+
+            if (!(b == (byte)'_' || (uint)((b | 0x20) - 'a') <= 'z' - 'a' || (uint)(b - '0') <= 9))
+            {
+                return false;
+            }
+
+            first = first < 0 ? j : first;
+            last = j;
+        }
+
+        if (j >= line.Length || first < 0)
         {
             return false;
         }
 
-        permsStart = i + 1 + leading;
-        permsLength = perms.Length;
-        position = i + 1 + close + 1;
+        permsStart = first;
+        permsLength = last - first + 1;
+        position = j + 1;
         return true;
     }
 

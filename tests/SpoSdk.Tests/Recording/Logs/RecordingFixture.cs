@@ -183,15 +183,35 @@ internal sealed class RecordingFixture : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until both controllers have nothing left to do.</summary>
+    /// <summary>
+    /// Waits until every informer holds what the store holds and the controllers have nothing left to do, twice over
+    /// (a reconcile's writes come back as events). A fixed pause alone let a loaded machine see idle queues before an
+    /// informer had delivered the event that fills them.
+    /// </summary>
     public async Task SettleAsync()
     {
         for (var round = 0; round < 2; round++)
         {
-            await Task.Delay(30);
-            await WaitAsync(() => Task.FromResult(_podController.Queue.IsIdle && _nodeController.Queue.IsIdle && (!_reconcileRecordings || _recordingController.Queue.IsIdle)), "the controllers are idle");
+            await Task.Delay(10);
+            await WaitAsync(
+                async () => await InformersCaughtUpAsync() && _podController.Queue.IsIdle && _nodeController.Queue.IsIdle && (!_reconcileRecordings || _recordingController.Queue.IsIdle),
+                "the informers have caught up and the controllers are idle");
         }
     }
+
+    private async Task<bool> InformersCaughtUpAsync()
+    {
+        var pods = await Backend.Resource<V1Pod>().ListAsync(null, _node is null ? null : new ListOptions(FieldSelector: "spec.nodeName=" + _node));
+        return Same(_pods.List(), pods.Items)
+            && Same(_recordings.List(), (await Backend.Resource<ProfileRecording>().ListAsync()).Items)
+            && Same(_seccompProfiles.List(), (await Backend.Resource<SeccompProfile>().ListAsync()).Items);
+    }
+
+    private static bool Same<T>(IReadOnlyList<T> cached, IReadOnlyList<T> stored)
+        where T : k8s.IKubernetesObject<V1ObjectMeta> =>
+        cached.Count == stored.Count
+        && cached.Select(o => (o.Metadata.NamespaceProperty, o.Metadata.Name, o.Metadata.ResourceVersion)).ToHashSet()
+            .SetEquals(stored.Select(o => (o.Metadata.NamespaceProperty, o.Metadata.Name, o.Metadata.ResourceVersion)));
 
     public async ValueTask DisposeAsync()
     {
