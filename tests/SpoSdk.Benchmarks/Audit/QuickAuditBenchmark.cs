@@ -9,7 +9,8 @@ namespace SpoSdk.Benchmarks.Audit;
 /// <c>dotnet run -c Release --project tests/SpoSdk.Benchmarks -- --quick</c>: times the audit parser against the
 /// regex port and the newline-scan floor on the 1,000,000-line corpus, best of several runs, in well under a
 /// minute. Prints exactly <c>ratio vs-regex-port X</c> (regex time over ours) and <c>ratio vs-newline-scan Y</c>
-/// (our time over the scan's) on stdout; details go to stderr. Times are the thread's CPU time where the OS
+/// (our time over the scan's) on stdout; details go to stderr, among them the ratio on the corpus exactly as the issue
+/// words it (all noise plain syslog; the headline corpus also has audit records of other types in its noise). Times are the thread's CPU time where the OS
 /// reports it (Linux), so a busy machine does not skew the ratios; elsewhere wall time.
 /// </summary>
 /// <remarks>
@@ -66,6 +67,17 @@ public static class QuickAuditBenchmark
         var regex = Best(3, () => AuditWorkloads.RegexPort(lines));
         var regexOnce = Best(3, () => AuditWorkloads.RegexPortOnce(lines));
         var regexFromBytes = Best(2, () => AuditWorkloads.RegexPortFromBytes(bytes));
+        // The corpus as the issue words it, all of its noise plain syslog: ours has audit records of other types in a
+        // tenth of the noise, whose headers must be read, and keeps that stricter corpus for the headline.
+        var syslogCorpus = AuditCorpus.Generate(otherAuditRecords: false);
+        var syslogLines = syslogCorpus.DecodeLines();
+        for (var i = 0; i < 10; i++)
+        {
+            AuditWorkloads.SpanParser(parser, syslogCorpus.Bytes);
+        }
+
+        var oursSyslog = Best(9, () => AuditWorkloads.SpanParser(parser, syslogCorpus.Bytes));
+        var regexSyslog = Best(3, () => AuditWorkloads.RegexPort(syslogLines));
         var (noiseBytes, eventBytes, events) = MeasureAllocations(parser, bytes);
         var viewBytes = GC.GetAllocatedBytesForCurrentThread();
         AuditWorkloads.SpanParser(parser, bytes);
@@ -86,6 +98,7 @@ public static class QuickAuditBenchmark
         Console.Error.WriteLine(string.Format(ci, "per line     {0,9:F1} ms  (split each line, then Parse: ratio vs-newline-scan {1:F2})", perLine, perLine / scan));
         Console.Error.WriteLine(string.Format(ci, "regex port   {0,9:F1} ms  (upstream flow on lines already split and decoded; {1:F1} ms from the same bytes as ours, splitting and decoding each line first: ratio {2:F2})", regex, regexFromBytes, regexFromBytes / ours));
         Console.Error.WriteLine(string.Format(ci, "regex once   {0,9:F1} ms  (one match per line, on strings: ratio {1:F2})", regexOnce, regexOnce / ours));
+        Console.Error.WriteLine(string.Format(ci, "syslog noise {0,9:F1} ms  (the issue's corpus, its noise all syslog lines: regex port {1:F1} ms, ratio {2:F2})", oursSyslog, regexSyslog, regexSyslog / oursSyslog));
         Console.Error.WriteLine(string.Format(ci, "allocations: {0} B over {1:N0} non-event lines; views {2} B over the whole corpus; {3:F1} B per materialized event (one string) over {4:N0} events", noiseBytes, corpus.LineCount - events, viewBytes, (double)eventBytes / events, events));
         Console.Error.WriteLine(string.Format(ci, "hostile {0:N0}-byte AVC line: regex port {1:F1} ms, span parser {2:F4} ms", hostileBytes.Length, hostileRegex, hostileOurs));
         Console.Error.WriteLine(string.Format(ci, "total {0:F1} s", total.Elapsed.TotalSeconds));
