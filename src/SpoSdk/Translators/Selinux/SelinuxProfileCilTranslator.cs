@@ -15,7 +15,8 @@ namespace SpoSdk.Translators.Selinux;
 /// result could never be installed otherwise: the profile name must be a CIL name (a letter first,
 /// no dots); inherit names must be CIL names; a profile may not inherit itself or form an inherit
 /// cycle; a class with no permissions writes no rule (CIL rejects an empty permission list); a
-/// repeated inherit is written once.
+/// repeated inherit is written once; a permission may not be a CIL expression operator such as
+/// <c>all</c> or <c>not</c>, which secilc would expand past the deny lists.
 /// </remarks>
 public static class SelinuxProfileCilTranslator
 {
@@ -246,6 +247,10 @@ public static class SelinuxProfileCilTranslator
                     if (permission is null || !CilNames.IsRuleWord(permission))
                     {
                         errors.Add(new TranslationError(permissionPath, TranslationErrorKind.Invalid, "didn't match expected characters: invalid permission"));
+                    }
+                    else if (CilNames.IsExpressionOperator(permission))
+                    {
+                        errors.Add(new TranslationError(permissionPath, TranslationErrorKind.Invalid, "permission " + permission + " is a CIL expression operator, not a permission name"));
                     }
                     else if (deniedPermissions.Contains(GlobalName(permission)))
                     {

@@ -450,6 +450,29 @@ public sealed class SelinuxProfileCilTranslatorTests(ITestOutputHelper output) :
         Assert.Contains(result.Errors, e => e.Kind == TranslationErrorKind.NotAllowed && e.Path.EndsWith("['" + named + "']", StringComparison.Ordinal));
     }
 
+    // secilc reads these words at the head of a permission list as operators: ( file ( all ) ) grants every file
+    // permission and ( file ( not read ) ) every one but read, relabelto and mounton included, past every deny list.
+    [Theory]
+    [InlineData("all")]
+    [InlineData("not", "read")]
+    [InlineData("and", "read", "write")]
+    [InlineData("or", "read", "write")]
+    [InlineData("xor", "read", "write")]
+    [InlineData("eq", "read")]
+    [InlineData("neq", "read")]
+    [InlineData("dom", "read")]
+    [InlineData("domby", "read")]
+    [InlineData("incomp", "read")]
+    [InlineData("range", "read", "write")]
+    public void Cil_expression_operators_are_refused_as_permissions(string keyword, params string[] others)
+    {
+        var error = Assert.Single(Errors(Profile("p", null, VarLog("file", [keyword, .. others]))));
+
+        Assert.Equal("$.spec.allow.var_log_t.file[0]", error.Path);
+        Assert.Equal(TranslationErrorKind.Invalid, error.Kind);
+        Assert.Equal("permission " + keyword + " is a CIL expression operator, not a permission name", error.Message);
+    }
+
     private static SelinuxProfile Profile(string name, IList<SelinuxProfileInherit>? inherit, Dictionary<string, IDictionary<string, IList<string>>>? allow, SelinuxProfileMode? mode = null) => new()
     {
         Metadata = new() { Name = name },
