@@ -95,6 +95,11 @@ public static class SelinuxProfileCilTranslator
     {
         var system = new List<string>();
         var profiles = new List<string>();
+
+        // A repeated SelinuxProfile inherit is dropped before any check: checking it again would redo the lookup and
+        // the walk of its ancestors for every copy (n copies times the ancestors' entries).
+        var seenProfiles = new HashSet<string>(StringComparer.Ordinal);
+        var ancestry = findProfile is null ? null : new Ancestry(name, findProfile);
         var inherits = profile.Spec?.Inherit ?? [];
         for (var i = 0; i < inherits.Count; i++)
         {
@@ -130,6 +135,11 @@ public static class SelinuxProfileCilTranslator
             }
             else if (kind == SelinuxProfileInheritKind.SelinuxProfile.Value)
             {
+                if (!seenProfiles.Add(parent))
+                {
+                    continue;
+                }
+
                 if (!CilNames.IsDeclarationName(parent))
                 {
                     errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "SelinuxProfile " + ErrorText.Quote(parent) + " cannot name a CIL block"));
@@ -138,15 +148,15 @@ public static class SelinuxProfileCilTranslator
                 {
                     errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "a SelinuxProfile cannot inherit itself"));
                 }
-                else if (findProfile?.Invoke(parent) is null)
+                else if (ancestry?.Find(parent) is null)
                 {
                     errors.Add(new TranslationError(path + ".name", TranslationErrorKind.NotFound, "couldn't find inherit reference SelinuxProfile/" + parent));
                 }
-                else if (InheritsFrom(parent, name, findProfile))
+                else if (ancestry.Reaches(parent))
                 {
                     errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "inherit cycle: SelinuxProfile/" + parent + " inherits (directly or not) from " + name));
                 }
-                else if (!profiles.Contains(parent, StringComparer.Ordinal))
+                else
                 {
                     profiles.Add(parent);
                 }
@@ -160,36 +170,82 @@ public static class SelinuxProfileCilTranslator
         return (system, profiles);
     }
 
-    // Whether start's chain of SelinuxProfile parents reaches target. Bounded, so that a resolver
-    // serving an endless chain cannot hang the translation.
-    private static bool InheritsFrom(string start, string target, Func<string, SelinuxProfile?> findProfile)
+    /// <summary>
+    /// The SelinuxProfile ancestors of one translation, each looked up and its inherit entries read at most once:
+    /// whether a parent's chain reaches the profile being translated (an inherit cycle). Bounded, so that a
+    /// resolver serving an endless chain cannot hang the translation.
+    /// </summary>
+    private sealed class Ancestry(string target, Func<string, SelinuxProfile?> findProfile)
     {
-        const int MaxProfilesVisited = 10_000;
-        var visited = new HashSet<string>(StringComparer.Ordinal) { start };
-        var pending = new Stack<string>();
-        pending.Push(start);
-        while (pending.TryPop(out var current))
+        private const int MaxProfilesVisited = 10_000;
+
+        private readonly Dictionary<string, SelinuxProfile?> _profiles = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<string>> _parents = new(StringComparer.Ordinal);
+
+        // Names whose whole chain was walked without reaching the target: no later walk enters them again.
+        private readonly HashSet<string> _clear = new(StringComparer.Ordinal);
+
+        public SelinuxProfile? Find(string name)
         {
-            foreach (var inherit in findProfile(current)?.Spec?.Inherit ?? [])
+            if (!_profiles.TryGetValue(name, out var profile))
             {
-                if (inherit is null || inherit.Kind?.Value != SelinuxProfileInheritKind.SelinuxProfile.Value || string.IsNullOrEmpty(inherit.Name))
+                profile = findProfile(name);
+                _profiles[name] = profile;
+            }
+
+            return profile;
+        }
+
+        public bool Reaches(string start)
+        {
+            var visited = new HashSet<string>(StringComparer.Ordinal) { start };
+            var pending = new Stack<string>();
+            pending.Push(start);
+            while (pending.TryPop(out var current))
+            {
+                if (_clear.Contains(current))
                 {
                     continue;
                 }
 
-                if (inherit.Name == target)
+                foreach (var parent in Parents(current))
                 {
-                    return true;
-                }
+                    if (parent == target)
+                    {
+                        return true;
+                    }
 
-                if (visited.Count < MaxProfilesVisited && visited.Add(inherit.Name))
-                {
-                    pending.Push(inherit.Name);
+                    if (_profiles.Count < MaxProfilesVisited && visited.Add(parent))
+                    {
+                        pending.Push(parent);
+                    }
                 }
             }
+
+            _clear.UnionWith(visited);
+            return false;
         }
 
-        return false;
+        // The distinct SelinuxProfile parents of one ancestor, its inherit entries read once.
+        private List<string> Parents(string name)
+        {
+            if (!_parents.TryGetValue(name, out var parents))
+            {
+                parents = [];
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var inherit in Find(name)?.Spec?.Inherit ?? [])
+                {
+                    if (inherit is not null && inherit.Kind?.Value == SelinuxProfileInheritKind.SelinuxProfile.Value && !string.IsNullOrEmpty(inherit.Name) && seen.Add(inherit.Name))
+                    {
+                        parents.Add(inherit.Name);
+                    }
+                }
+
+                _parents[name] = parents;
+            }
+
+            return parents;
+        }
     }
 
     private static List<string> AllowRules(IDictionary<string, IDictionary<string, IList<string>>>? allow, string name, SelinuxPolicyOptions options, List<TranslationError> errors)

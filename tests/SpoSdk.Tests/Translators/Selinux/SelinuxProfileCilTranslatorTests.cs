@@ -473,6 +473,79 @@ public sealed class SelinuxProfileCilTranslatorTests(ITestOutputHelper output) :
         Assert.Equal("permission " + keyword + " is a CIL expression operator, not a permission name", error.Message);
     }
 
+    // Every duplicate entry used to redo the existence and cycle checks, each reading every entry of every ancestor:
+    // n entries in the child and m in its parent cost n*m. Duplicates are dropped first and ancestors read once.
+    [Fact]
+    public void Duplicate_inherits_cost_one_walk_of_the_ancestors()
+    {
+        const int Entries = 10_000;
+        var reads = 0;
+        var lookups = 0;
+        SelinuxProfile WithInherits(string name, string parent) => new()
+        {
+            Metadata = new() { Name = name },
+            Spec = new() { Inherit = new CountingList<SelinuxProfileInherit>(Enumerable.Range(0, Entries).Select(_ => Inherit(SelinuxProfileInheritKind.SelinuxProfile, parent)), () => reads++) },
+        };
+
+        var q = Profile("q", null, null);
+        var p = WithInherits("p", "q");
+        var child = WithInherits("child", "p");
+
+        var cil = Translate(child, null, n => { lookups++; return n == "p" ? p : n == "q" ? q : null; });
+
+        Assert.Equal("(block child\n(blockinherit p)\n)\n", cil);
+        Assert.InRange(lookups, 1, 3);
+        Assert.InRange(reads, 1, (2 * Entries) + 10);
+    }
+
+    // An inherit list that counts every element read (by index or by enumeration).
+    private sealed class CountingList<T>(IEnumerable<T> items, Action read) : IList<T>
+    {
+        private readonly List<T> _items = [.. items];
+
+        public int Count => _items.Count;
+
+        public bool IsReadOnly => false;
+
+        public T this[int index]
+        {
+            get
+            {
+                read();
+                return _items[index];
+            }
+
+            set => _items[index] = value;
+        }
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            foreach (var item in _items)
+            {
+                read();
+                yield return item;
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public int IndexOf(T item) => _items.IndexOf(item);
+
+        public void Insert(int index, T item) => _items.Insert(index, item);
+
+        public void RemoveAt(int index) => _items.RemoveAt(index);
+
+        public void Add(T item) => _items.Add(item);
+
+        public void Clear() => _items.Clear();
+
+        public bool Contains(T item) => _items.Contains(item);
+
+        public void CopyTo(T[] array, int arrayIndex) => _items.CopyTo(array, arrayIndex);
+
+        public bool Remove(T item) => _items.Remove(item);
+    }
+
     private static SelinuxProfile Profile(string name, IList<SelinuxProfileInherit>? inherit, Dictionary<string, IDictionary<string, IList<string>>>? allow, SelinuxProfileMode? mode = null) => new()
     {
         Metadata = new() { Name = name },
