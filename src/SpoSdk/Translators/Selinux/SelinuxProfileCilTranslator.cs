@@ -14,7 +14,8 @@ namespace SpoSdk.Translators.Selinux;
 /// Output for an accepted profile is byte for byte upstream's. Stricter than upstream, because the
 /// result could never be installed otherwise: the profile name must be a CIL name (a letter first,
 /// no dots); inherit names must be CIL names; a profile may not inherit itself or form an inherit
-/// cycle; a class with no permissions writes no rule (CIL rejects an empty permission list); a
+/// cycle or inherit more than one SelinuxProfile (each parent brings container's process type, which
+/// secilc refuses to see declared twice); a class with no permissions writes no rule (CIL rejects an empty permission list); a
 /// repeated inherit is written once; a permission may not be a CIL expression operator such as
 /// <c>all</c> or <c>not</c>, which secilc would expand past the deny lists.
 /// </remarks>
@@ -99,6 +100,7 @@ public static class SelinuxProfileCilTranslator
         // A repeated SelinuxProfile inherit is dropped before any check: checking it again would redo the lookup and
         // the walk of its ancestors for every copy (n copies times the ancestors' entries).
         var seenProfiles = new HashSet<string>(StringComparer.Ordinal);
+        string? firstProfile = null;
         var ancestry = findProfile is null ? null : new Ancestry(name, findProfile);
         var inherits = profile.Spec?.Inherit ?? [];
         for (var i = 0; i < inherits.Count; i++)
@@ -148,17 +150,28 @@ public static class SelinuxProfileCilTranslator
                 {
                     errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "a SelinuxProfile cannot inherit itself"));
                 }
-                else if (ancestry?.Find(parent) is null)
+                else if (firstProfile is not null)
                 {
-                    errors.Add(new TranslationError(path + ".name", TranslationErrorKind.NotFound, "couldn't find inherit reference SelinuxProfile/" + parent));
-                }
-                else if (ancestry.Reaches(parent))
-                {
-                    errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "inherit cycle: SelinuxProfile/" + parent + " inherits (directly or not) from " + name));
+                    // Every SelinuxProfile's chain ends in container, which declares the process type: a second
+                    // parent (a sibling or one the first already inherits) declares it again, and secilc refuses
+                    // the block ("Re-declaration of type process").
+                    errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "a SelinuxProfile can inherit at most one SelinuxProfile (each brings the process type of container): already inherits SelinuxProfile/" + firstProfile + ", so not SelinuxProfile/" + parent));
                 }
                 else
                 {
-                    profiles.Add(parent);
+                    firstProfile = parent;
+                    if (ancestry?.Find(parent) is null)
+                    {
+                        errors.Add(new TranslationError(path + ".name", TranslationErrorKind.NotFound, "couldn't find inherit reference SelinuxProfile/" + parent));
+                    }
+                    else if (ancestry.Reaches(parent))
+                    {
+                        errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "inherit cycle: SelinuxProfile/" + parent + " inherits (directly or not) from " + name));
+                    }
+                    else
+                    {
+                        profiles.Add(parent);
+                    }
                 }
             }
             else

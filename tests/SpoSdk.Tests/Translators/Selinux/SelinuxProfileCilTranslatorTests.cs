@@ -473,6 +473,31 @@ public sealed class SelinuxProfileCilTranslatorTests(ITestOutputHelper output) :
         Assert.Equal("permission " + keyword + " is a CIL expression operator, not a permission name", error.Message);
     }
 
+    // Each SelinuxProfile parent brings container's "type process" with it: secilc fails on any two ("Re-declaration
+    // of type process"), distinct siblings or a diamond alike, so translation refuses the second one.
+    [Fact]
+    public async Task A_profile_inherits_at_most_one_selinuxprofile()
+    {
+        var options = new SelinuxPolicyOptions { AllowedSystemProfiles = ["container", "net_container"] };
+        var p = Profile("p", null, VarLog("file", "read"));
+        var r = Profile("r", null, VarLog("file", "open"));
+        var q = Profile("q", [Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p")], VarLog("file", "getattr"));
+        var find = Find(p, q, r);
+
+        var siblings = SelinuxProfileCilTranslator.Translate(Profile("d", [Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p"), System("net_container"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "r")], null), options, find);
+        var diamond = SelinuxProfileCilTranslator.Translate(Profile("c", [Inherit(SelinuxProfileInheritKind.SelinuxProfile, "q"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p")], null), options, find);
+
+        var error = Assert.Single(siblings.Errors);
+        Assert.Equal(("$.spec.inherit[3].name", TranslationErrorKind.Invalid), (error.Path, error.Kind));
+        Assert.Equal("a SelinuxProfile can inherit at most one SelinuxProfile (each brings the process type of container): already inherits SelinuxProfile/p, so not SelinuxProfile/r", error.Message);
+        Assert.Equal("$.spec.inherit[1].name", Assert.Single(diamond.Errors).Path);
+
+        // What secilc accepts stays accepted: one SelinuxProfile parent (repeated or not) next to system templates.
+        var child = Translate(Profile("child", [System("container"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "q"), System("net_container"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "q")], null), options, find);
+        Assert.Equal("(block child\n(blockinherit net_container)\n(blockinherit q)\n)\n", child);
+        await CompileAsync(Translate(p, options), Translate(q, options, find), child);
+    }
+
     // Every duplicate entry used to redo the existence and cycle checks, each reading every entry of every ancestor:
     // n entries in the child and m in its parent cost n*m. Duplicates are dropped first and ancestors read once.
     [Fact]
