@@ -8,9 +8,7 @@ namespace SpoSdk.Cli.Commands;
 /// <summary>
 /// Upstream spoc's <c>convert</c>: one profile object to its raw form, the seccomp JSON a runtime
 /// loads or the AppArmor policy text <c>apparmor_parser</c> compiles (named after <c>-p PROGRAM</c>,
-/// else <c>metadata.name</c>). Like upstream it accepts a profile without metadata or name, except that the
-/// AppArmor form needs a name from one of the two (upstream writes one apparmor_parser reads as named after
-/// its flags).
+/// else <c>metadata.name</c>). Like upstream it accepts a profile without metadata or name.
 /// </summary>
 internal static class RawProfileConverter
 {
@@ -73,8 +71,7 @@ internal static class RawProfileConverter
         {
             // The profile name came from -p, not from the manifest, when -p was given.
             var where = program is not null && error.Path == "$.metadata.name" ? "-p" : error.Path;
-            var hint = program is null && string.IsNullOrEmpty(profile.Metadata?.Name) && error.Path == "$.metadata.name" ? "; set metadata.name or pass -p PROGRAM" : string.Empty;
-            await stderr.WriteLineAsync(file + "#1 " + profile.Kind + "/" + (profile.Metadata?.Name ?? "<unnamed>") + ": " + where + ": " + error.Message + hint).ConfigureAwait(false);
+            await stderr.WriteLineAsync(file + "#1 " + profile.Kind + "/" + (profile.Metadata?.Name ?? "<unnamed>") + ": " + where + ": " + error.Message).ConfigureAwait(false);
         }
 
         return result.Text is { } text ? (SpocApp.Success, text) : (SpocApp.Invalid, null);

@@ -173,29 +173,15 @@ public sealed class ConvertCommandTests : IDisposable
     [InlineData("  mode: Complain\n", "/dev/null r,", "flags=(complain,attach_disconnected,mediate_deleted)")]
     public async Task Raw_apparmor_form_as_upstream(string mode, string rule, string flags)
     {
-        // converter_test.go TestRun: no metadata, so the name comes from -p here (an empty one is refused, see below).
+        // converter_test.go TestRun: no metadata, so the profile name is empty, which upstream accepts.
         var file = Write("aa.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: AppArmorProfile\nspec:\n" + mode + "  abstract:\n    filesystem:\n      readOnlyPaths: [/dev/null]\n");
-
-        var (code, stdout, stderr) = await RunAsync("convert", "-p", "/usr/bin/app", file);
-
-        Assert.True(code == 0, stderr);
-        Assert.Contains(rule, stdout, StringComparison.Ordinal);
-        Assert.Contains("\nprofile /usr/bin/app " + flags + " {\n", stdout, StringComparison.Ordinal);
-        Assert.Equal(mode.Contains("Complain", StringComparison.Ordinal), !stdout.Contains("deny /dev/null", StringComparison.Ordinal));
-    }
-
-    // Upstream writes "profile  flags=(...) {" for a profile with no name, which apparmor_parser reads as an
-    // enforce-mode profile named "flags=(...)": a name is required, from metadata.name or -p.
-    [Fact]
-    public async Task Raw_apparmor_form_without_a_name_or_program_is_an_error_that_says_how_to_name_it()
-    {
-        var file = Write("aa.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: AppArmorProfile\nspec:\n  mode: Complain\n  abstract:\n    filesystem:\n      readOnlyPaths: [/dev/null]\n");
 
         var (code, stdout, stderr) = await RunAsync("convert", file);
 
-        Assert.Equal(1, code);
-        Assert.Empty(stdout);
-        Assert.Equal(file + "#1 AppArmorProfile/<unnamed>: $.metadata.name: profile name must be set: without one apparmor_parser reads the flags as the name; set metadata.name or pass -p PROGRAM\n", stderr);
+        Assert.True(code == 0, stderr);
+        Assert.Contains(rule, stdout, StringComparison.Ordinal);
+        Assert.Contains("\nprofile  " + flags + " {\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(mode.Contains("Complain", StringComparison.Ordinal), !stdout.Contains("deny /dev/null", StringComparison.Ordinal));
     }
 
     [Fact]

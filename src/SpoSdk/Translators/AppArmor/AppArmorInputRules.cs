@@ -26,18 +26,9 @@ internal static class AppArmorInputRules
     private static readonly FrozenSet<string> Capabilities = CapabilityNames.ToFrozenSet(StringComparer.Ordinal);
     private static readonly FrozenSet<string> Ptrace = PtraceAccesses.ToFrozenSet(StringComparer.Ordinal);
 
-    /// <summary>
-    /// Checks a profile name: <c>^[a-zA-Z0-9_./-]+$</c>. Upstream skips the check for an empty name and writes
-    /// <c>profile  flags=(complain,...) {</c>, which apparmor_parser reads as an enforce-mode profile named
-    /// <c>flags=(complain,...)</c>; an empty name is an error here.
-    /// </summary>
+    /// <summary>Checks a profile name: <c>^[a-zA-Z0-9_./-]+$</c> (an empty name is allowed, as upstream).</summary>
     public static string? CheckName(string name)
     {
-        if (name.Length == 0)
-        {
-            return "profile name must be set: without one apparmor_parser reads the flags as the name";
-        }
-
         for (var i = 0; i < name.Length; i++)
         {
             var c = name[i];

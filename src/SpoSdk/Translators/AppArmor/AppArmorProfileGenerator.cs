@@ -41,7 +41,7 @@ public static class AppArmorProfileGenerator
     public static IReadOnlyList<string> CapabilityNames => AppArmorInputRules.CapabilityNames;
 
     /// <summary>
-    /// Translates <paramref name="profile"/>: the profile name is <c>metadata.name</c> (an error when
+    /// Translates <paramref name="profile"/>: the profile name is <c>metadata.name</c> (empty when
     /// unset), the mode <c>spec.mode</c>, the rules <c>spec.abstract</c>.
     /// </summary>
     public static TranslationResult Generate(AppArmorProfile profile)
@@ -55,10 +55,7 @@ public static class AppArmorProfileGenerator
     /// passes the program path). Errors name the offending value by its path in an AppArmorProfile,
     /// the name as <c>$.metadata.name</c>.
     /// </summary>
-    /// <param name="name">
-    /// The profile name; null or empty is an error (upstream writes <c>profile  flags=(...) {</c>, which
-    /// apparmor_parser reads as a profile named after the flags, in enforce mode).
-    /// </param>
+    /// <param name="name">The profile name; null or empty writes a profile without a name, as upstream.</param>
     /// <param name="mode"><c>Complain</c> writes a complain-mode profile without deny rules; anything else, enforce.</param>
     /// <param name="abstract">The rules; null is an error.</param>
     public static TranslationResult Generate(string? name, AppArmorProfileMode? mode, AppArmorProfileAbstract? @abstract)
