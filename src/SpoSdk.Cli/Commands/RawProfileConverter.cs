@@ -8,7 +8,8 @@ namespace SpoSdk.Cli.Commands;
 /// <summary>
 /// Upstream spoc's <c>convert</c>: one profile object to its raw form, the seccomp JSON a runtime
 /// loads or the AppArmor policy text <c>apparmor_parser</c> compiles (named after <c>-p PROGRAM</c>,
-/// else <c>metadata.name</c>). Like upstream it accepts a profile without metadata or name.
+/// else <c>metadata.name</c>). Like upstream it accepts a profile without metadata or name, and writes the same
+/// AppArmor text for it, with a warning on stderr: apparmor_parser reads that text as a profile named after its flags.
 /// </summary>
 internal static class RawProfileConverter
 {
@@ -74,6 +75,19 @@ internal static class RawProfileConverter
             await stderr.WriteLineAsync(file + "#1 " + profile.Kind + "/" + (profile.Metadata?.Name ?? "<unnamed>") + ": " + where + ": " + error.Message).ConfigureAwait(false);
         }
 
-        return result.Text is { } text ? (SpocApp.Success, text) : (SpocApp.Invalid, null);
+        if (result.Text is not { } text)
+        {
+            return (SpocApp.Invalid, null);
+        }
+
+        // Upstream writes "profile  flags=(...) {" for an empty name; the text stays upstream's (test-vectors
+        // §1.4.4), but the parser would take the flags for the profile's name, which the user should know.
+        if (string.IsNullOrEmpty(program ?? profile.Metadata?.Name))
+        {
+            var flags = "flags=(" + (profile.Spec?.Mode == Api.V1.AppArmorProfileMode.Complain ? "complain" : "enforce") + ",attach_disconnected,mediate_deleted)";
+            await stderr.WriteLineAsync("spoc convert: warning: " + file + ": the profile has no name, so apparmor_parser would take " + flags + " for its name; set metadata.name or pass -p PROGRAM").ConfigureAwait(false);
+        }
+
+        return (SpocApp.Success, text);
     }
 }

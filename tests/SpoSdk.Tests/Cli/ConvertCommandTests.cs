@@ -184,6 +184,25 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Equal(mode.Contains("Complain", StringComparison.Ordinal), !stdout.Contains("deny /dev/null", StringComparison.Ordinal));
     }
 
+    // Without a name the text is upstream's ("profile  flags=(...) {"), which apparmor_parser reads as a profile
+    // named after its flags: stdout is that text, and stderr says so and how to name the profile.
+    [Theory]
+    [InlineData("", "", "enforce")]
+    [InlineData("metadata: {name: \"\"}\n", "  mode: Complain\n", "complain")]
+    public async Task Raw_apparmor_form_without_a_name_is_upstreams_text_with_a_warning(string metadata, string mode, string flag)
+    {
+        var file = Write("aa.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: AppArmorProfile\n" + metadata + "spec:\n" + mode + "  abstract:\n    filesystem:\n      readOnlyPaths: [/dev/null]\n");
+
+        var (code, stdout, stderr) = await RunAsync("convert", file);
+        var (namedCode, named, namedStderr) = await RunAsync("convert", "-p", "/usr/bin/app", file);
+
+        Assert.Equal((0, 0), (code, namedCode));
+        Assert.Contains("\nprofile  flags=(" + flag + ",attach_disconnected,mediate_deleted) {\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(named.Replace("\nprofile /usr/bin/app flags=(", "\nprofile  flags=(", StringComparison.Ordinal), stdout);
+        Assert.Equal("spoc convert: warning: " + file + ": the profile has no name, so apparmor_parser would take flags=(" + flag + ",attach_disconnected,mediate_deleted) for its name; set metadata.name or pass -p PROGRAM\n", stderr);
+        Assert.Empty(namedStderr);
+    }
+
     [Fact]
     public async Task Raw_apparmor_profile_is_named_after_the_program_or_the_object_and_written_with_o()
     {

@@ -11,16 +11,35 @@ namespace SpoSdk.Profiles.Seccomp;
 /// base disagree on a name, the profile wins (a runtime would otherwise refuse two rules for one
 /// syscall). Order: by action, then errno, then arguments, then first name.
 /// </summary>
+/// <remarks>
+/// A base rule gives up a name only when one of the profile's rules for that name has another action
+/// or errno (they disagree) or has no arguments (it already covers every call). A profile rule of the
+/// same action that only adds a condition is a union with the base's: base <c>ALLOW socket</c> and
+/// profile <c>ALLOW socket if arg0 == 1</c> still allow every socket call.
+/// </remarks>
 public static class SyscallUnion
 {
     /// <summary>The union of <paramref name="baseRules"/> and <paramref name="rules"/>.</summary>
     public static List<SeccompProfileSyscall> Merge(IEnumerable<SeccompProfileSyscall>? baseRules, IEnumerable<SeccompProfileSyscall>? rules)
     {
         var own = (rules ?? []).ToList();
-        var ownNames = own.SelectMany(r => r.Names ?? []).ToHashSet(StringComparer.Ordinal);
-        var inherited = (baseRules ?? []).Select(r => WithNames(r, (r.Names ?? []).Where(n => !ownNames.Contains(n))));
+        var ownRules = new Dictionary<string, List<SeccompProfileSyscall>>(StringComparer.Ordinal);
+        foreach (var rule in own)
+        {
+            foreach (var name in rule.Names ?? [])
+            {
+                (ownRules.TryGetValue(name, out var list) ? list : ownRules[name] = []).Add(rule);
+            }
+        }
+
+        var inherited = (baseRules ?? []).Select(r => WithNames(r, (r.Names ?? []).Where(n => !ownRules.TryGetValue(n, out var list) || !list.Any(o => Overrides(o, r)))));
         return Normalize(inherited.Concat(own));
     }
+
+    // Whether the profile's rule takes a name away from the base's rule: it disagrees (another action or errno:
+    // the profile wins) or it has no condition (it covers every call the base's rule does).
+    private static bool Overrides(SeccompProfileSyscall own, SeccompProfileSyscall inherited) =>
+        own.Action.Value != inherited.Action.Value || own.ErrnoRet != inherited.ErrnoRet || own.Args is not { Count: > 0 };
 
     /// <summary>One rule per (action, errno, arguments), names sorted and unique, rules in a stable order.</summary>
     public static List<SeccompProfileSyscall> Normalize(IEnumerable<SeccompProfileSyscall> rules)

@@ -40,6 +40,15 @@ internal static class CilNames
         return true;
     }
 
+    /// <summary>
+    /// The words secilc reads as an operator at the head of an expression (<c>cil_build_ast.c</c>'s
+    /// <c>__cil_get_expr_operator_flavor</c>). In a permission list <c>( file ( all ) )</c> grants every
+    /// permission of the class and <c>( file ( not read ) )</c> every one but read, past any deny list, so
+    /// none of them may be written as a permission. Case-sensitive, as secilc is.
+    /// </summary>
+    public static bool IsExpressionOperator(string word) =>
+        word is "all" or "not" or "and" or "or" or "xor" or "eq" or "neq" or "dom" or "domby" or "incomp" or "range";
+
     /// <summary>Upstream's <c>^[a-zA-Z0-9.\-_]+$</c> for labels, classes and permissions.</summary>
     public static bool IsRuleWord(string word)
     {

@@ -14,8 +14,10 @@ namespace SpoSdk.Translators.Selinux;
 /// Output for an accepted profile is byte for byte upstream's. Stricter than upstream, because the
 /// result could never be installed otherwise: the profile name must be a CIL name (a letter first,
 /// no dots); inherit names must be CIL names; a profile may not inherit itself or form an inherit
-/// cycle; a class with no permissions writes no rule (CIL rejects an empty permission list); a
-/// repeated inherit is written once.
+/// cycle or inherit more than one SelinuxProfile (each parent brings container's process type, which
+/// secilc refuses to see declared twice); a class with no permissions writes no rule (CIL rejects an empty permission list); a
+/// repeated inherit is written once; a permission may not be a CIL expression operator such as
+/// <c>all</c> or <c>not</c>, which secilc would expand past the deny lists.
 /// </remarks>
 public static class SelinuxProfileCilTranslator
 {
@@ -94,6 +96,12 @@ public static class SelinuxProfileCilTranslator
     {
         var system = new List<string>();
         var profiles = new List<string>();
+
+        // A repeated SelinuxProfile inherit is dropped before any check: checking it again would redo the lookup and
+        // the walk of its ancestors for every copy (n copies times the ancestors' entries).
+        var seenProfiles = new HashSet<string>(StringComparer.Ordinal);
+        string? firstProfile = null;
+        var ancestry = findProfile is null ? null : new Ancestry(name, findProfile);
         var inherits = profile.Spec?.Inherit ?? [];
         for (var i = 0; i < inherits.Count; i++)
         {
@@ -129,6 +137,11 @@ public static class SelinuxProfileCilTranslator
             }
             else if (kind == SelinuxProfileInheritKind.SelinuxProfile.Value)
             {
+                if (!seenProfiles.Add(parent))
+                {
+                    continue;
+                }
+
                 if (!CilNames.IsDeclarationName(parent))
                 {
                     errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "SelinuxProfile " + ErrorText.Quote(parent) + " cannot name a CIL block"));
@@ -137,17 +150,28 @@ public static class SelinuxProfileCilTranslator
                 {
                     errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "a SelinuxProfile cannot inherit itself"));
                 }
-                else if (findProfile?.Invoke(parent) is null)
+                else if (firstProfile is not null)
                 {
-                    errors.Add(new TranslationError(path + ".name", TranslationErrorKind.NotFound, "couldn't find inherit reference SelinuxProfile/" + parent));
+                    // Every SelinuxProfile's chain ends in container, which declares the process type: a second
+                    // parent (a sibling or one the first already inherits) declares it again, and secilc refuses
+                    // the block ("Re-declaration of type process").
+                    errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "a SelinuxProfile can inherit at most one SelinuxProfile (each brings the process type of container): already inherits SelinuxProfile/" + firstProfile + ", so not SelinuxProfile/" + parent));
                 }
-                else if (InheritsFrom(parent, name, findProfile))
+                else
                 {
-                    errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "inherit cycle: SelinuxProfile/" + parent + " inherits (directly or not) from " + name));
-                }
-                else if (!profiles.Contains(parent, StringComparer.Ordinal))
-                {
-                    profiles.Add(parent);
+                    firstProfile = parent;
+                    if (ancestry?.Find(parent) is null)
+                    {
+                        errors.Add(new TranslationError(path + ".name", TranslationErrorKind.NotFound, "couldn't find inherit reference SelinuxProfile/" + parent));
+                    }
+                    else if (ancestry.Reaches(parent))
+                    {
+                        errors.Add(new TranslationError(path + ".name", TranslationErrorKind.Invalid, "inherit cycle: SelinuxProfile/" + parent + " inherits (directly or not) from " + name));
+                    }
+                    else
+                    {
+                        profiles.Add(parent);
+                    }
                 }
             }
             else
@@ -159,36 +183,82 @@ public static class SelinuxProfileCilTranslator
         return (system, profiles);
     }
 
-    // Whether start's chain of SelinuxProfile parents reaches target. Bounded, so that a resolver
-    // serving an endless chain cannot hang the translation.
-    private static bool InheritsFrom(string start, string target, Func<string, SelinuxProfile?> findProfile)
+    /// <summary>
+    /// The SelinuxProfile ancestors of one translation, each looked up and its inherit entries read at most once:
+    /// whether a parent's chain reaches the profile being translated (an inherit cycle). Bounded, so that a
+    /// resolver serving an endless chain cannot hang the translation.
+    /// </summary>
+    private sealed class Ancestry(string target, Func<string, SelinuxProfile?> findProfile)
     {
-        const int MaxProfilesVisited = 10_000;
-        var visited = new HashSet<string>(StringComparer.Ordinal) { start };
-        var pending = new Stack<string>();
-        pending.Push(start);
-        while (pending.TryPop(out var current))
+        private const int MaxProfilesVisited = 10_000;
+
+        private readonly Dictionary<string, SelinuxProfile?> _profiles = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<string>> _parents = new(StringComparer.Ordinal);
+
+        // Names whose whole chain was walked without reaching the target: no later walk enters them again.
+        private readonly HashSet<string> _clear = new(StringComparer.Ordinal);
+
+        public SelinuxProfile? Find(string name)
         {
-            foreach (var inherit in findProfile(current)?.Spec?.Inherit ?? [])
+            if (!_profiles.TryGetValue(name, out var profile))
             {
-                if (inherit is null || inherit.Kind?.Value != SelinuxProfileInheritKind.SelinuxProfile.Value || string.IsNullOrEmpty(inherit.Name))
+                profile = findProfile(name);
+                _profiles[name] = profile;
+            }
+
+            return profile;
+        }
+
+        public bool Reaches(string start)
+        {
+            var visited = new HashSet<string>(StringComparer.Ordinal) { start };
+            var pending = new Stack<string>();
+            pending.Push(start);
+            while (pending.TryPop(out var current))
+            {
+                if (_clear.Contains(current))
                 {
                     continue;
                 }
 
-                if (inherit.Name == target)
+                foreach (var parent in Parents(current))
                 {
-                    return true;
-                }
+                    if (parent == target)
+                    {
+                        return true;
+                    }
 
-                if (visited.Count < MaxProfilesVisited && visited.Add(inherit.Name))
-                {
-                    pending.Push(inherit.Name);
+                    if (_profiles.Count < MaxProfilesVisited && visited.Add(parent))
+                    {
+                        pending.Push(parent);
+                    }
                 }
             }
+
+            _clear.UnionWith(visited);
+            return false;
         }
 
-        return false;
+        // The distinct SelinuxProfile parents of one ancestor, its inherit entries read once.
+        private List<string> Parents(string name)
+        {
+            if (!_parents.TryGetValue(name, out var parents))
+            {
+                parents = [];
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var inherit in Find(name)?.Spec?.Inherit ?? [])
+                {
+                    if (inherit is not null && inherit.Kind?.Value == SelinuxProfileInheritKind.SelinuxProfile.Value && !string.IsNullOrEmpty(inherit.Name) && seen.Add(inherit.Name))
+                    {
+                        parents.Add(inherit.Name);
+                    }
+                }
+
+                _parents[name] = parents;
+            }
+
+            return parents;
+        }
     }
 
     private static List<string> AllowRules(IDictionary<string, IDictionary<string, IList<string>>>? allow, string name, SelinuxPolicyOptions options, List<TranslationError> errors)
@@ -246,6 +316,10 @@ public static class SelinuxProfileCilTranslator
                     if (permission is null || !CilNames.IsRuleWord(permission))
                     {
                         errors.Add(new TranslationError(permissionPath, TranslationErrorKind.Invalid, "didn't match expected characters: invalid permission"));
+                    }
+                    else if (CilNames.IsExpressionOperator(permission))
+                    {
+                        errors.Add(new TranslationError(permissionPath, TranslationErrorKind.Invalid, "permission " + permission + " is a CIL expression operator, not a permission name"));
                     }
                     else if (deniedPermissions.Contains(GlobalName(permission)))
                     {

@@ -247,6 +247,78 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         await stop.CancelAsync();
     }
 
+    // A .cil in selinuxd's directory that no SPO object wrote (an administrator's module) is the node's: a profile of
+    // its name does not overwrite it, and deleting that profile does not remove it.
+    [Fact]
+    public async Task A_node_policy_no_operator_wrote_is_never_replaced_nor_removed()
+    {
+        const string NodePolicy = "; local policy\n(block admin\n    (blockinherit container)\n)\n";
+        await using var node = new LsmNodeFixture();
+        await node.SetSpodAsync(new SecurityProfilesOperatorDaemonSpec { Selinux = new SecurityProfilesOperatorDaemonSelinux { EnableRawSelinuxProfiles = true } });
+        LsmNodeFixture.WriteHostFile(node.Root, "/etc/selinux.d/admin.cil", NodePolicy);
+
+        await node.Selinux.CreateAsync(Profile("admin"));
+        await node.Raw.CreateAsync(Raw("admin", "(type process)"));
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("admin")))?.Status?.Status == SelinuxProfileState.Error
+            && (await node.Raw.GetAsync(ObjectKey.Cluster("admin")))?.Status?.Status == RawSelinuxProfileState.Error);
+
+        Assert.Contains(await node.WarningsAsync("SelinuxProfile", "admin"), e => (e.Reason, e.Message) == ("CannotSaveSelinuxPolicy", "file exists: /etc/selinux.d/admin.cil on node node-1 holds a policy no security profiles operator wrote; a node policy is never replaced"));
+        Assert.Contains(await node.WarningsAsync("RawSelinuxProfile", "admin"), e => (e.Reason, e.Message) == ("CannotSaveSelinuxPolicy", "file exists: /etc/selinux.d/admin.cil on node node-1 holds a policy no security profiles operator wrote; a node policy is never replaced"));
+        await node.Selinux.DeleteAsync(ObjectKey.Cluster("admin"));
+        await node.Raw.DeleteAsync(ObjectKey.Cluster("admin"));
+        await node.SettleAsync(async () => await node.Selinux.GetAsync(ObjectKey.Cluster("admin")) is null && await node.Raw.GetAsync(ObjectKey.Cluster("admin")) is null);
+        Assert.Equal(NodePolicy, await File.ReadAllTextAsync(node.SelinuxFile("admin")));
+    }
+
+    // selinuxrecording.cil is the recording policy the daemon's init container installs (runtime.md §2): the
+    // recording webhook labels pods selinuxrecording.process, so no profile of either kind may take that name,
+    // whether the file is there yet or not.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_recording_policy_name_is_reserved(bool installed)
+    {
+        const string Recording = "(block selinuxrecording\n  (blockinherit container)\n  (typepermissive process)\n)\n";
+        await using var node = new LsmNodeFixture();
+        await node.SetSpodAsync(new SecurityProfilesOperatorDaemonSpec { Selinux = new SecurityProfilesOperatorDaemonSelinux { EnableRawSelinuxProfiles = true } });
+        if (installed)
+        {
+            LsmNodeFixture.WriteHostFile(node.Root, "/etc/selinux.d/selinuxrecording.cil", Recording);
+        }
+
+        await node.Selinux.CreateAsync(Profile("selinuxrecording"));
+        await node.Raw.CreateAsync(Raw("selinuxrecording", "(type process)"));
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("selinuxrecording")))?.Status?.Status == SelinuxProfileState.Error
+            && (await node.Raw.GetAsync(ObjectKey.Cluster("selinuxrecording")))?.Status?.Status == RawSelinuxProfileState.Error);
+
+        const string Message = "$.metadata.name: selinuxrecording is reserved for the SELinux recording policy the operator installs on every node (selinuxrecording.cil)";
+        Assert.Contains(await node.WarningsAsync("SelinuxProfile", "selinuxrecording"), e => (e.Reason, e.Message) == ("CannotSaveSelinuxPolicy", Message));
+        Assert.Contains(await node.WarningsAsync("RawSelinuxProfile", "selinuxrecording"), e => (e.Reason, e.Message) == ("CannotSaveSelinuxPolicy", Message));
+        await node.Selinux.DeleteAsync(ObjectKey.Cluster("selinuxrecording"));
+        await node.Raw.DeleteAsync(ObjectKey.Cluster("selinuxrecording"));
+        await node.SettleAsync(async () => await node.Selinux.GetAsync(ObjectKey.Cluster("selinuxrecording")) is null && await node.Raw.GetAsync(ObjectKey.Cluster("selinuxrecording")) is null);
+        Assert.Equal(installed ? Recording : null, File.Exists(node.SelinuxFile("selinuxrecording")) ? await File.ReadAllTextAsync(node.SelinuxFile("selinuxrecording")) : null);
+    }
+
+    // A file in the kind's own form (written before a restart that lost its claim, or by upstream's operator) is not
+    // the node's: it is managed as ours.
+    [Fact]
+    public async Task A_policy_an_operator_wrote_is_taken_over()
+    {
+        await using var node = new LsmNodeFixture();
+        await node.SetSpodAsync(new SecurityProfilesOperatorDaemonSpec { Selinux = new SecurityProfilesOperatorDaemonSelinux { EnableRawSelinuxProfiles = true } });
+        LsmNodeFixture.WriteHostFile(node.Root, "/etc/selinux.d/web.cil", "(block web\n(blockinherit container)\n(allow process var_log_t ( file ( open )))\n)\n");
+        LsmNodeFixture.WriteHostFile(node.Root, "/etc/selinux.d/raw.cil", "(block raw_\n    (type old)\n)");
+
+        await node.Selinux.CreateAsync(Profile("web"));
+        await node.Raw.CreateAsync(Raw("raw", "(type process)"));
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("web")))?.Status?.Status == SelinuxProfileState.Installed
+            && (await node.Raw.GetAsync(ObjectKey.Cluster("raw")))?.Status?.Status == RawSelinuxProfileState.Installed);
+
+        Assert.Equal("(block web\n(blockinherit container)\n(allow process var_log_t ( file ( read )))\n)\n", await File.ReadAllTextAsync(node.SelinuxFile("web")));
+        Assert.Equal("(block raw_\n    (type process)\n)", await File.ReadAllTextAsync(node.SelinuxFile("raw")));
+    }
+
     // secilc is required under CI (the harness fails there); elsewhere a missing one was reported by the harness.
     private Task AssertCompilesAsync(params string[] modules) => _secilc.Secilc is null ? Task.CompletedTask : _secilc.AssertCompilesAsync(modules);
 

@@ -37,8 +37,45 @@ public sealed class AppArmorParserTests(ITestOutputHelper output) : IDisposable
         policies.Add(("sample enforce", NginxEnforce));
         policies.Add(("sample complain", NginxComplain));
         policies.Add(("all capabilities", AppArmorProfileGenerator.Generate("caps", null, AbstractWith(Field.Capability, AppArmorProfileGenerator.CapabilityNames.ToList())).GetTextOrThrow()));
-        policies.Add(("empty name", AppArmorProfileGenerator.Generate(string.Empty, null, Nginx()).GetTextOrThrow()));
         await AssertCompilesAsync(policies);
+    }
+
+    // The parser's own reading of the generated header: the profile's name and mode are the ones asked for.
+    [Theory]
+    [InlineData("web", "Complain", "complain")]
+    [InlineData("/usr/sbin/nginx", "Complain", "complain")]
+    [InlineData("web", "Enforce", "enforce")]
+    public async Task The_parser_reads_the_name_and_mode_given(string name, string mode, string parsedMode)
+    {
+        if (Parser() is not { } parser)
+        {
+            return;
+        }
+
+        var lines = await DumpAsync(parser, AppArmorProfileGenerator.Generate(name, AppArmorProfileMode.FromValue(mode), Nginx()).GetTextOrThrow());
+
+        Assert.Contains("Name:\t\t" + name, lines);
+        Assert.Contains("Mode: " + parsedMode, lines);
+    }
+
+    // An empty name is accepted as upstream (test-vectors §1.4.4, §1.5) and the text is upstream's,
+    // "profile  flags=(...) {". apparmor_parser reads the flags as the profile's name and, with no flags
+    // left, loads it in enforce mode even when complain was asked for; spoc convert warns about it.
+    [Fact]
+    public async Task An_empty_name_writes_upstreams_text_which_the_parser_reads_as_named_after_the_flags()
+    {
+        var text = AppArmorProfileGenerator.Generate(string.Empty, AppArmorProfileMode.Complain, Nginx()).GetTextOrThrow();
+
+        Assert.Equal(NginxComplain.Replace("\nprofile nginx-profile flags=(", "\nprofile  flags=(", StringComparison.Ordinal), text);
+        if (Parser() is not { } parser)
+        {
+            return;
+        }
+
+        var lines = await DumpAsync(parser, text);
+
+        Assert.Contains("Name:\t\tflags=(complain,attach_disconnected,mediate_deleted)", lines);
+        Assert.DoesNotContain("Mode: complain", lines);
     }
 
     [Fact]
@@ -96,6 +133,18 @@ public sealed class AppArmorParserTests(ITestOutputHelper output) : IDisposable
             Assert.False(broken.Succeeded, bad);
             Assert.True(repaired.Succeeded, fixedLine + "\n" + repaired.StandardError);
         }
+    }
+
+    // apparmor_parser -Q -K -d: compiles without loading and prints the structures it built ("Name:\t\t...", "Mode: ...").
+    private async Task<string[]> DumpAsync(string parser, string text)
+    {
+        var file = Path.Combine(_dir.FullName, "dump-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, text);
+
+        var dump = await new ProcessCommandRunner().RunAsync(parser, ["-Q", "-K", "-d", file]);
+
+        Assert.True(dump.Succeeded, dump.StandardError);
+        return (dump.StandardOutput + dump.StandardError).Split('\n');
     }
 
     private string? Parser() => TranslatorTestEnvironment.RequiredTool("apparmor_parser", "apparmor", output, [.. AppArmorPolicyChecker.ParserLocations]);

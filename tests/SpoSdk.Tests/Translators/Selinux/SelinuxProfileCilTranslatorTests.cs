@@ -450,6 +450,127 @@ public sealed class SelinuxProfileCilTranslatorTests(ITestOutputHelper output) :
         Assert.Contains(result.Errors, e => e.Kind == TranslationErrorKind.NotAllowed && e.Path.EndsWith("['" + named + "']", StringComparison.Ordinal));
     }
 
+    // secilc reads these words at the head of a permission list as operators: ( file ( all ) ) grants every file
+    // permission and ( file ( not read ) ) every one but read, relabelto and mounton included, past every deny list.
+    [Theory]
+    [InlineData("all")]
+    [InlineData("not", "read")]
+    [InlineData("and", "read", "write")]
+    [InlineData("or", "read", "write")]
+    [InlineData("xor", "read", "write")]
+    [InlineData("eq", "read")]
+    [InlineData("neq", "read")]
+    [InlineData("dom", "read")]
+    [InlineData("domby", "read")]
+    [InlineData("incomp", "read")]
+    [InlineData("range", "read", "write")]
+    public void Cil_expression_operators_are_refused_as_permissions(string keyword, params string[] others)
+    {
+        var error = Assert.Single(Errors(Profile("p", null, VarLog("file", [keyword, .. others]))));
+
+        Assert.Equal("$.spec.allow.var_log_t.file[0]", error.Path);
+        Assert.Equal(TranslationErrorKind.Invalid, error.Kind);
+        Assert.Equal("permission " + keyword + " is a CIL expression operator, not a permission name", error.Message);
+    }
+
+    // Each SelinuxProfile parent brings container's "type process" with it: secilc fails on any two ("Re-declaration
+    // of type process"), distinct siblings or a diamond alike, so translation refuses the second one.
+    [Fact]
+    public async Task A_profile_inherits_at_most_one_selinuxprofile()
+    {
+        var options = new SelinuxPolicyOptions { AllowedSystemProfiles = ["container", "net_container"] };
+        var p = Profile("p", null, VarLog("file", "read"));
+        var r = Profile("r", null, VarLog("file", "open"));
+        var q = Profile("q", [Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p")], VarLog("file", "getattr"));
+        var find = Find(p, q, r);
+
+        var siblings = SelinuxProfileCilTranslator.Translate(Profile("d", [Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p"), System("net_container"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "r")], null), options, find);
+        var diamond = SelinuxProfileCilTranslator.Translate(Profile("c", [Inherit(SelinuxProfileInheritKind.SelinuxProfile, "q"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "p")], null), options, find);
+
+        var error = Assert.Single(siblings.Errors);
+        Assert.Equal(("$.spec.inherit[3].name", TranslationErrorKind.Invalid), (error.Path, error.Kind));
+        Assert.Equal("a SelinuxProfile can inherit at most one SelinuxProfile (each brings the process type of container): already inherits SelinuxProfile/p, so not SelinuxProfile/r", error.Message);
+        Assert.Equal("$.spec.inherit[1].name", Assert.Single(diamond.Errors).Path);
+
+        // What secilc accepts stays accepted: one SelinuxProfile parent (repeated or not) next to system templates.
+        var child = Translate(Profile("child", [System("container"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "q"), System("net_container"), Inherit(SelinuxProfileInheritKind.SelinuxProfile, "q")], null), options, find);
+        Assert.Equal("(block child\n(blockinherit net_container)\n(blockinherit q)\n)\n", child);
+        await CompileAsync(Translate(p, options), Translate(q, options, find), child);
+    }
+
+    // Every duplicate entry used to redo the existence and cycle checks, each reading every entry of every ancestor:
+    // n entries in the child and m in its parent cost n*m. Duplicates are dropped first and ancestors read once.
+    [Fact]
+    public void Duplicate_inherits_cost_one_walk_of_the_ancestors()
+    {
+        const int Entries = 10_000;
+        var reads = 0;
+        var lookups = 0;
+        SelinuxProfile WithInherits(string name, string parent) => new()
+        {
+            Metadata = new() { Name = name },
+            Spec = new() { Inherit = new CountingList<SelinuxProfileInherit>(Enumerable.Range(0, Entries).Select(_ => Inherit(SelinuxProfileInheritKind.SelinuxProfile, parent)), () => reads++) },
+        };
+
+        var q = Profile("q", null, null);
+        var p = WithInherits("p", "q");
+        var child = WithInherits("child", "p");
+
+        var cil = Translate(child, null, n => { lookups++; return n == "p" ? p : n == "q" ? q : null; });
+
+        Assert.Equal("(block child\n(blockinherit p)\n)\n", cil);
+        Assert.InRange(lookups, 1, 3);
+        Assert.InRange(reads, 1, (2 * Entries) + 10);
+    }
+
+    // An inherit list that counts every element read (by index or by enumeration).
+    private sealed class CountingList<T>(IEnumerable<T> items, Action read) : IList<T>
+    {
+        private readonly List<T> _items = [.. items];
+
+        public int Count => _items.Count;
+
+        public bool IsReadOnly => false;
+
+        public T this[int index]
+        {
+            get
+            {
+                read();
+                return _items[index];
+            }
+
+            set => _items[index] = value;
+        }
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            foreach (var item in _items)
+            {
+                read();
+                yield return item;
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public int IndexOf(T item) => _items.IndexOf(item);
+
+        public void Insert(int index, T item) => _items.Insert(index, item);
+
+        public void RemoveAt(int index) => _items.RemoveAt(index);
+
+        public void Add(T item) => _items.Add(item);
+
+        public void Clear() => _items.Clear();
+
+        public bool Contains(T item) => _items.Contains(item);
+
+        public void CopyTo(T[] array, int arrayIndex) => _items.CopyTo(array, arrayIndex);
+
+        public bool Remove(T item) => _items.Remove(item);
+    }
+
     private static SelinuxProfile Profile(string name, IList<SelinuxProfileInherit>? inherit, Dictionary<string, IDictionary<string, IList<string>>>? allow, SelinuxProfileMode? mode = null) => new()
     {
         Metadata = new() { Name = name },
