@@ -10,6 +10,10 @@ namespace SpoSdk.Api.Serialization;
 /// </summary>
 internal static class SpoJsonOptions
 {
+    /// <summary>The deepest nesting of objects and arrays read or written: the YAML reader's default limit.</summary>
+    /// <remarks>Declared first: static fields initialize in order, and the options below use it.</remarks>
+    public static readonly int MaxDepth = YamlReadLimits.Default.MaxDepth;
+
     /// <summary>Unknown fields inside <c>metadata</c> are errors; unknown fields elsewhere land in <c>UnknownFields</c> and validation reports them.</summary>
     public static readonly JsonSerializerOptions Strict = Create(strict: true);
 
@@ -57,7 +61,8 @@ internal static class SpoJsonOptions
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            MaxDepth = 128,
+            // As deep as YamlJson reads by default, so that what it accepts decodes (SpoSerializer reports deeper).
+            MaxDepth = MaxDepth,
             AllowDuplicateProperties = false,
         };
         options.Converters.Add(new Rfc3339DateTimeConverter());

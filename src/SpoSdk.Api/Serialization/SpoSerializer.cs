@@ -145,6 +145,12 @@ public sealed class SpoSerializer
             errors.Add(Error(SpoReadErrorCategory.Decode, ex.Path ?? "$", DecodeMessage(ex), kind, name));
             return new SpoDocument(source, index, null, errors);
         }
+        catch (InvalidOperationException) when (TooDeep(obj) is { } deep)
+        {
+            // Nesting past the JSON depth limit (YAML read with higher limits, or a tree built in code).
+            errors.Add(Error(SpoReadErrorCategory.Decode, deep, "objects and arrays are nested more than " + SpoJsonOptions.MaxDepth + " levels deep", kind, name));
+            return new SpoDocument(source, index, null, errors);
+        }
 
         if (_options.Validate)
         {
@@ -201,6 +207,34 @@ public sealed class SpoSerializer
         return versions.Count > 0
             ? "unknown kind: " + kind + " is not served as " + apiVersion + " (served: " + string.Join(", ", versions) + ")"
             : "unknown kind: " + kind + " (" + apiVersion + ") is not a kind this serializer reads (" + string.Join(", ", _registry.Kinds.Select(k => k.Kind).Distinct()) + ")";
+    }
+
+    // The path of the first node nested deeper than the JSON options allow, or null; walked without recursion.
+    private static string? TooDeep(JsonNode root)
+    {
+        var pending = new Stack<(JsonNode Node, int Depth)>();
+        pending.Push((root, 1));
+        while (pending.Count > 0)
+        {
+            var (node, depth) = pending.Pop();
+            if (depth > SpoJsonOptions.MaxDepth)
+            {
+                return node.GetPath();
+            }
+
+            var children = node switch
+            {
+                JsonObject o => o.Select(p => p.Value),
+                JsonArray a => a,
+                _ => [],
+            };
+            foreach (var child in children.OfType<JsonNode>().Where(c => c is JsonObject or JsonArray).Reverse())
+            {
+                pending.Push((child, depth + 1));
+            }
+        }
+
+        return null;
     }
 
     private static string? NameOf(JsonObject? obj)

@@ -99,7 +99,19 @@ internal static class MigrateCommand
                 continue;
             }
 
-            var result = migrator.Migrate(text, file);
+            MigrationResult result;
+            try
+            {
+                result = migrator.Migrate(text, file);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                // A failure the migrator did not foresee costs this file only: it stays as it was, and the run goes on.
+                await stderr.WriteLineAsync(file + ": cannot migrate: unexpected " + ex.GetType().Name + ": " + ex.Message).ConfigureAwait(false);
+                exitCode = Math.Max(exitCode, SpocApp.Invalid);
+                continue;
+            }
+
             foreach (var problem in result.Problems)
             {
                 await stderr.WriteLineAsync(problem.ToString()).ConfigureAwait(false);

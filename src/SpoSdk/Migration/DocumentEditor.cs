@@ -14,6 +14,8 @@ internal sealed partial class DocumentEditor
 {
     private const int DefaultIndentStep = 2;
 
+    private readonly Dictionary<SourceMapping, (SortedSet<int> Indexes, List<TextEdit> Edits)> _flowRemovals = new(ReferenceEqualityComparer.Instance);
+
     public DocumentEditor(SourceText source, string label, SourceDocument document, SourceMapping root, string kind, string version, string? name)
     {
         Source = source;
@@ -121,20 +123,36 @@ internal sealed partial class DocumentEditor
             return true;
         }
 
-        var index = parent.Entries.IndexOf(entry);
-        if (index + 1 < parent.Entries.Count)
+        // Removals from one flow mapping are laid out together: each run of removed entries takes the comma
+        // after it, or before it when it ends the mapping, so two removals never claim the same comma.
+        if (!_flowRemovals.TryGetValue(parent, out var removal))
         {
-            Edits.Add(new TextEdit(entry.Key.Start, parent.Entries[index + 1].Key.Start, string.Empty));
-        }
-        else if (index > 0)
-        {
-            Edits.Add(new TextEdit(parent.Entries[index - 1].Value.ContentEnd, entry.Value.ContentEnd, string.Empty));
-        }
-        else
-        {
-            Edits.Add(new TextEdit(entry.Key.Start, entry.Value.ContentEnd, string.Empty));
+            removal = (new SortedSet<int>(), new List<TextEdit>());
+            _flowRemovals.Add(parent, removal);
         }
 
+        removal.Indexes.Add(parent.Entries.IndexOf(entry));
+        Edits.RemoveAll(edit => removal.Edits.Exists(own => ReferenceEquals(own, edit)));
+        removal.Edits.Clear();
+        var entries = parent.Entries;
+        var indexes = removal.Indexes.ToList();
+        for (var run = 0; run < indexes.Count;)
+        {
+            var first = indexes[run];
+            var last = first;
+            while (run + 1 < indexes.Count && indexes[run + 1] == last + 1)
+            {
+                last = indexes[++run];
+            }
+
+            run++;
+            removal.Edits.Add(
+                last + 1 < entries.Count ? new TextEdit(entries[first].Key.Start, entries[last + 1].Key.Start, string.Empty)
+                : first > 0 ? new TextEdit(entries[first - 1].Value.ContentEnd, entries[last].Value.ContentEnd, string.Empty)
+                : new TextEdit(entries[first].Key.Start, entries[last].Value.ContentEnd, string.Empty));
+        }
+
+        Edits.AddRange(removal.Edits);
         return true;
     }
 
@@ -148,7 +166,7 @@ internal sealed partial class DocumentEditor
     public bool MoveInto(SourceMapping parent, string parentPath, int step, string group, IReadOnlyList<(SourceEntry Entry, string NewName)> moves)
     {
         var groupPath = JsonPath.Property(parentPath, group);
-        var blocks = new List<(int Start, int End, string Text)>();
+        var blocks = new List<(int Start, int End, string Text, List<(int Start, int End)> BlockScalars)>();
         foreach (var (entry, newName) in moves)
         {
             if (!TryEntryBlock(entry, JsonPath.Property(parentPath, entry.KeyScalar?.Value ?? "?"), out var start, out var end))
@@ -157,8 +175,13 @@ internal sealed partial class DocumentEditor
             }
 
             var key = entry.KeyScalar!;
-            var text = Source.Text[start..key.Start] + FormatScalar(newName, key.Style) + Source.Text[key.ContentEnd..end];
-            blocks.Add((start, end, text));
+            var newKey = FormatScalar(newName, key.Style);
+            var text = Source.Text[start..key.Start] + newKey + Source.Text[key.ContentEnd..end];
+
+            // Where the entry's block scalars lie in the moved text, which starts at start and has the new key.
+            var shift = newKey.Length - (key.ContentEnd - key.Start) - start;
+            var scalars = BlockScalars(entry.Value).Select(s => (s.Start + shift, s.ContentEnd + shift)).ToList();
+            blocks.Add((start, end, text, scalars));
         }
 
         var parentColumn = Source.Column(parent.Entries[0].Key.Start);
@@ -215,7 +238,7 @@ internal sealed partial class DocumentEditor
             var builder = new StringBuilder();
             foreach (var block in blocks)
             {
-                builder.Append(SourceText.Reindent(block.Text, column - parentColumn));
+                builder.Append(SourceText.Reindent(block.Text, column - parentColumn, block.BlockScalars));
             }
 
             return builder.ToString();
@@ -275,8 +298,7 @@ internal sealed partial class DocumentEditor
         (SourceScalar x, SourceScalar y) when x.IsNull || y.IsNull => x.IsNull && y.IsNull,
         (SourceScalar x, SourceScalar y) when x.Boolean is not null || y.Boolean is not null => x.Boolean == y.Boolean,
         (SourceScalar x, SourceScalar y) => x.IsString == y.IsString && x.Value == y.Value,
-        (SourceMapping x, SourceMapping y) => x.Entries.Count == y.Entries.Count
-            && x.Entries.All(e => e.KeyScalar is { } key && y.Find(key.Value) is { } other && SameValue(e.Value, other.Value)),
+        (SourceMapping x, SourceMapping y) => SameEntries(x, y),
         (SourceSequence x, SourceSequence y) => x.Items.Count == y.Items.Count && x.Items.Zip(y.Items).All(p => SameValue(p.First, p.Second)),
         _ => false,
     };
@@ -291,6 +313,34 @@ internal sealed partial class DocumentEditor
         SourceSequence => "a list",
         _ => "an alias",
     };
+
+    private static IEnumerable<SourceScalar> BlockScalars(SourceNode node) => node switch
+    {
+        SourceScalar { Style: ScalarStyle.Literal or ScalarStyle.Folded } scalar => [scalar],
+        SourceMapping mapping => mapping.Entries.SelectMany(e => BlockScalars(e.Key).Concat(BlockScalars(e.Value))),
+        SourceSequence sequence => sequence.Items.SelectMany(BlockScalars),
+        _ => [],
+    };
+
+    // By key, through a lookup so that large mappings compare in linear time; the first of duplicate keys counts, as in Find.
+    private static bool SameEntries(SourceMapping x, SourceMapping y)
+    {
+        if (x.Entries.Count != y.Entries.Count)
+        {
+            return false;
+        }
+
+        var values = new Dictionary<string, SourceNode>(StringComparer.Ordinal);
+        foreach (var entry in y.Entries)
+        {
+            if (entry.KeyScalar is { } key)
+            {
+                values.TryAdd(key.Value, entry.Value);
+            }
+        }
+
+        return x.Entries.All(e => e.KeyScalar is { } key && values.TryGetValue(key.Value, out var other) && SameValue(e.Value, other));
+    }
 
     private int FindColon(SourceEntry entry)
     {

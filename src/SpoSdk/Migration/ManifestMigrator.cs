@@ -144,7 +144,7 @@ public sealed class ManifestMigrator
                 continue;
             }
 
-            rule(editor);
+            Run(editor, rule);
             if (editor.Failed)
             {
                 // One document's problem never stops the others; the file as a whole is not written.
@@ -163,9 +163,11 @@ public sealed class ManifestMigrator
         if (edited.Count > 0 && !Parses(result, out _))
         {
             // Moved text can break YAML (an alias now before its anchor); find the documents whose edits do it.
+            // Anchors belong to their document, so each is checked on its own lines: the work stays linear in the
+            // number of documents. Only a document that fails there is checked in the whole text, which is what counts.
             foreach (var editor in edited)
             {
-                if (!Parses(SourceText.Apply(text, editor.Edits), out var reason))
+                if (!ParsesAlone(sourceText, editor) && !Parses(SourceText.Apply(text, editor.Edits), out var reason))
                 {
                     excluded.Add(editor.Document.Index);
                     problems.Add(new MigrationProblem(source, editor.Document.Index, editor.Kind, editor.Name, null, "cannot migrate automatically: the result would not be valid YAML: " + reason));
@@ -175,6 +177,37 @@ public sealed class ManifestMigrator
         }
 
         return result;
+    }
+
+    // A rule that fails unexpectedly, or whose edits collide, fails its document only, never the run.
+    private static void Run(DocumentEditor editor, Action<DocumentEditor> rule)
+    {
+        try
+        {
+            rule(editor);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
+        {
+            editor.Problem("$", "cannot migrate automatically: " + ex.Message);
+            return;
+        }
+
+        var overlap = SourceText.FindOverlap(editor.Edits);
+        if (overlap >= 0)
+        {
+            editor.Problem("$", "cannot migrate automatically: the edits of this document collide at offset " + overlap);
+        }
+    }
+
+    // Whether the lines of the document, from the first edited or parsed one to the last, parse with its edits applied.
+    private static bool ParsesAlone(SourceText text, DocumentEditor editor)
+    {
+        var root = editor.Document.Root!;
+        var start = text.LineStart(Math.Min(root.Start, editor.Edits.Count == 0 ? root.Start : editor.Edits.Min(e => e.Start)));
+        var end = text.NextLineStart(Math.Max(root.ContentEnd, editor.Edits.Count == 0 ? root.ContentEnd : editor.Edits.Max(e => e.End)));
+        var slice = text.Text[start..end];
+        var edits = editor.Edits.Select(e => e with { Start = e.Start - start, End = e.End - start });
+        return Parses(SourceText.Apply(slice, edits), out _);
     }
 
     private static bool Parses(string text, out string reason)
@@ -227,14 +260,24 @@ public sealed class ManifestMigrator
             return invalid;
         }
 
+        var firstChanges = new Dictionary<int, MigrationChange>();
+        foreach (var change in pass.Changes)
+        {
+            firstChanges.TryAdd(change.DocumentIndex, change);
+        }
+
+        // Line numbers are counted on from the previous document, never from the start of the text again.
         var text = new SourceText(pass.Text);
+        var counted = 0;
+        var lineOffset = 0;
         foreach (var document in SourceYamlParser.Parse(pass.Text).Where(d => migrated.Contains(d.Index)))
         {
             var start = text.LineStart(document.Root!.Start);
             var end = text.NextLineStart(document.Root.ContentEnd);
-            var lineOffset = pass.Text.AsSpan(0, start).Count('\n');
+            lineOffset += pass.Text.AsSpan(counted, start - counted).Count('\n');
+            counted = start;
             var result = _serializer.Read(pass.Text[start..end], source);
-            var changed = pass.Changes.First(c => c.DocumentIndex == document.Index);
+            var changed = firstChanges[document.Index];
             var errors = result.Errors
                 .Select(e => new MigrationProblem(source, document.Index, e.Kind ?? changed.Kind, e.Name ?? changed.Name, e.Path, e.Message, e.Line + lineOffset, e.Column))
                 .ToList();

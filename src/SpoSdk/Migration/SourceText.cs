@@ -92,7 +92,14 @@ internal sealed class SourceText
     /// more spaces, or fewer when negative. Shifting every line alike keeps block scalars, explicit
     /// indentation indicators and comments meaning what they meant.
     /// </summary>
-    public static string Reindent(string block, int delta)
+    /// <param name="block">Whole lines.</param>
+    /// <param name="delta">The spaces to add, or to take away when negative.</param>
+    /// <param name="blockScalars">
+    /// The ranges of <paramref name="block"/> holding block scalars, header to content end. Their lines of only
+    /// spaces are shifted too: as long as the scalar's indentation or longer they are content ("  " under a
+    /// four-space block is a line of two spaces), and shorter ones stay blank lines whatever the shift.
+    /// </param>
+    public static string Reindent(string block, int delta, IReadOnlyList<(int Start, int End)>? blockScalars = null)
     {
         if (delta == 0)
         {
@@ -106,7 +113,8 @@ internal sealed class SourceText
             var lineEnd = block.IndexOf('\n', lineStart);
             lineEnd = lineEnd < 0 ? block.Length : lineEnd + 1;
             var line = block.AsSpan(lineStart, lineEnd - lineStart);
-            if (line.Trim(" \t\r\n").IsEmpty)
+            var blank = line.Trim(" \t\r\n").IsEmpty;
+            if (blank && (line.TrimEnd("\r\n").IsEmpty || !InBlockScalar(lineStart)))
             {
                 builder.Append(line);
             }
@@ -129,17 +137,14 @@ internal sealed class SourceText
         }
 
         return builder.ToString();
+
+        bool InBlockScalar(int lineStart) => blockScalars?.Any(r => lineStart > r.Start && lineStart < r.End) == true;
     }
 
     /// <summary>Applies non-overlapping edits; insertions at a position go before a replacement starting there.</summary>
     public static string Apply(string text, IEnumerable<TextEdit> edits)
     {
-        var ordered = edits.Select((edit, order) => (edit, order))
-            .OrderBy(e => e.edit.Start)
-            .ThenBy(e => e.edit.End)
-            .ThenBy(e => e.order)
-            .Select(e => e.edit)
-            .ToList();
+        var ordered = Order(edits);
         if (ordered.Count == 0)
         {
             return text;
@@ -160,4 +165,28 @@ internal sealed class SourceText
 
         return builder.Append(text, position, text.Length - position).ToString();
     }
+
+    /// <summary>Where the first of two overlapping edits starts, or -1 when <see cref="Apply"/> can take them.</summary>
+    public static int FindOverlap(IEnumerable<TextEdit> edits)
+    {
+        var position = 0;
+        foreach (var edit in Order(edits))
+        {
+            if (edit.Start < position || edit.End < edit.Start)
+            {
+                return edit.Start;
+            }
+
+            position = edit.End;
+        }
+
+        return -1;
+    }
+
+    private static List<TextEdit> Order(IEnumerable<TextEdit> edits) => edits.Select((edit, order) => (edit, order))
+        .OrderBy(e => e.edit.Start)
+        .ThenBy(e => e.edit.End)
+        .ThenBy(e => e.order)
+        .Select(e => e.edit)
+        .ToList();
 }

@@ -137,9 +137,9 @@ internal sealed record SourceDocument(int Index, SourceNode? Root);
 internal static class SourceYamlParser
 {
     /// <summary>
-    /// Parses every document; throws <see cref="YamlException"/> for invalid YAML and for collections nested deeper
-    /// than <see cref="YamlReadLimits.MaxDepth"/> of the default limits, which SpoSerializer (and so validate) refuses too:
-    /// past it the parser's work grows with the square of the depth.
+    /// Parses every document; throws <see cref="YamlException"/> for invalid YAML (also where YamlDotNet itself throws
+    /// framework exceptions) and for collections nested deeper than <see cref="YamlReadLimits.MaxDepth"/> of the default
+    /// limits, which SpoSerializer (and so validate) refuses too: past it the parser's work grows with the square of the depth.
     /// </summary>
     public static IReadOnlyList<SourceDocument> Parse(string text)
     {
@@ -154,14 +154,15 @@ internal static class SourceYamlParser
             offset = 1;
         }
 
-        var parser = new Parser(new Scanner(reader, skipComments: true));
+        var scanner = new Scanner(reader, skipComments: true);
+        var parser = new Parser(scanner);
         var documents = new List<SourceDocument>();
         var open = new Stack<(SourceNode Node, SourceNode? PendingKey)>();
         var anchors = new HashSet<string>(StringComparer.Ordinal);
         SourceNode? root = null;
         var empty = false;
 
-        while (parser.MoveNext())
+        while (MoveNext())
         {
             switch (parser.Current)
             {
@@ -229,6 +230,20 @@ internal static class SourceYamlParser
         }
 
         return documents;
+
+        bool MoveNext()
+        {
+            try
+            {
+                return parser.MoveNext();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // As YamlJson does: YamlDotNet reports a few malformed inputs (tags that are not URIs, escapes of no
+                // character) with framework exceptions; they are syntax errors all the same.
+                throw new YamlException(scanner.CurrentPosition, scanner.CurrentPosition, "malformed YAML (" + e.Message + ")", e);
+            }
+        }
 
         void TooDeep(ParsingEvent start)
         {

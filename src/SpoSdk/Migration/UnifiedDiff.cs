@@ -37,8 +37,9 @@ public static class UnifiedDiff
         var script = EditScript(a, b);
 
         var output = new StringBuilder();
-        output.Append("--- ").Append(oldLabel).Append('\n');
-        output.Append("+++ ").Append(newLabel).Append('\n');
+        // A tab ends each name, as diff -u writes it: patch takes a name up to a tab, and without one cuts it at a space.
+        output.Append("--- ").Append(oldLabel).Append("\t\n");
+        output.Append("+++ ").Append(newLabel).Append("\t\n");
 
         var i = 0;
         while (i < script.Count)

@@ -100,6 +100,29 @@ public sealed class InvalidManifestTests
         Assert.Equal(path, error.Path);
     }
 
+    // The YAML reader allows 256 levels by default; decoding what it accepts must not throw.
+    [Fact]
+    public void Nesting_at_the_yaml_limit_decodes()
+    {
+        var read = _serializer.Read(Nested(YamlReadLimits.Default.MaxDepth - 2), "f.yaml");
+
+        var error = Assert.Single(read.Errors);
+        Assert.Equal(SpoReadErrorCategory.Schema, error.Category);
+        Assert.Equal("$.spec.x", error.Path);
+    }
+
+    [Fact]
+    public void Nesting_past_the_json_limit_is_a_decode_error_not_an_exception()
+    {
+        var serializer = new SpoSerializer(new SpoSerializerOptions { Limits = new YamlReadLimits { MaxDepth = 400 } });
+
+        var read = serializer.Read(Nested(300), "f.yaml");
+
+        var error = Assert.Single(read.Errors);
+        Assert.Equal(SpoReadErrorCategory.Decode, error.Category);
+        Assert.Equal("$.spec.x" + string.Concat(Enumerable.Repeat("[0]", YamlReadLimits.Default.MaxDepth - 2)), error.Path);
+    }
+
     // .NET's $ also matches before a final newline; the API server's (Go's) does not.
     [Theory]
     [InlineData("\"demo\\n\"")]
@@ -227,10 +250,16 @@ public sealed class InvalidManifestTests
         Assert.Equal("$.spec.recorder", Assert.Single(v1Spelling.Errors).Path);
     }
 
+    // A SeccompProfile whose unknown spec.x holds arrays nested this many levels deep.
+    private static string Nested(int arrays) =>
+        "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\nmetadata:\n  name: p\nspec:\n  defaultAction: SCMP_ACT_LOG\n  x: "
+        + new string('[', arrays - 1) + "[1]" + new string(']', arrays - 1) + "\n";
+
     private SpoReadError SingleError(string yaml)
     {
         var errors = _serializer.Read(yaml).Errors.ToList();
         Assert.True(errors.Count == 1, "expected one error, got: " + Environment.NewLine + string.Join(Environment.NewLine, errors));
         return errors[0];
     }
+
 }

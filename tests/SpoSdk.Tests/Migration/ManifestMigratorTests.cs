@@ -8,6 +8,20 @@ namespace SpoSdk.Tests.Migration;
 /// </summary>
 public sealed class ManifestMigratorTests
 {
+    private const string Recording = """
+        apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
+        kind: ProfileRecording
+        metadata:
+          name: r{0}
+        spec:
+          kind: SeccompProfile
+          recorder: logs
+          podSelector:
+            matchLabels:
+              app: demo
+
+        """;
+
     private readonly ManifestMigrator _migrator = new();
 
     [Fact]
@@ -1235,6 +1249,99 @@ public sealed class ManifestMigratorTests
               nodeName: n
             """), result.Text);
         Assert.All(result.Changes, c => Assert.Equal(2, c.DocumentIndex));
+    }
+
+    // Two removals in one flow mapping, the second of its last entry, once overlapped and made SourceText.Apply throw.
+    [Theory]
+    [InlineData("apiVersion: security-profiles-operator.x-k8s.io/v1alpha2\nkind: SelinuxProfile\nmetadata: {name: s}\nspec: {state: Disabled, mode: Permissive, disabled: true, permissive: true}\n", "spec: {state: Disabled, mode: Permissive}\n")]
+    [InlineData("apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: AppArmorProfile\nmetadata: {name: a}\nspec: {state: Enabled, mode: Complain, disabled: false, complainMode: true}\n", "spec: {state: Enabled, mode: Complain}\n")]
+    public void Two_redundant_legacy_fields_at_the_end_of_a_flow_spec_do_not_throw(string text, string spec)
+    {
+        var result = _migrator.Migrate(text, "f.yaml");
+
+        Assert.Empty(result.Problems);
+        Assert.True(result.ShouldWrite);
+        Assert.EndsWith(spec, result.Text, StringComparison.Ordinal);
+    }
+
+    // YamlDotNet throws framework exceptions for these; they are syntax errors, as validate reports them.
+    [Theory]
+    [InlineData("!<> x")]
+    [InlineData("\"\\UFFFFFFFF\"")]
+    public void Malformed_tag_or_escape_is_a_syntax_problem_not_an_exception(string value)
+    {
+        var text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: " + value + "\n---\n" + string.Format(null, Recording, 1);
+
+        var result = _migrator.Migrate(text, "f.yaml");
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(6, problem.Line);
+        Assert.Contains("malformed YAML", problem.Message, StringComparison.Ordinal);
+        Assert.Same(text, result.Text);
+        Assert.False(result.ShouldWrite);
+    }
+
+    // Nesting the YAML reader accepts (up to 256 levels) must not exceed what the JSON decoding allows.
+    [Fact]
+    public void Deep_nesting_under_the_yaml_limit_is_a_problem_not_an_exception()
+    {
+        var text = "apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: SecurityProfilesOperatorDaemon\nmetadata:\n  name: spod\nspec:\n  enableSelinux: true\n  affinity: "
+            + new string('[', 200) + new string(']', 200) + "\n";
+
+        var result = _migrator.Migrate(text, "f.yaml");
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal("$.spec.scheduling.affinity", problem.Path);
+        Assert.False(result.ShouldWrite);
+        Assert.Same(text, result.Text);
+    }
+
+    // One document whose edits break YAML (an anchored enum value used by an alias) once made every edited
+    // document re-apply and re-parse the whole text: 2000 documents took 89 s.
+    [Fact]
+    public void One_unmigratable_document_among_many_does_not_take_quadratic_time()
+    {
+        var bad = Recording.Replace("recorder: logs", "recorder: &r logs", StringComparison.Ordinal).Replace("app: demo", "app: *r", StringComparison.Ordinal);
+        var text = string.Join("---\n", Enumerable.Range(0, 2000).Select(i => string.Format(null, Recording, i)).Append(string.Format(null, bad, "bad")));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = _migrator.Migrate(text, "f.yaml");
+        watch.Stop();
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(2001, problem.DocumentIndex);
+        Assert.Contains("not be valid YAML", problem.Message, StringComparison.Ordinal);
+        Assert.Equal(2000, result.Changes.Select(c => c.DocumentIndex).Distinct().Count());
+
+        // Linear work takes well under a second; the bound is generous for a loaded machine.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), "took " + watch.Elapsed);
+    }
+
+    [Fact]
+    public void Problems_in_a_late_document_name_it()
+    {
+        var bad = "apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: SecurityProfilesOperatorDaemon\nmetadata:\n  name: spod\nspec:\n  enableSelinux: true\n  verbosity: -1\n";
+        var text = string.Join("---\n", Enumerable.Range(0, 3).Select(i => string.Format(null, Recording, i)).Append(bad));
+
+        var result = _migrator.Migrate(text, "f.yaml");
+
+        Assert.Equal(["f.yaml#4 SecurityProfilesOperatorDaemon/spod: $.spec.verbosity: Invalid value: -1: should be greater than or equal to 0"], result.Problems.Select(p => p.ToString()));
+    }
+
+    // Inside a block scalar a whitespace-only line as long as the block's indentation is content.
+    [Fact]
+    public void Moving_a_literal_block_keeps_whitespace_only_content_lines()
+    {
+        var text = "apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: SecurityProfilesOperatorDaemon\nmetadata:\n  name: spod\nspec:\n"
+            + "  jsonEnricherFilters: |\n    [{\"priority\": 100,\n      \n\n    \"level\": \"Metadata\"}]\n";
+
+        var result = _migrator.Migrate(text, "f.yaml");
+
+        Assert.True(result.ShouldWrite, string.Join("\n", result.Problems));
+        Assert.EndsWith("spec:\n  enricher:\n    jsonEnricherFilters: |\n      [{\"priority\": 100,\n        \n\n      \"level\": \"Metadata\"}]\n", result.Text, StringComparison.Ordinal);
+        var serializer = new SpoSdk.Api.Serialization.SpoSerializer();
+        var after = serializer.ToJsonNode(serializer.Read(result.Text).Objects.Single());
+        Assert.Equal("[{\"priority\": 100,\n  \n\n\"level\": \"Metadata\"}]\n", after["spec"]!["enricher"]!["jsonEnricherFilters"]!.GetValue<string>());
     }
 
     private static string Yaml(string text) => text + "\n";

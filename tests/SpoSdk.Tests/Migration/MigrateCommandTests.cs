@@ -132,7 +132,7 @@ public sealed class MigrateCommandTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Equal(
-            "--- " + file + "\n+++ " + file + "\n" + """
+            "--- " + file + "\t\n+++ " + file + "\t\n" + """
             @@ -1,7 +1,7 @@
             -apiVersion: security-profiles-operator.x-k8s.io/v1beta1
             +apiVersion: security-profiles-operator.x-k8s.io/v1
@@ -171,7 +171,7 @@ public sealed class MigrateCommandTests : IDisposable
         Assert.Equal(
             file + "#1 SecurityProfilesOperatorDaemon/security-profiles-operator/spod: $.apiVersion: security-profiles-operator.x-k8s.io/v1alpha1 -> security-profiles-operator.x-k8s.io/v1\n"
             + file + "#1 SecurityProfilesOperatorDaemon/security-profiles-operator/spod: $.spec.enableSelinux: moved to $.spec.selinux.enable\n"
-            + "--- " + file + "\n+++ " + file + "\n" + """
+            + "--- " + file + "\t\n+++ " + file + "\t\n" + """
             @@ -1,9 +1,10 @@
             -apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
             +apiVersion: security-profiles-operator.x-k8s.io/v1

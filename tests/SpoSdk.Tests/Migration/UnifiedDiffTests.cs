@@ -16,9 +16,7 @@ public sealed class UnifiedDiffTests
     {
         var diff = UnifiedDiff.Create(Lines(1, 10), Lines(1, 10).Replace("5\n", "five\n", StringComparison.Ordinal), "old", "new");
 
-        Assert.Equal("""
-            --- old
-            +++ new
+        Assert.Equal("--- old\t\n+++ new\t\n" + """
             @@ -2,7 +2,7 @@
              2
              3
@@ -42,9 +40,7 @@ public sealed class UnifiedDiffTests
 
         var diff = UnifiedDiff.Create(Lines(1, 30), changed, "a", "b");
 
-        Assert.Equal("""
-            --- a
-            +++ b
+        Assert.Equal("--- a\t\n+++ b\t\n" + """
             @@ -1,12 +1,12 @@
              1
              2
@@ -77,14 +73,14 @@ public sealed class UnifiedDiffTests
     {
         var diff = UnifiedDiff.Create("a\n", "new\na\n", "a", "b");
 
-        Assert.Equal("--- a\n+++ b\n@@ -1 +1,2 @@\n+new\n a\n", diff);
+        Assert.Equal("--- a\t\n+++ b\t\n@@ -1 +1,2 @@\n+new\n a\n", diff);
     }
 
     [Fact]
     public void Pure_insertion_and_deletion_use_count_zero()
     {
-        Assert.Equal("--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n", UnifiedDiff.Create(string.Empty, "x\n", "a", "b"));
-        Assert.Equal("--- a\n+++ b\n@@ -1 +0,0 @@\n-x\n", UnifiedDiff.Create("x\n", string.Empty, "a", "b"));
+        Assert.Equal("--- a\t\n+++ b\t\n@@ -0,0 +1 @@\n+x\n", UnifiedDiff.Create(string.Empty, "x\n", "a", "b"));
+        Assert.Equal("--- a\t\n+++ b\t\n@@ -1 +0,0 @@\n-x\n", UnifiedDiff.Create("x\n", string.Empty, "a", "b"));
     }
 
     [Fact]
@@ -92,7 +88,7 @@ public sealed class UnifiedDiffTests
     {
         var diff = UnifiedDiff.Create("a\nb", "a\nc", "a", "b");
 
-        Assert.Equal("--- a\n+++ b\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n", diff);
+        Assert.Equal("--- a\t\n+++ b\t\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n", diff);
     }
 
     [Fact]
@@ -100,7 +96,7 @@ public sealed class UnifiedDiffTests
     {
         var diff = UnifiedDiff.Create("a\r\nb\r\n", "a\r\nc\r\n", "a", "b");
 
-        Assert.Equal("--- a\n+++ b\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n", diff);
+        Assert.Equal("--- a\t\n+++ b\t\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n", diff);
     }
 
     [Fact]
@@ -108,7 +104,16 @@ public sealed class UnifiedDiffTests
     {
         var diff = UnifiedDiff.Create("x\na\nb\nc\ny\n", "x\nb\nc\na\ny\n", "a", "b");
 
-        Assert.Equal("--- a\n+++ b\n@@ -1,5 +1,5 @@\n x\n-a\n b\n c\n+a\n y\n", diff);
+        Assert.Equal("--- a\t\n+++ b\t\n@@ -1,5 +1,5 @@\n x\n-a\n b\n c\n+a\n y\n", diff);
+    }
+
+    // GNU patch takes a header's file name up to a tab; without one it cuts a name at its first space.
+    [Fact]
+    public void Header_labels_end_with_a_tab_as_diff_u_writes_them()
+    {
+        var diff = UnifiedDiff.Create("a\n", "b\n", "my dir/old file.yaml", "my dir/new file.yaml");
+
+        Assert.StartsWith("--- my dir/old file.yaml\t\n+++ my dir/new file.yaml\t\n@@ -1 +1 @@\n", diff, StringComparison.Ordinal);
     }
 
     [Fact]
