@@ -412,6 +412,44 @@ public abstract class ResourceClientContract
             seen);
     }
 
+    // Unfiltered too: the update that removes the last finalizer is never stored, so the deletion carries the last
+    // stored state (finalizer and old labels still on it) at the deletion's resourceVersion, as etcd's previous value.
+    [Fact]
+    public async Task A_deletion_by_the_last_finalizer_carries_the_last_stored_state()
+    {
+        var name = Name("last-state");
+        await Seccomp.CreateAsync(new SeccompProfile
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = "web" }, Finalizers = ["example.com/hold"] },
+            Spec = new SeccompProfileSpec { DefaultAction = SeccompAction.ScmpActErrno },
+        });
+        await Seccomp.DeleteAsync(ObjectKey.Cluster(name));
+        var from = (await Seccomp.ListAsync()).ResourceVersion;
+        var last = (await Seccomp.GetAsync(ObjectKey.Cluster(name)))!;
+        last.Metadata.Labels = new Dictionary<string, string> { ["app"] = "db" };
+        last.Metadata.Finalizers = [];
+        await Seccomp.UpdateAsync(last);
+        var after = (await Seccomp.ListAsync()).ResourceVersion;
+
+        using var cts = new CancellationTokenSource(Patience);
+        await foreach (var change in Seccomp.WatchAsync(null, from, null, cts.Token))
+        {
+            if (change.Type == WatchEventType.Bookmark || change.Object!.Metadata.Name != name)
+            {
+                continue;
+            }
+
+            Assert.Equal(WatchEventType.Deleted, change.Type);
+            Assert.Equal("web", change.Object.Metadata.Labels["app"]);
+            Assert.Equal(["example.com/hold"], change.Object.Metadata.Finalizers);
+            Assert.NotNull(change.Object.Metadata.DeletionTimestamp);
+            Assert.Equal(after, change.Object.Metadata.ResourceVersion);
+            break;
+        }
+
+        Assert.Null(await Seccomp.GetAsync(ObjectKey.Cluster(name)));
+    }
+
     [Fact]
     public async Task Core_kinds_round_trip_with_their_scopes()
     {

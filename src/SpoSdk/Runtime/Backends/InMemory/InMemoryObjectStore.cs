@@ -215,7 +215,9 @@ public sealed class InMemoryObjectStore
 
             if (metadata["deletionTimestamp"] is not null && (metadata["finalizers"] as JsonArray) is null or { Count: 0 })
             {
-                return Remove(kind, key, result);
+                // The API server deletes without storing this update: the deletion (its watch event and this reply)
+                // carries the last stored state, as etcd's previous value, at the deletion's resourceVersion.
+                return Remove(kind, key, Copy(stored.Json));
             }
 
             if (Unchanged(stored.Json, result))
