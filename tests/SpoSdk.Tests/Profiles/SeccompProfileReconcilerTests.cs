@@ -210,6 +210,24 @@ public sealed class SeccompProfileReconcilerTests
         Assert.Equal(("CannotSaveSeccompProfile", "cannot save /var/lib/kubelet/seccomp/operator/web.json on node node-1: /var/lib/kubelet/seccomp/operator/web.json is a directory, not a file"), (warning.Reason, warning.Message));
     }
 
+    // A name too long for a file is an Error shown through the node status, so the node holds the profile with its
+    // finalizer first: deleting it then comes back to this node, which removes the status (the in-memory cluster has
+    // no garbage collector to do it through the owner reference).
+    [Fact]
+    public async Task Deleting_a_profile_refused_for_its_name_leaves_no_node_status_behind()
+    {
+        await using var node = new SeccompNodeFixture();
+        var longName = "a" + new string('b', 252);
+        await node.Profiles.CreateAsync(Profile(longName, rules: [Rule("SCMP_ACT_ALLOW", "read")]));
+        await node.SettleAsync(async () => (await node.Profiles.GetAsync(ObjectKey.Cluster(longName)))?.Status?.Status == SeccompProfileState.Error);
+        Assert.Single((await node.Backend.Resource<SecurityProfileNodeStatus>().ListAsync()).Items);
+
+        await node.Profiles.DeleteAsync(ObjectKey.Cluster(longName));
+        await node.SettleAsync(async () => await node.Profiles.GetAsync(ObjectKey.Cluster(longName)) is null);
+
+        Assert.Empty((await node.Backend.Resource<SecurityProfileNodeStatus>().ListAsync()).Items);
+    }
+
     private static SeccompProfile Profile(string name, string? baseName = null, IList<SeccompProfileSyscall>? rules = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },

@@ -144,17 +144,8 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
             return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
         }
 
-        string path;
-        try
-        {
-            path = HostPath(profile);
-        }
-        catch (UnsafeNodePathException ex)
-        {
-            await FailAsync(profile, CannotSaveReason, "$.metadata.name: " + ex.Message, null, NodeProfileFailure.Save, cancellationToken).ConfigureAwait(false);
-            return ReconcileResult.Done;
-        }
-
+        // The finalizer goes on before any status is written, a refused name's Error included: the deletion then comes
+        // back to this node, which removes its status (nothing else would without a garbage collector).
         if (await NodeFinalizers.EnsureAsync(_client, profile, Node.NodeName, cancellationToken).ConfigureAwait(false) is not { } owned)
         {
             return ReconcileResult.Done;
@@ -165,6 +156,17 @@ public abstract class NodeFileProfileReconciler<TProfile> : IReconciler<TProfile
         {
             // Deleted since the cache was read (no finalizer could be added): clean up instead.
             return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+
+        string path;
+        try
+        {
+            path = HostPath(profile);
+        }
+        catch (UnsafeNodePathException ex)
+        {
+            await FailAsync(profile, CannotSaveReason, "$.metadata.name: " + ex.Message, null, NodeProfileFailure.Save, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
         }
 
         var spod = _spod?.Get(new ObjectKey(Node.OperatorNamespace, Node.SpodName));

@@ -56,7 +56,7 @@ public delegate bool ApplyProfileStatus<in TProfile>(TProfile profile, Aggregate
 /// <summary>
 /// The manager side of every profile kind (runtime.md §1.7): combines the node statuses into the
 /// profile's status — the lowest state of any node, a node that has not reported yet counting as
-/// Pending — written only when it changes. What a kind writes besides state and the Ready condition
+/// Pending (Terminating once the profile is being deleted) — written only when it changes. What a kind writes besides state and the Ready condition
 /// (<c>localhostProfile</c>, <c>usage</c>) is its <see cref="ApplyProfileStatus{TProfile}"/>.
 /// Upstream waits for the spod DaemonSet's rollout to know the nodes; in process, the expected nodes
 /// are the configured ones.
@@ -148,10 +148,15 @@ public sealed class ProfileStatusAggregator<TProfile> : IReconciler<TProfile>
             .GroupBy(s => s.Spec.NodeName, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => ProfileStates.Aggregate(g.Select(s => s.Status!.Status!.Value.Value!)), StringComparer.Ordinal);
         var expected = _expectedNodes();
+
+        // A node without a status has not reported yet, unless the profile is being deleted: then it has cleaned up
+        // (a node deletes its status once its file is gone), and a profile another finalizer holds stays Terminating,
+        // as upstream, which writes nothing with fewer statuses than nodes (runtime.md §1.7 step 5).
+        var missing = profile.Metadata.DeletionTimestamp is null ? "Pending" : "Terminating";
         var states = expected.Count == 0
             ? reported.Values.ToList()
-            : expected.Select(node => reported.GetValueOrDefault(node, "Pending")).ToList();
-        var state = states.Count == 0 ? "Pending" : ProfileStates.Aggregate(states);
+            : expected.Select(node => reported.GetValueOrDefault(node, missing)).ToList();
+        var state = states.Count == 0 ? missing : ProfileStates.Aggregate(states);
         var (ready, reason) = ProfileStates.Ready(state);
         var status = new AggregatedProfileStatus(state, ready, reason, _time.GetUtcNow().UtcDateTime);
         await _client.UpdateStatusWithRetryAsync(key, p => _apply(p, status), cancellationToken).ConfigureAwait(false);

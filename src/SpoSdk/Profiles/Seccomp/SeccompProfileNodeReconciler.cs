@@ -107,17 +107,8 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
             return ReconcileResult.Done;
         }
 
-        string path;
-        try
-        {
-            path = _paths.SeccompProfile(profile.Metadata.Name);
-        }
-        catch (UnsafeNodePathException ex)
-        {
-            await FailAsync(profile, "CannotSaveSeccompProfile", ex.Message, cancellationToken).ConfigureAwait(false);
-            return ReconcileResult.Done;
-        }
-
+        // The finalizer goes on before any status is written, a refused name's Error included: the deletion then comes
+        // back to this node, which removes its status (nothing else would without a garbage collector).
         if (await NodeFinalizers.EnsureAsync(_client, profile, _node.NodeName, cancellationToken).ConfigureAwait(false) is not { } owned)
         {
             return ReconcileResult.Done;
@@ -128,6 +119,17 @@ public sealed class SeccompProfileNodeReconciler : IReconciler<SeccompProfile>
         {
             // Deleted since the cache was read (no finalizer could be added): clean up instead.
             return await DeleteAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+
+        string path;
+        try
+        {
+            path = _paths.SeccompProfile(profile.Metadata.Name);
+        }
+        catch (UnsafeNodePathException ex)
+        {
+            await FailAsync(profile, "CannotSaveSeccompProfile", ex.Message, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
         }
 
         if (FileOwner(profile) is { } twin)

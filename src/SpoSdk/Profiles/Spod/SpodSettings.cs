@@ -257,13 +257,10 @@ public sealed class SpodSettings
             return;
         }
 
-        try
+        // Upstream compiles these with Go's regexp (RE2 syntax), not .NET's: (?P<name>...) is fine, a lookahead is not.
+        if (GoRegexpSyntax.Problem(pattern) is { } problem)
         {
-            _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
-        }
-        catch (ArgumentException ex)
-        {
-            problems.Add(path + ": invalid regular expression: " + ex.Message);
+            problems.Add(path + ": invalid regular expression: " + problem);
         }
     }
 

@@ -300,6 +300,24 @@ public sealed class SelinuxNodeReconcilerTests(ITestOutputHelper output) : IDisp
         Assert.Equal(installed ? Recording : null, File.Exists(node.SelinuxFile("selinuxrecording")) ? await File.ReadAllTextAsync(node.SelinuxFile("selinuxrecording")) : null);
     }
 
+    // A profile refused for its name still shows Error through its node status, so the node holds it with its finalizer
+    // first: deleting it then comes back to this node, which removes the status (the in-memory cluster has no garbage
+    // collector to do it through the owner reference).
+    [Fact]
+    public async Task Deleting_a_profile_refused_for_its_name_leaves_no_node_status_behind()
+    {
+        await using var node = new LsmNodeFixture();
+        await node.SetSpodAsync(new SecurityProfilesOperatorDaemonSpec());
+        await node.Selinux.CreateAsync(Profile("selinuxrecording"));
+        await node.SettleAsync(async () => (await node.Selinux.GetAsync(ObjectKey.Cluster("selinuxrecording")))?.Status?.Status == SelinuxProfileState.Error);
+        Assert.Single((await node.Backend.Resource<SecurityProfileNodeStatus>().ListAsync()).Items);
+
+        await node.Selinux.DeleteAsync(ObjectKey.Cluster("selinuxrecording"));
+        await node.SettleAsync(async () => await node.Selinux.GetAsync(ObjectKey.Cluster("selinuxrecording")) is null);
+
+        Assert.Empty((await node.Backend.Resource<SecurityProfileNodeStatus>().ListAsync()).Items);
+    }
+
     // A file in the kind's own form (written before a restart that lost its claim, or by upstream's operator) is not
     // the node's: it is managed as ours.
     [Fact]

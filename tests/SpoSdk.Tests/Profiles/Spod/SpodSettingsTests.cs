@@ -120,6 +120,28 @@ public sealed class SpodSettingsTests
             p => Assert.StartsWith("spec.security.allowedIdentityRegexp: invalid regular expression", p, StringComparison.Ordinal));
     }
 
+    // Upstream compiles these with Go's regexp (RE2): its named groups (?P<name>...) are fine, while what only .NET
+    // has (lookaround, backreferences) is not a pattern upstream could use.
+    [Theory]
+    [InlineData("^(?P<user>[a-z]+)@example\\.com$", true)]
+    [InlineData("^(?<user>[a-z]+)@example\\.com$", true)]
+    [InlineData("^(?i:[a-z]+)@example\\.com$", true)]
+    [InlineData("^[a-z]+(?=@example\\.com$)", false)]
+    [InlineData("^(?<!x)y$", false)]
+    [InlineData("^(?>a+)$", false)]
+    [InlineData("^(a)\\1$", false)]
+    [InlineData("^(?P<u>a)\\k<u>$", false)]
+    [InlineData("(?P<user", false)]
+    public void Identity_patterns_are_checked_as_go_regexps(string pattern, bool valid)
+    {
+        var problems = SpodSettings.From(Spod(new SecurityProfilesOperatorDaemonSpec
+        {
+            Security = new SecurityProfilesOperatorDaemonSecurity { AllowedIdentityRegexp = pattern, AllowedOidcIssuerRegexp = pattern },
+        })).Problems;
+
+        Assert.Equal(valid ? [] : ["spec.security.allowedIdentityRegexp", "spec.security.allowedOidcIssuerRegexp"], problems.Select(p => p[..p.IndexOf(':', StringComparison.Ordinal)]));
+    }
+
     [Fact]
     public async Task The_provider_reports_creation_spec_changes_and_deletion_but_not_status_writes()
     {
