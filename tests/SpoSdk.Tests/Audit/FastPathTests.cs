@@ -123,6 +123,14 @@ public sealed class FastPathTests
     [InlineData("type=SECC\\0 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
     [InlineData("type=1326 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 1326)]
     [InlineData("type=13\\026 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
+    [InlineData("type=SYSCALL msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
+    [InlineData("type=1326000 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
+    [InlineData("type=PROCTITLE msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
+    [InlineData("type=USER_AVC msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
+    [InlineData("type=UNKNOWN[1326] msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 1326)]
+    [InlineData("type=APPARMOR_DENIED msg=audit(1.2:3): apparmor=\"D\" operation=\"o\" pid=1", 1503)]
+    [InlineData("type=AVC msg=audit(1.2:3): apparmor=\"D\" operation=\"o\" pid=1", 1400)]
+    [InlineData("type=13260 msg=audit(1.2:3): pid=1 syscall=2 comm=\"abcdefghijklmnopqrstuvwxyz\"", 0)]
     public void A_header_read_back_from_its_audit_marker_is_the_one_the_forward_search_finds(string line, int recordType)
     {
         // Tabs and NULs are written as backslash escapes above so that the test names stay printable.

@@ -376,10 +376,11 @@ internal readonly ref struct AuditHeader
         {
             var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), start)) & (ulong.MaxValue >> (64 - (8 * length)));
             // The length too: the mask leaves a shorter token's trailing NULs as zeros.
-            if (length == 7 && word == 0x504D4F43434553)
+            if (length == 7)
             {
-                // "SECCOMP"
-                return Seccomp;
+                // "SECCOMP"; no other seven-byte token names a record this parser reads (SYSCALL is the common one,
+                // and seven digits are no record number).
+                return word == 0x504D4F43434553 ? Seccomp : 0;
             }
 
             if (length == 3 && word == 0x435641)
@@ -397,7 +398,10 @@ internal readonly ref struct AuditHeader
             }
         }
 
-        return ClassifyType(line[start..end]);
+        // Only SECCOMP, AVC, APPARMOR* and UNKNOWN[n] start with a letter and name a record this parser reads: the
+        // other types audit.log is full of (PROCTITLE, PATH, CWD, EXECVE, CRED_*, ...) are told without a call.
+        var first = line[start];
+        return (uint)(first - '0') > 9 && first is not ((byte)'S' or (byte)'A' or (byte)'U') ? 0 : ClassifyType(line[start..end]);
     }
 
     private static int ClassifyType(ReadOnlySpan<byte> token)
