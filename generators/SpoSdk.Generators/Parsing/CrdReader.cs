@@ -387,7 +387,9 @@ internal sealed class CrdReader
     {
         try
         {
-            _ = new System.Text.RegularExpressions.Regex(pattern);
+            // As SchemaValidationContext.CreatePattern compiles it: a pattern .NET reads but whose translation
+            // it cannot would otherwise throw in the generated type's initializer.
+            _ = new System.Text.RegularExpressions.Regex(SpoSdk.Api.Schema.GoPatternTranslation.FromGoSyntax(pattern), System.Text.RegularExpressions.RegexOptions.CultureInvariant);
             return null;
         }
         catch (ArgumentException ex)
