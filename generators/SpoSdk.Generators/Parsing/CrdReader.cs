@@ -63,10 +63,11 @@ internal sealed class CrdReader
             _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidYaml, _path, Span(ex.Start, ex.End), Path.GetFileName(_path), ex.Message));
             return;
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws this instead of a YamlException for some broken input (an unclosed
-            // flow sequence such as "plural: [widgets"); the last event parsed is the closest known position.
+            // YamlDotNet's scanner throws these instead of a YamlException for some broken input (an unclosed
+            // flow sequence such as "plural: [widgets", an escape of no character such as "\UFFFFFFFF", a tag
+            // that is no URI such as "!<>"); the last event parsed is the closest known position.
             var span = parser.Current is { } last ? Span(last.Start, last.End) : SourceSpan.None;
             _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidYaml, _path, span, Path.GetFileName(_path), ex.Message));
             return;
