@@ -30,6 +30,61 @@ public sealed class HostileCrdTests
         Assert.Contains(run.Diagnostics, d => d.Id.StartsWith("SPO", StringComparison.Ordinal));
     }
 
+    // Aliases once expanded per schema node and per default, each with its own budget: this 1,821-character CRD
+    // generated 717 MB of C#. An alias inside openAPIV3Schema is now SPO1002 and the version is not generated.
+    [Fact]
+    public void AliasedDefaultsAreRejectedNotExpanded()
+    {
+        // b3: ~9,000 scalars (under YamlToJson's 10,000-node cap); s3: 1,000 leaves in a DAG (under the 100,000-node schema cap).
+        var yaml = """
+            a:
+              type: object
+              x-b0: &b0 [xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx]
+              x-b1: &b1 [*b0, *b0, *b0, *b0, *b0, *b0, *b0, *b0, *b0, *b0]
+              x-b2: &b2 [*b1, *b1, *b1, *b1, *b1, *b1, *b1, *b1, *b1, *b1]
+              x-b3: &b3 [*b2, *b2, *b2, *b2, *b2, *b2, *b2, *b2, *b2]
+              x-s0: &s0 {type: array, items: {type: string}, default: *b3}
+              x-s1: &s1 {type: object, properties: {p0: *s0, p1: *s0, p2: *s0, p3: *s0, p4: *s0, p5: *s0, p6: *s0, p7: *s0, p8: *s0, p9: *s0}}
+              x-s2: &s2 {type: object, properties: {p0: *s1, p1: *s1, p2: *s1, p3: *s1, p4: *s1, p5: *s1, p6: *s1, p7: *s1, p8: *s1, p9: *s1}}
+              properties: {p0: *s2, p1: *s2, p2: *s2, p3: *s2, p4: *s2, p5: *s2, p6: *s2, p7: *s2, p8: *s2, p9: *s2}
+            """;
+        var text = TestCrds.Widget(yaml);
+
+        var run = Run((CrdPath, text));
+
+        Assert.Null(run.Generator.Exception);
+        var generated = run.Sources.Values.Sum(s => (long)s.Length);
+        Assert.True(generated < 1_000_000, $"a {text.Length}-char CRD generated {generated:N0} chars of C#");
+        var diagnostic = Assert.Single(run.Diagnostics, d => d.Id == "SPO1002");
+        Assert.Contains("alias (*b0)", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(TestCrds.LineOf(text, "x-b0: &b0"), diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+    }
+
+    [Fact]
+    public void SchemaSharedByTwoVersionsThroughAnAliasIsSpo1002()
+    {
+        var version = "  - name: v1beta1\n    served: true\n    storage: false\n    schema: *schema\n";
+        var text = TestCrds.ReplaceOnce(TestCrds.Widget(), "    schema:\n", "    schema: &schema\n");
+        text = text.TrimEnd('\n') + "\n" + version;
+
+        var run = Run((CrdPath, text));
+
+        Assert.Null(run.Generator.Exception);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("SPO1002", diagnostic.Id);
+        Assert.Contains("version v1beta1", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Sources.Keys, k => k.Contains("V1Beta1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnchorWithoutAliasIsNoProblem()
+    {
+        var run = Run((CrdPath, TestCrds.Widget("color: &color\n  type: string\n  enum: [red, green]")));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(run);
+    }
+
     [Fact]
     public void SameKindTwiceInOneFileIsSpo1004NotACrash()
     {

@@ -34,6 +34,9 @@ internal sealed class CrdReader
     private string _context = string.Empty;
     private int _schemaBudget;
 
+    // Every node of the definition's schemas so far, by reference: an alias is the anchored node met again.
+    private HashSet<YamlNode> _schemaNodes = new(ReferenceComparer.Instance);
+
     private CrdReader(string path)
     {
         _path = path;
@@ -101,6 +104,7 @@ internal sealed class CrdReader
         var name = Scalar(Child<YamlMappingNode>(root, "metadata"), "name") ?? "(unnamed)";
         _context = name;
         _schemaBudget = MaxSchemaNodes;
+        _schemaNodes = new HashSet<YamlNode>(ReferenceComparer.Instance);
         var spec = Child<YamlMappingNode>(root, "spec");
         if (spec is null)
         {
@@ -132,15 +136,21 @@ internal sealed class CrdReader
             return;
         }
 
+        var rejected = false;
         foreach (var versionNode in versionNodes.Children)
         {
             if (ReadVersion(versionNode) is { } version)
             {
                 versions.Add(version);
             }
+            else
+            {
+                rejected = true;
+            }
         }
 
-        if (versions.Count(v => v.Storage) != 1)
+        // A rejected version has its own error; which one was meant to be the storage version is unknown.
+        if (!rejected && versions.Count(v => v.Storage) != 1)
         {
             Malformed(versionNodes, "exactly one version must have storage: true");
         }
@@ -188,6 +198,14 @@ internal sealed class CrdReader
             return null;
         }
 
+        // Aliases repeat a subtree (exponentially, nested) at the cost of a few characters, and every copy comes out
+        // as C#: a 2 KB CRD once made 700 MB. controller-gen never writes them, so a schema has none.
+        if (FirstRepeatedNode(schemaNode) is { } repeated)
+        {
+            Malformed(repeated, "version " + name + ": openAPIV3Schema uses a YAML alias" + (repeated.Anchor.IsEmpty ? string.Empty : " (*" + repeated.Anchor.Value + ")") + "; write the schema out without anchors and aliases");
+            return null;
+        }
+
         var columns = Child<YamlSequenceNode>(version, "additionalPrinterColumns")?.Children.OfType<YamlMappingNode>()
             .Select(c => new PrinterColumn(
                 Scalar(c, "name") ?? string.Empty,
@@ -204,6 +222,43 @@ internal sealed class CrdReader
             columns,
             ReadSchema(schemaNode, depth: 0, "$"),
             Span(version));
+    }
+
+    /// <summary>The first node of <paramref name="schema"/> met a second time in this definition's schemas (through an alias), or null.</summary>
+    private YamlNode? FirstRepeatedNode(YamlNode schema)
+    {
+        // Iterative: a schema may nest deeper than the stack allows recursion.
+        var pending = new Stack<YamlNode>();
+        pending.Push(schema);
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            if (!_schemaNodes.Add(node))
+            {
+                return node;
+            }
+
+            switch (node)
+            {
+                case YamlMappingNode mapping:
+                    foreach (var entry in mapping.Children)
+                    {
+                        pending.Push(entry.Value);
+                        pending.Push(entry.Key);
+                    }
+
+                    break;
+                case YamlSequenceNode sequence:
+                    for (var i = sequence.Children.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(sequence.Children[i]);
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
     }
 
     private SchemaNode ReadSchema(YamlMappingNode node, int depth, string jsonPath)
@@ -427,5 +482,15 @@ internal sealed class CrdReader
             (int)Math.Max(0, start.Column - 1),
             (int)Math.Max(0, end.Line - 1),
             (int)Math.Max(0, end.Column - 1));
+    }
+
+    /// <summary>Nodes by identity: YamlNode's own equality compares (and hashes) whole subtrees.</summary>
+    private sealed class ReferenceComparer : IEqualityComparer<YamlNode>
+    {
+        public static readonly ReferenceComparer Instance = new();
+
+        public bool Equals(YamlNode? x, YamlNode? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(YamlNode obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 }
