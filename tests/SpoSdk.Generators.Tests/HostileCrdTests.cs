@@ -107,6 +107,58 @@ public sealed class HostileCrdTests
         Assert.Contains(run.Diagnostics, d => d.Id == "SPO1004");
     }
 
+    // Hint names are compared ignoring case: widget.yaml and widget.yml (or Widget.yaml) of one folder once got
+    // the same folder hash and the driver threw (CS8785, no output at all).
+    [Theory]
+    [InlineData("/repo/crds/widget.yaml", "/repo/crds/widget.yml")]
+    [InlineData("/repo/crds/widget.yaml", "/repo/crds/Widget.yaml")]
+    public void SameKindInSameNamedFilesOfOneFolderIsSpo1004NotACrash(string first, string second)
+    {
+        var text = TestCrds.Widget();
+
+        var run = Run((first, text), (second, text));
+
+        Assert.Null(run.Generator.Exception);
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "CS8785");
+        Assert.Contains(run.Diagnostics, d => d.Id == "SPO1004");
+        Assert.Equal(2, run.Sources.Keys.Count(k => k.EndsWith(".Widget.V1.g.cs", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void KindsDifferingOnlyInCaseInOneFileAreSpo1004NotACrash()
+    {
+        var text = TestCrds.Widget() + "---\n" + TestCrds.Widget(kind: "WIDGET", plural: "bigwidgets");
+
+        var run = Run((CrdPath, text));
+
+        Assert.Null(run.Generator.Exception);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("SPO1004", diagnostic.Id);
+        Assert.Contains("differ only in case", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(TestCrds.LineOf(text, "---") + 1, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Contains("widget.Widget.V1.g.cs", run.Sources.Keys);
+    }
+
+    // v1Beta1 would share v1beta1's namespace V1Beta1 (and the API server refuses both a repeated and an
+    // upper-case version name).
+    [Theory]
+    [InlineData("v1beta1", "v1Beta1", "must look like")]
+    [InlineData("v1beta1", "v1beta1", "listed twice")]
+    public void VersionsOfOneNamespaceAreSpo1002NotACrash(string a, string b, string message)
+    {
+        var version = "  - name: {0}\n    served: true\n    storage: false\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          apiVersion:\n            type: string\n          kind:\n            type: string\n          metadata:\n            type: object\n          spec:\n            type: object\n            properties:\n              size:\n                type: integer\n                format: int32\n";
+        var text = TestCrds.ReplaceOnce(TestCrds.Widget(), "  versions:\n", "  versions:\n" + string.Format(null, version, a) + string.Format(null, version, b));
+
+        var run = Run((CrdPath, text));
+
+        Assert.Null(run.Generator.Exception);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("SPO1002", diagnostic.Id);
+        Assert.Contains(message, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("widget.Widget.V1Beta1.g.cs", run.Sources.Keys);
+        AssertCompiles(run);
+    }
+
     [Fact]
     public void ListMapKeyedByARequiredEnumCompiles()
     {

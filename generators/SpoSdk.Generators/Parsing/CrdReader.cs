@@ -139,13 +139,19 @@ internal sealed class CrdReader
         var rejected = false;
         foreach (var versionNode in versionNodes.Children)
         {
-            if (ReadVersion(versionNode) is { } version)
+            if (ReadVersion(versionNode) is not { } version)
             {
-                versions.Add(version);
+                rejected = true;
+            }
+            else if (versions.Any(v => string.Equals(v.Name, version.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                // The API server refuses a repeated version; here both would be one namespace and one generated file.
+                Malformed(versionNode, "version " + version.Name + " is listed twice");
+                rejected = true;
             }
             else
             {
-                rejected = true;
+                versions.Add(version);
             }
         }
 
