@@ -159,6 +159,49 @@ public sealed class HostileCrdTests
         AssertCompiles(run);
     }
 
+    // double.Parse takes these (NaN and infinities) and the emitter once wrote NaNd / Infinityd; the API server refuses them.
+    [Theory]
+    [InlineData("minimum: NaN")]
+    [InlineData("maximum: 1e400")]
+    [InlineData("minimum: -Infinity")]
+    [InlineData("maximum: many")]
+    public void NonFiniteBoundIsSpo1002AndNotEnforced(string bound)
+    {
+        var text = TestCrds.Widget("ratio:\n  type: number\n  " + bound);
+
+        var run = Run((CrdPath, text));
+
+        Assert.Null(run.Generator.Exception);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("SPO1002", diagnostic.Id);
+        Assert.Contains("is not a finite number", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(TestCrds.LineOf(text, bound), diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+        AssertCompiles(run);
+    }
+
+    [Fact]
+    public void NullBoundIsNoBound()
+    {
+        var run = Run((CrdPath, TestCrds.Widget("ratio:\n  type: number\n  minimum: null\n  maximum: ~")));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(run);
+    }
+
+    [Fact]
+    public void ListKindThatIsNoTypeNameIsSpo1002()
+    {
+        var text = TestCrds.ReplaceOnce(TestCrds.Widget(), "listKind: WidgetList", "listKind: widget-list");
+
+        var run = Run((CrdPath, text));
+
+        Assert.Null(run.Generator.Exception);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("SPO1002", diagnostic.Id);
+        Assert.Contains("listKind 'widget-list'", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
+    }
+
     [Fact]
     public void ListMapKeyedByARequiredEnumCompiles()
     {

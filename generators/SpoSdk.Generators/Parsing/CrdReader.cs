@@ -128,6 +128,14 @@ internal sealed class CrdReader
             return;
         }
 
+        // The list type is generated under this name too.
+        var listKind = Scalar(names!, "listKind") ?? kind + "List";
+        if (!Identifiers.IsValidTypeName(listKind))
+        {
+            Malformed(names!, "spec.names.listKind '" + listKind + "' is not a valid C# type name");
+            return;
+        }
+
         var versions = new List<CrdVersion>();
         var versionNodes = Child<YamlSequenceNode>(spec, "versions");
         if (versionNodes is null || versionNodes.Children.Count == 0)
@@ -174,7 +182,7 @@ internal sealed class CrdReader
             name,
             group,
             kind,
-            Scalar(names!, "listKind") ?? kind + "List",
+            listKind,
             plural,
             Scalar(names!, "singular") ?? kind.ToLowerInvariant(),
             shortNames,
@@ -337,8 +345,8 @@ internal sealed class CrdReader
             Pattern = pattern,
             MinLength = Long(node, "minLength"),
             MaxLength = Long(node, "maxLength"),
-            Minimum = Double(node, "minimum"),
-            Maximum = Double(node, "maximum"),
+            Minimum = Bound(node, "minimum", jsonPath),
+            Maximum = Bound(node, "maximum", jsonPath),
             ExclusiveMinimum = Scalar(node, "exclusiveMinimum") == "true",
             ExclusiveMaximum = Scalar(node, "exclusiveMaximum") == "true",
             MinItems = Long(node, "minItems"),
@@ -472,8 +480,23 @@ internal sealed class CrdReader
     private static long? Long(YamlMappingNode node, string key) =>
         long.TryParse(Scalar(node, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 
-    private static double? Double(YamlMappingNode node, string key) =>
-        double.TryParse(Scalar(node, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+    /// <summary>A minimum or maximum: a finite number, or null (and SPO1002) for what C# cannot spell as a literal.</summary>
+    private double? Bound(YamlMappingNode node, string key, string jsonPath)
+    {
+        if (Child<YamlScalarNode>(node, key) is not { } scalar || scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL")
+        {
+            return null;
+        }
+
+        // NaN, Infinity and 1e400 parse (as NaN and infinities): the API server refuses them, and their literals would not compile.
+        if (double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && !double.IsNaN(value) && !double.IsInfinity(value))
+        {
+            return value;
+        }
+
+        Malformed(scalar, key + " '" + scalar.Value + "' at " + jsonPath + " is not a finite number; it is not enforced");
+        return null;
+    }
 
     private static SourceSpan Span(YamlNode node) => Span(node.Start, node.End);
 
