@@ -84,7 +84,7 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
             .Select(static (input, _) => TypePlanner.Plan(input.Left.Left.Left, input.Left.Left.Right, input.Left.Right, input.Right))
             .WithTrackingName(Steps.PlanTypes);
 
-        // Every YAML path: a file name used twice (in two folders) gets a folder hash in its hint names.
+        // Every YAML path: a file name used twice (in two folders, or as .yaml and .yml) gets a path hash in its hint names.
         var paths = context.AdditionalTextsProvider
             .Where(static text => IsYaml(text.Path))
             .Select(static (text, _) => text.Path)
@@ -104,9 +104,10 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
     }
 
     /// <summary>
-    /// Hint names must be unique even when files of the same name in two folders define the same
-    /// kind (the catalog step then reports SPO1004 instead of the driver crashing): such files get a
-    /// stable hash of their folder after the file name.
+    /// Hint names must be unique (ignoring case, as Roslyn compares them) even when files of the same
+    /// name in two folders, or widget.yaml and widget.yml of one folder, define the same kind (the catalog
+    /// step then reports SPO1004 instead of the driver crashing): such files get a stable hash of their
+    /// path after the file name.
     /// </summary>
     private static string HintPrefix(string filePath, EquatableArray<string> allPaths)
     {
@@ -117,7 +118,7 @@ public sealed class CrdModelGenerator : IIncrementalGenerator
         }
 
         var hash = 2166136261u;
-        foreach (var c in (Path.GetDirectoryName(filePath) ?? string.Empty).Replace('\\', '/'))
+        foreach (var c in filePath.Replace('\\', '/'))
         {
             hash = unchecked((hash ^ c) * 16777619u);
         }

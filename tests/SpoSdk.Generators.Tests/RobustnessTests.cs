@@ -78,6 +78,22 @@ public sealed class RobustnessTests
         Assert.Empty(run.Sources);
     }
 
+    // YamlDotNet throws ArgumentException, not YamlException, for an escape of no character and a tag that is no URI.
+    [Theory]
+    [InlineData("description: \"\\UFFFFFFFF\"")]
+    [InlineData("description: !<> x")]
+    public void ArgumentExceptionsOfTheYamlParserAreSpo1001(string line)
+    {
+        var text = TestCrds.Widget("color:\n  type: string\n  " + line);
+
+        var run = GeneratorHarness.RunYaml("/repo/crds/widget.yaml", text);
+
+        Assert.Null(run.Generator.Exception);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("SPO1001", diagnostic.Id);
+        Assert.Equal(TestCrds.LineOf(text, line), diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+    }
+
     private static (string Kind, string Text) Mutate(Random random, string text)
     {
         switch (random.Next(7))

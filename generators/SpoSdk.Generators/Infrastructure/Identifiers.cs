@@ -12,8 +12,9 @@ internal static class Identifiers
     public static bool IsValidTypeName(string name) =>
         SyntaxFacts.IsValidIdentifier(name) && SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None && char.IsUpper(name[0]);
 
+    // Lower-case ASCII, as the API server requires (a DNS-1035 label): v1Beta1 would share v1beta1's namespace.
     public static bool IsValidVersion(string version) =>
-        version.Length >= 2 && version[0] == 'v' && version.Skip(1).All(char.IsLetterOrDigit);
+        version.Length >= 2 && version[0] == 'v' && version.Skip(1).All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9'));
 
     /// <summary><c>v1alpha2</c> → <c>V1Alpha2</c>.</summary>
     public static string VersionNamespace(string version)

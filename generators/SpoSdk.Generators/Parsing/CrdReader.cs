@@ -34,6 +34,9 @@ internal sealed class CrdReader
     private string _context = string.Empty;
     private int _schemaBudget;
 
+    // Every node of the definition's schemas so far, by reference: an alias is the anchored node met again.
+    private HashSet<YamlNode> _schemaNodes = new(ReferenceComparer.Instance);
+
     private CrdReader(string path)
     {
         _path = path;
@@ -63,10 +66,11 @@ internal sealed class CrdReader
             _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidYaml, _path, Span(ex.Start, ex.End), Path.GetFileName(_path), ex.Message));
             return;
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws this instead of a YamlException for some broken input (an unclosed
-            // flow sequence such as "plural: [widgets"); the last event parsed is the closest known position.
+            // YamlDotNet's scanner throws these instead of a YamlException for some broken input (an unclosed
+            // flow sequence such as "plural: [widgets", an escape of no character such as "\UFFFFFFFF", a tag
+            // that is no URI such as "!<>"); the last event parsed is the closest known position.
             var span = parser.Current is { } last ? Span(last.Start, last.End) : SourceSpan.None;
             _diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.InvalidYaml, _path, span, Path.GetFileName(_path), ex.Message));
             return;
@@ -100,6 +104,7 @@ internal sealed class CrdReader
         var name = Scalar(Child<YamlMappingNode>(root, "metadata"), "name") ?? "(unnamed)";
         _context = name;
         _schemaBudget = MaxSchemaNodes;
+        _schemaNodes = new HashSet<YamlNode>(ReferenceComparer.Instance);
         var spec = Child<YamlMappingNode>(root, "spec");
         if (spec is null)
         {
@@ -123,6 +128,14 @@ internal sealed class CrdReader
             return;
         }
 
+        // The list type is generated under this name too.
+        var listKind = Scalar(names!, "listKind") ?? kind + "List";
+        if (!Identifiers.IsValidTypeName(listKind))
+        {
+            Malformed(names!, "spec.names.listKind '" + listKind + "' is not a valid C# type name");
+            return;
+        }
+
         var versions = new List<CrdVersion>();
         var versionNodes = Child<YamlSequenceNode>(spec, "versions");
         if (versionNodes is null || versionNodes.Children.Count == 0)
@@ -131,15 +144,27 @@ internal sealed class CrdReader
             return;
         }
 
+        var rejected = false;
         foreach (var versionNode in versionNodes.Children)
         {
-            if (ReadVersion(versionNode) is { } version)
+            if (ReadVersion(versionNode) is not { } version)
+            {
+                rejected = true;
+            }
+            else if (versions.Any(v => string.Equals(v.Name, version.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                // The API server refuses a repeated version; here both would be one namespace and one generated file.
+                Malformed(versionNode, "version " + version.Name + " is listed twice");
+                rejected = true;
+            }
+            else
             {
                 versions.Add(version);
             }
         }
 
-        if (versions.Count(v => v.Storage) != 1)
+        // A rejected version has its own error; which one was meant to be the storage version is unknown.
+        if (!rejected && versions.Count(v => v.Storage) != 1)
         {
             Malformed(versionNodes, "exactly one version must have storage: true");
         }
@@ -157,7 +182,7 @@ internal sealed class CrdReader
             name,
             group,
             kind,
-            Scalar(names!, "listKind") ?? kind + "List",
+            listKind,
             plural,
             Scalar(names!, "singular") ?? kind.ToLowerInvariant(),
             shortNames,
@@ -187,6 +212,14 @@ internal sealed class CrdReader
             return null;
         }
 
+        // Aliases repeat a subtree (exponentially, nested) at the cost of a few characters, and every copy comes out
+        // as C#: a 2 KB CRD once made 700 MB. controller-gen never writes them, so a schema has none.
+        if (FirstRepeatedNode(schemaNode) is { } repeated)
+        {
+            Malformed(repeated, "version " + name + ": openAPIV3Schema uses a YAML alias" + (repeated.Anchor.IsEmpty ? string.Empty : " (*" + repeated.Anchor.Value + ")") + "; write the schema out without anchors and aliases");
+            return null;
+        }
+
         var columns = Child<YamlSequenceNode>(version, "additionalPrinterColumns")?.Children.OfType<YamlMappingNode>()
             .Select(c => new PrinterColumn(
                 Scalar(c, "name") ?? string.Empty,
@@ -203,6 +236,43 @@ internal sealed class CrdReader
             columns,
             ReadSchema(schemaNode, depth: 0, "$"),
             Span(version));
+    }
+
+    /// <summary>The first node of <paramref name="schema"/> met a second time in this definition's schemas (through an alias), or null.</summary>
+    private YamlNode? FirstRepeatedNode(YamlNode schema)
+    {
+        // Iterative: a schema may nest deeper than the stack allows recursion.
+        var pending = new Stack<YamlNode>();
+        pending.Push(schema);
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            if (!_schemaNodes.Add(node))
+            {
+                return node;
+            }
+
+            switch (node)
+            {
+                case YamlMappingNode mapping:
+                    foreach (var entry in mapping.Children)
+                    {
+                        pending.Push(entry.Value);
+                        pending.Push(entry.Key);
+                    }
+
+                    break;
+                case YamlSequenceNode sequence:
+                    for (var i = sequence.Children.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(sequence.Children[i]);
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
     }
 
     private SchemaNode ReadSchema(YamlMappingNode node, int depth, string jsonPath)
@@ -275,8 +345,8 @@ internal sealed class CrdReader
             Pattern = pattern,
             MinLength = Long(node, "minLength"),
             MaxLength = Long(node, "maxLength"),
-            Minimum = Double(node, "minimum"),
-            Maximum = Double(node, "maximum"),
+            Minimum = Bound(node, "minimum", jsonPath),
+            Maximum = Bound(node, "maximum", jsonPath),
             ExclusiveMinimum = Scalar(node, "exclusiveMinimum") == "true",
             ExclusiveMaximum = Scalar(node, "exclusiveMaximum") == "true",
             MinItems = Long(node, "minItems"),
@@ -387,7 +457,9 @@ internal sealed class CrdReader
     {
         try
         {
-            _ = new System.Text.RegularExpressions.Regex(pattern);
+            // As SchemaValidationContext.CreatePattern compiles it: a pattern .NET reads but whose translation
+            // it cannot would otherwise throw in the generated type's initializer.
+            _ = new System.Text.RegularExpressions.Regex(SpoSdk.Api.Schema.GoPatternTranslation.FromGoSyntax(pattern), System.Text.RegularExpressions.RegexOptions.CultureInvariant);
             return null;
         }
         catch (ArgumentException ex)
@@ -408,8 +480,23 @@ internal sealed class CrdReader
     private static long? Long(YamlMappingNode node, string key) =>
         long.TryParse(Scalar(node, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 
-    private static double? Double(YamlMappingNode node, string key) =>
-        double.TryParse(Scalar(node, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+    /// <summary>A minimum or maximum: a finite number, or null (and SPO1002) for what C# cannot spell as a literal.</summary>
+    private double? Bound(YamlMappingNode node, string key, string jsonPath)
+    {
+        if (Child<YamlScalarNode>(node, key) is not { } scalar || scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL")
+        {
+            return null;
+        }
+
+        // NaN, Infinity and 1e400 parse (as NaN and infinities): the API server refuses them, and their literals would not compile.
+        if (double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && !double.IsNaN(value) && !double.IsInfinity(value))
+        {
+            return value;
+        }
+
+        Malformed(scalar, key + " '" + scalar.Value + "' at " + jsonPath + " is not a finite number; it is not enforced");
+        return null;
+    }
 
     private static SourceSpan Span(YamlNode node) => Span(node.Start, node.End);
 
@@ -424,5 +511,15 @@ internal sealed class CrdReader
             (int)Math.Max(0, start.Column - 1),
             (int)Math.Max(0, end.Line - 1),
             (int)Math.Max(0, end.Column - 1));
+    }
+
+    /// <summary>Nodes by identity: YamlNode's own equality compares (and hashes) whole subtrees.</summary>
+    private sealed class ReferenceComparer : IEqualityComparer<YamlNode>
+    {
+        public static readonly ReferenceComparer Instance = new();
+
+        public bool Equals(YamlNode? x, YamlNode? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(YamlNode obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 }

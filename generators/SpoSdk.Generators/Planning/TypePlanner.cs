@@ -48,14 +48,20 @@ internal sealed class TypePlanner
     {
         var diagnostics = new List<DiagnosticInfo>(file.Diagnostics);
         var kinds = new List<KindPlan>();
-        var seenKinds = new HashSet<string>(StringComparer.Ordinal);
+        // Ignoring case: generated file names (hint names) are, so Widget and WIDGET of one file would collide.
+        var seenKinds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var crd in file.Definitions)
         {
-            if (!seenKinds.Add(crd.Kind))
+            if (seenKinds.TryGetValue(crd.Kind, out var seen))
             {
-                diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.NameClash, file.Path, crd.Span, crd.Name, crd.Kind, "the kind is defined twice in this file; the second definition is ignored"));
+                var reason = seen == crd.Kind
+                    ? "the kind is defined twice in this file; the second definition is ignored"
+                    : "kinds " + seen + " and " + crd.Kind + " of one file differ only in case, as their generated file names would; the second definition is ignored";
+                diagnostics.Add(SpoDiagnostics.Info(SpoDiagnostics.NameClash, file.Path, crd.Span, crd.Name, crd.Kind, reason));
                 continue;
             }
+
+            seenKinds.Add(crd.Kind, crd.Kind);
 
             var overrides = typeNames.Where(t => t.Kind == crd.Kind).GroupBy(t => t.SchemaPath).ToDictionary(g => g.Key, g => g.First().TypeName, StringComparer.Ordinal);
             var storage = crd.Versions.FirstOrDefault(v => v.Storage);

@@ -212,28 +212,6 @@ public sealed class SchemaValidationContext
         }
     }
 
-    // Whether an inline flag group ((?m), (?im:...)) turns the m flag on; a '-' turns the flags after it off.
-    private static bool SetsMultiline(string pattern)
-    {
-        for (var at = pattern.IndexOf("(?", StringComparison.Ordinal); at >= 0; at = pattern.IndexOf("(?", at + 2, StringComparison.Ordinal))
-        {
-            for (var i = at + 2; i < pattern.Length && pattern[i] is not (')' or ':'); i++)
-            {
-                if (pattern[i] == '-')
-                {
-                    break;
-                }
-
-                if (pattern[i] == 'm')
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// Rewrites what reads the same but means otherwise in .NET: Go's <c>$</c> (without the m flag) is the end of
     /// the text, where .NET's also matches before a final newline (so <c>"name\n"</c> would pass), and Go's
@@ -244,60 +222,7 @@ public sealed class SchemaValidationContext
     public static string FromGoSyntax(string pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
-        var builder = new StringBuilder(pattern.Length + 8);
-        // With the m flag Go's $ is the end of a line, as .NET's is with RegexOptions.Multiline's (?m).
-        var multiline = SetsMultiline(pattern);
-        var inClass = false;
-        var classStart = -1; // where the members of the open class begin
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            var c = pattern[i];
-            if (c == '\\' && i + 1 < pattern.Length)
-            {
-                var next = pattern[++i];
-                builder.Append((next, inClass) switch
-                {
-                    ('d', false) => "[0-9]",
-                    ('D', false) => "[^0-9]",
-                    ('w', false) => "[0-9A-Za-z_]",
-                    ('W', false) => "[^0-9A-Za-z_]",
-                    ('s', false) => "[\\t\\n\\f\\r ]",
-                    ('S', false) => "[^\\t\\n\\f\\r ]",
-                    ('d', true) => "0-9",
-                    ('w', true) => "0-9A-Za-z_",
-                    ('s', true) => "\\t\\n\\f\\r ",
-
-                    // Inside a class the negations are their complements spelled as ranges.
-                    ('D', true) => "\\u0000-/:-\\uFFFF",
-                    ('W', true) => "\\u0000-/:-@\\[-\\^`{-\\uFFFF",
-                    ('S', true) => "\\u0000-\\u0008\\u000B\\u000E-\\u001F!-\\uFFFF",
-                    _ => "\\" + next,
-                });
-                continue;
-            }
-
-            if (inClass)
-            {
-                // A ']' first in the class (after '[' or '[^') is a member, not the end.
-                inClass = c != ']' || i == classStart;
-                builder.Append(c);
-                continue;
-            }
-
-            if (c == '[')
-            {
-                var negated = i + 1 < pattern.Length && pattern[i + 1] == '^';
-                builder.Append(negated ? "[^" : "[");
-                i += negated ? 1 : 0;
-                inClass = true;
-                classStart = i + 1;
-                continue;
-            }
-
-            builder.Append(c == '$' && !multiline ? "\\z" : c.ToString());
-        }
-
-        return builder.ToString();
+        return GoPatternTranslation.FromGoSyntax(pattern);
     }
 
     private static string NotSupportedMessage(string value, IReadOnlyList<string> known)

@@ -147,6 +147,8 @@ public sealed class SchemaValidationContextTests
     [InlineData("^[\\]$]$", "^[\\]$]\\z")]
     [InlineData("^\\d+$", "^[0-9]+\\z")]
     [InlineData("^[\\d.]\\w\\S$", "^[0-9.][0-9A-Za-z_][^\\t\\n\\f\\r ]\\z")]
+    [InlineData("^[\\w-.]$", "^[0-9A-Za-z_\\x2D.]\\z")] // Go: a '-' after a class escape is a member, never a range
+    [InlineData("^[\\D-]$", "^[\\u0000-/:-\\uFFFF\\x2D]\\z")]
     public void Go_patterns_keep_their_meaning(string go, string dotnet) => Assert.Equal(dotnet, SchemaValidationContext.FromGoSyntax(go));
 
     [Theory]
@@ -163,6 +165,11 @@ public sealed class SchemaValidationContextTests
     [InlineData("^[\\S]+$", "\u000b", true)] // Go's \s has no vertical tab
     [InlineData("^[\\S]+$", " ", false)]
     [InlineData("(?m)^a$", "a\nb", true)]
+    [InlineData("^[\\s-z]$", "A", false)] // whitespace, '-' or 'z' in Go, not the range ' '..'z'
+    [InlineData("^[\\s-z]$", "-", true)]
+    [InlineData("^[\\w-.]+$", "a-b.c_1", true)]
+    [InlineData("^[\\w-.]+$", "a+b", false)]
+    [InlineData("^[\\w--/]$", ".", true)] // Go: word characters and the range '-'..'/'
     public void Patterns_match_as_the_api_server_matches(string pattern, string value, bool matches) =>
         Assert.Equal(matches, SchemaValidationContext.CreatePattern(pattern).IsMatch(value));
 }
