@@ -20,6 +20,10 @@ public sealed class GeneratedValidatorTests
         + "annotations:\n  type: object\n  additionalProperties:\n    type: string\n"
         + "title:\n  type: string";
 
+    private const string TwoKeyListMap =
+        "mounts:\n  type: array\n  x-kubernetes-list-type: map\n  x-kubernetes-list-map-keys: [name, path]\n  items:\n    type: object\n    required: [name, path]\n"
+        + "    properties:\n      name:\n        type: string\n      path:\n        type: string";
+
     [Fact]
     public void NullableItemsAndFieldsAreValid()
     {
@@ -38,6 +42,24 @@ public sealed class GeneratedValidatorTests
         Assert.Contains(violations, v => v.Contains("names[1]", StringComparison.Ordinal) && v.Contains("must not be null", StringComparison.Ordinal));
         Assert.Contains(violations, v => v.Contains("annotations", StringComparison.Ordinal) && v.Contains("must not be null", StringComparison.Ordinal));
         Assert.Contains(violations, v => v.Contains("title", StringComparison.Ordinal) && v.Contains("Required", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ListMapKeysContainingTheSeparatorAreNotDuplicates()
+    {
+        var violations = Validate(TwoKeyListMap, null, "{\"mounts\":[{\"name\":\"a/b\",\"path\":\"c\"},{\"name\":\"a\",\"path\":\"b/c\"}]}");
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void ListMapWithTwoKeysReportsARealDuplicateWithEveryKey()
+    {
+        var violations = Validate(TwoKeyListMap, null, "{\"mounts\":[{\"name\":\"a/b\",\"path\":\"c\"},{\"name\":\"a\",\"path\":\"b/c\"},{\"name\":\"a/b\",\"path\":\"c\"}]}");
+
+        var violation = Assert.Single(violations);
+        Assert.Contains("mounts[2]", violation, StringComparison.Ordinal);
+        Assert.Contains("Duplicate value: {\"name\":\"a/b\",\"path\":\"c\"}", violation, StringComparison.Ordinal);
     }
 
     /// <summary>

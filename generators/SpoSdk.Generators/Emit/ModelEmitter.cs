@@ -393,10 +393,15 @@ internal sealed class ModelEmitter
         }
         else if (schema.ListType == "map" && schema.ListMapKeys.Count > 0 && element.Shape == TypeShape.Class && _classes.TryGetValue(element.Name!, out var itemClass))
         {
-            var keys = schema.ListMapKeys.Select(k => itemClass.Properties.FirstOrDefault(p => p.JsonName == k)).Where(p => p is not null).Select(p => KeyText(p!)).ToList();
-            if (keys.Count > 0)
+            var keys = schema.ListMapKeys.Select(k => itemClass.Properties.FirstOrDefault(p => p.JsonName == k)).Where(p => p is not null).Select(p => p!).ToList();
+            if (keys.Count == 1)
             {
-                _w.Line("context.UniqueKeys(" + field + ", " + variable + ", static item => " + string.Join(" + \"/\" + ", keys) + " ?? string.Empty);");
+                _w.Line("context.UniqueKeys(" + field + ", " + variable + ", static item => " + KeyText(keys[0]) + " ?? string.Empty);");
+            }
+            else if (keys.Count > 1)
+            {
+                // Several keys compare value by value: joined into one text, {a/b, c} and {a, b/c} would meet.
+                _w.Line("context.UniqueKeys(" + field + ", " + variable + ", new string[] { " + string.Join(", ", keys.Select(k => Identifiers.Literal(k.JsonName))) + " }, static item => new string?[] { " + string.Join(", ", keys.Select(KeyText)) + " });");
             }
         }
 
