@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using SpoSdk.Api.Conversion;
 
 namespace SpoSdk.Generators.Tests;
 
@@ -60,6 +61,29 @@ public sealed class GeneratedValidatorTests
         var violation = Assert.Single(violations);
         Assert.Contains("mounts[2]", violation, StringComparison.Ordinal);
         Assert.Contains("Duplicate value: {\"name\":\"a/b\",\"path\":\"c\"}", violation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CaseVariantSpokeEnumValuesConvertFromHub()
+    {
+        // A legacy enum listing two case variants of one hub value: both convert up, so the map is not invertible.
+        var spoke = "  - name: v1beta1\n    served: true\n    storage: false\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          apiVersion:\n            type: string\n          kind:\n            type: string\n          metadata:\n            type: object\n          spec:\n            type: object\n            properties:\n              size:\n                type: integer\n                format: int32\n              mode:\n                type: string\n                enum: [always, Always]\n";
+        var text = TestCrds.ReplaceOnce(TestCrds.Widget("mode:\n  type: string\n  enum: [Always]"), "  versions:\n", "  versions:\n" + spoke);
+        var run = GeneratorHarness.RunYaml(CrdPath, text);
+        Assert.Null(run.Generator.Exception);
+        var spokeSource = run.Sources.Single(s => s.Key.Contains("V1Beta1", StringComparison.Ordinal)).Value;
+        Assert.Contains("[\"always\"] = \"Always\", [\"Always\"] = \"Always\"", spokeSource, StringComparison.Ordinal);
+
+        var conversion = new EnumConversion(
+            new SchemaPath("spec", "mode"),
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["always"] = "Always", ["Always"] = "Always" },
+            null,
+            null);
+
+        // The spoke value spelled as the hub value is the inverse, whichever order the map lists them in.
+        Assert.Equal("Always", Assert.Single(conversion.HubToSpoke, p => p.Key == "Always").Value);
+        var reversed = conversion with { SpokeToHub = new Dictionary<string, string>(StringComparer.Ordinal) { ["Always"] = "Always", ["always"] = "Always" } };
+        Assert.Equal("Always", reversed.HubToSpoke["Always"]);
     }
 
     /// <summary>
