@@ -18,7 +18,9 @@ namespace SpoSdk.Generators.Analyzers;
 /// Fix for SPO2001: rewrites a legacy-version model type name to the v1 type of the same name and, where the
 /// name is a string enum, renames the enum value written next to it (<c>FromValue("logs")</c>, <c>(T)"logs"</c>,
 /// <c>new T("logs")</c>, <c>T.Member</c>) to the v1 value it converts to, paired exactly as the generated
-/// converter pairs them (<see cref="EnumValuePairing"/>) from the <c>[SpoWireValue]</c> of both types.
+/// converter pairs them (<see cref="EnumValuePairing"/>) from the <c>[SpoWireValue]</c> of both types. On an alias
+/// directive (<c>using R = ...V1Alpha1.X;</c>) the values are renamed wherever the alias is used in the document; on a
+/// global alias of a string enum, whose uses may be in other files, the fix is not offered.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LegacyTypeUsageCodeFixProvider))]
 [Shared]
@@ -51,6 +53,13 @@ public sealed class LegacyTypeUsageCodeFixProvider : CodeFixProvider
 
             if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax name
                 || name is not (NameSyntax or MemberAccessExpressionSyntax))
+            {
+                continue;
+            }
+
+            // Values written through a global alias in other files would keep their legacy spelling.
+            if (name.Parent is UsingDirectiveSyntax { Alias: not null, GlobalKeyword.RawKind: (int)SyntaxKind.GlobalKeyword }
+                && await IsStringEnumAsync(context.Document, name, context.CancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -94,11 +103,31 @@ public sealed class LegacyTypeUsageCodeFixProvider : CodeFixProvider
             && model.Compilation.GetTypeByMetadataName(replacement) is { } hubType)
         {
             AddEnumValueRenames(name, legacyType, hubType, replacements);
+
+            // Through an alias the values are written next to the alias, not the legacy name: rename them at every use.
+            if (name.Parent is UsingDirectiveSyntax { Alias: not null } directive
+                && model.GetDeclaredSymbol(directive, cancellationToken) is IAliasSymbol alias)
+            {
+                foreach (var use in root.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == alias.Name))
+                {
+                    if (SymbolEqualityComparer.Default.Equals(model.GetAliasInfo(use, cancellationToken), alias))
+                    {
+                        AddEnumValueRenames(use, legacyType, hubType, replacements);
+                    }
+                }
+            }
         }
 
         var newRoot = root.ReplaceNodes(replacements.Keys, (original, _) => replacements[original]);
         var newDocument = document.WithSyntaxRoot(newRoot);
         return await Simplifier.ReduceAsync(newDocument, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> IsStringEnumAsync(Document document, ExpressionSyntax name, CancellationToken cancellationToken)
+    {
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        return model?.GetSymbolInfo(name, cancellationToken).Symbol is INamedTypeSymbol type
+            && SpoSymbols.EnumMembers(type).Any(m => m.Value is not null);
     }
 
     /// <summary>Adds the rename of the enum value written with the legacy enum type <paramref name="name"/>, when its v1 spelling differs.</summary>

@@ -58,7 +58,11 @@ public sealed class SchemaConstraintAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (property.Type is INamedTypeSymbol { TypeKind: TypeKind.Struct } enumType && IsStringEnum(enumType))
+        // An optional enum property is a Nullable<T>: its values are checked against T's.
+        var type = property.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+            ? nullable.TypeArguments[0]
+            : property.Type;
+        if (type is INamedTypeSymbol { TypeKind: TypeKind.Struct } enumType && IsStringEnum(enumType))
         {
             CheckEnumValue(context, assignment, enumType);
         }

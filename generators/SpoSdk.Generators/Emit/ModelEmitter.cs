@@ -211,7 +211,7 @@ internal sealed class ModelEmitter
         }
 
         _w.Line("[" + Json + ".JsonPropertyName(" + Identifiers.Literal(property.JsonName) + ")]");
-        if (property.Type.Shape == TypeShape.Enum && property.Required)
+        if (property.Type.Shape == TypeShape.Enum && NeverNull(property))
         {
             _w.Line("[" + Json + ".JsonIgnore(Condition = " + Json + ".JsonIgnoreCondition.WhenWritingDefault)]");
         }
@@ -229,7 +229,7 @@ internal sealed class ModelEmitter
         {
             initializer = " = new();";
         }
-        else if (property.Required && !property.Type.IsValueType)
+        else if (NeverNull(property) && !property.Type.IsValueType)
         {
             initializer = " = default!;";
         }
@@ -269,7 +269,7 @@ internal sealed class ModelEmitter
     private void EmitPropertyChecks(PropertyPlan property, List<string> patterns)
     {
         var field = Identifiers.Literal(property.JsonName);
-        if (property.Type.Shape == TypeShape.Enum && property.Required)
+        if (property.Type.Shape == TypeShape.Enum && NeverNull(property))
         {
             _w.Open("if (" + property.CsName + ".Value is null)")
               .Line("context.Required(" + field + ");")
@@ -280,8 +280,11 @@ internal sealed class ModelEmitter
             return;
         }
 
+        // A required field whose schema is nullable may be null (the API server keeps it); in the model a null
+        // reads as missing, so only a field that may not be null is reported as missing.
+        var required = NeverNull(property);
         var needsChecks = NeedsChecks(property.Type, property.Schema);
-        if (!needsChecks && !property.Required)
+        if (!needsChecks && !required)
         {
             return;
         }
@@ -292,7 +295,7 @@ internal sealed class ModelEmitter
             _w.Open("if (" + property.CsName + " is { } " + variable + ")");
             EmitValueChecks(property.Type, property.Schema, variable, field, patterns);
             _w.Close();
-            if (property.Required)
+            if (required)
             {
                 _w.Open("else").Line("context.Required(" + field + ");").Close();
             }
@@ -390,10 +393,15 @@ internal sealed class ModelEmitter
         }
         else if (schema.ListType == "map" && schema.ListMapKeys.Count > 0 && element.Shape == TypeShape.Class && _classes.TryGetValue(element.Name!, out var itemClass))
         {
-            var keys = schema.ListMapKeys.Select(k => itemClass.Properties.FirstOrDefault(p => p.JsonName == k)).Where(p => p is not null).Select(p => KeyText(p!)).ToList();
-            if (keys.Count > 0)
+            var keys = schema.ListMapKeys.Select(k => itemClass.Properties.FirstOrDefault(p => p.JsonName == k)).Where(p => p is not null).Select(p => p!).ToList();
+            if (keys.Count == 1)
             {
-                _w.Line("context.UniqueKeys(" + field + ", " + variable + ", static item => " + string.Join(" + \"/\" + ", keys) + " ?? string.Empty);");
+                _w.Line("context.UniqueKeys(" + field + ", " + variable + ", static item => " + KeyText(keys[0]) + " ?? string.Empty);");
+            }
+            else if (keys.Count > 1)
+            {
+                // Several keys compare value by value: joined into one text, {a/b, c} and {a, b/c} would meet.
+                _w.Line("context.UniqueKeys(" + field + ", " + variable + ", new string[] { " + string.Join(", ", keys.Select(k => Identifiers.Literal(k.JsonName))) + " }, static item => new string?[] { " + string.Join(", ", keys.Select(KeyText)) + " });");
             }
         }
 
@@ -415,9 +423,14 @@ internal sealed class ModelEmitter
         {
             if (!element.IsValueType)
             {
-                _w.Open("if (" + item + " is null)")
-                  .Line("context.ReportAtIndex(null, " + index + ", " + Schema + ".SchemaViolationType.TypeMismatch, \"must not be null\");")
-                  .Line("continue;")
+                // A null item is valid where the item schema is nullable (the API server keeps it), else a type error.
+                _w.Open("if (" + item + " is null)");
+                if (!items.Nullable)
+                {
+                    _w.Line("context.ReportAtIndex(null, " + index + ", " + Schema + ".SchemaViolationType.TypeMismatch, \"must not be null\");");
+                }
+
+                _w.Line("continue;")
                   .Close();
             }
 
@@ -452,9 +465,14 @@ internal sealed class ModelEmitter
         _w.Open("foreach (var " + entry + " in " + variable + ")");
         if (!element.IsValueType)
         {
-            _w.Open("if (" + entry + ".Value is null)")
-              .Line("context.Report(" + entry + ".Key, " + Schema + ".SchemaViolationType.TypeMismatch, \"must not be null\");")
-              .Line("continue;")
+            // As for list items: a null value is valid where the value schema is nullable.
+            _w.Open("if (" + entry + ".Value is null)");
+            if (!values.Nullable)
+            {
+                _w.Line("context.Report(" + entry + ".Key, " + Schema + ".SchemaViolationType.TypeMismatch, \"must not be null\");");
+            }
+
+            _w.Line("continue;")
               .Close();
         }
 
@@ -478,7 +496,7 @@ internal sealed class ModelEmitter
             if (property.Schema.DefaultJson is { } json && json != "null")
             {
                 var read = "global::SpoSdk.Api.Serialization.SchemaDefaults.Read<" + ElementType(property.Type) + ">(" + Identifiers.Literal(json) + ")";
-                if (property.Type.Shape == TypeShape.Enum && property.Required)
+                if (property.Type.Shape == TypeShape.Enum && NeverNull(property))
                 {
                     _w.Open("if (" + property.CsName + ".Value is null)").Line(property.CsName + " = " + read + ";").Close();
                 }
@@ -626,7 +644,7 @@ internal sealed class ModelEmitter
         var parts = new List<string> { "Wire name: " + property.JsonName + "." };
         if (property.Required)
         {
-            parts.Add("Required.");
+            parts.Add(schema.Nullable ? "Required, may be null." : "Required.");
         }
 
         if (schema.DefaultJson is { } d)
@@ -677,9 +695,12 @@ internal sealed class ModelEmitter
         return string.Join(" ", parts);
     }
 
+    /// <summary>Whether a property is never null in a valid object: required, and not <c>nullable: true</c>.</summary>
+    private static bool NeverNull(PropertyPlan property) => property.Required && !property.Schema.Nullable;
+
     // A required enum is a non-nullable struct; everything else may be null here.
     private static string KeyText(PropertyPlan key) =>
-        key.Type.Shape == TypeShape.Enum && key.Required
+        key.Type.Shape == TypeShape.Enum && NeverNull(key)
             ? "item." + key.CsName + ".ToString()"
             : "item." + key.CsName + "?.ToString(" + (key.Type.Shape is TypeShape.Int32 or TypeShape.Int64 or TypeShape.Double ? "global::System.Globalization.CultureInfo.InvariantCulture" : string.Empty) + ")";
 
@@ -693,8 +714,8 @@ internal sealed class ModelEmitter
         _ => false,
     };
 
-    // Reference-typed items are walked even without rules of their own, to report JSON nulls.
-    private bool NeedsElementLoop(TypeRef element, SchemaNode schema) => !element.IsValueType || NeedsChecks(element, schema);
+    // Reference-typed items are walked even without rules of their own, to report JSON nulls the schema does not allow.
+    private bool NeedsElementLoop(TypeRef element, SchemaNode schema) => (!element.IsValueType && !schema.Nullable) || NeedsChecks(element, schema);
 
     private static bool ContainsClass(TypeRef type) => type.Shape switch
     {
@@ -734,7 +755,7 @@ internal sealed class ModelEmitter
             return type;
         }
 
-        var nonNullable = property.Required && (!property.Type.IsValueType || property.Type.Shape == TypeShape.Enum);
+        var nonNullable = NeverNull(property) && (!property.Type.IsValueType || property.Type.Shape == TypeShape.Enum);
         return nonNullable ? type : type + "?";
     }
 

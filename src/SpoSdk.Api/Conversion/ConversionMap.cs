@@ -32,9 +32,42 @@ public sealed record EnumConversion(
     string? EmptySpokeToHub,
     string? EmptyHubToSpoke)
 {
-    private IReadOnlyDictionary<string, string>? _hubToSpoke;
+    private Inversion? _hubToSpoke;
 
-    /// <summary>Hub value to spoke value: the inverse of <see cref="SpokeToHub"/>.</summary>
-    public IReadOnlyDictionary<string, string> HubToSpoke =>
-        _hubToSpoke ??= SpokeToHub.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+    /// <summary>
+    /// Hub value to spoke value: the inverse of <see cref="SpokeToHub"/>. Where several spoke values convert to one
+    /// hub value (a legacy enum listing <c>always</c> and <c>Always</c>), the one spelled as the hub value is chosen,
+    /// else the first listed; the converter keeps the others in the conversion-data annotation.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> HubToSpoke
+    {
+        get
+        {
+            // Keyed by the map it inverts: a copy made with 'with' and another SpokeToHub must not reuse it.
+            var cached = _hubToSpoke;
+            if (cached is null || !ReferenceEquals(cached.From, SpokeToHub))
+            {
+                cached = new Inversion(SpokeToHub, Invert(SpokeToHub));
+                _hubToSpoke = cached;
+            }
+
+            return cached.Inverse;
+        }
+    }
+
+    private static Dictionary<string, string> Invert(IReadOnlyDictionary<string, string> spokeToHub)
+    {
+        var inverse = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (spoke, hub) in spokeToHub)
+        {
+            if (spoke == hub || !inverse.ContainsKey(hub))
+            {
+                inverse[hub] = spoke;
+            }
+        }
+
+        return inverse;
+    }
+
+    private sealed record Inversion(IReadOnlyDictionary<string, string> From, IReadOnlyDictionary<string, string> Inverse);
 }

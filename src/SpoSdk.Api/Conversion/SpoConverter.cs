@@ -239,6 +239,13 @@ public sealed class SpoConverter
                 var text = value.GetValue<string>();
                 if (mapping.TryGetValue(text, out var mapped))
                 {
+                    // One of several spoke spellings of a hub value (always, Always): the way back writes the
+                    // preferred one, so this spelling is kept aside while the hub value stands.
+                    if (toHub && enumField.HubToSpoke.TryGetValue(mapped, out var back) && back != text)
+                    {
+                        stash.Add(new ConversionDataEntry(place.Path, JsonValue.Create(text), HasValue: true, JsonValue.Create(mapped), WrittenPresent: true));
+                    }
+
                     place.Set(mapped);
                 }
                 else if (text.Length == 0 && emptyDefault is not null)

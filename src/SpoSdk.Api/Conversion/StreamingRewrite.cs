@@ -30,7 +30,8 @@ internal sealed class StreamingRewrite
         var trie = new PathTrie();
         foreach (var field in map.Enums)
         {
-            trie.Add(field.Path.Segments, toHub ? field.SpokeToHub : field.HubToSpoke);
+            // Up, only the spellings the way back restores: another one needs the annotation, so the full conversion.
+            trie.Add(field.Path.Segments, toHub ? Invertible(field) : field.HubToSpoke);
         }
 
         var mustBeAbsent = (toHub ? map.SpokeOnlyPaths : map.HubOnlyPaths)
@@ -38,6 +39,11 @@ internal sealed class StreamingRewrite
             .ToArray();
         return new StreamingRewrite(trie, mustBeAbsent);
     }
+
+    private static IReadOnlyDictionary<string, string> Invertible(EnumConversion field) =>
+        field.SpokeToHub.All(p => field.HubToSpoke[p.Value] == p.Key)
+            ? field.SpokeToHub
+            : field.SpokeToHub.Where(p => field.HubToSpoke[p.Value] == p.Key).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     /// <summary>
     /// Adds to <paramref name="splices"/> every enum value of <paramref name="source"/> (whose raw JSON is

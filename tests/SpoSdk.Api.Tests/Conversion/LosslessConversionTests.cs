@@ -87,6 +87,42 @@ public sealed class LosslessConversionTests
     }
 
     [Fact]
+    public void Case_variants_of_one_hub_value_convert_down_and_keep_their_spelling_on_a_round_trip()
+    {
+        // A legacy enum listing two case variants of one hub value (as the generator maps [always, Always] to [Always]).
+        var actions = new Dictionary<string, string>(StringComparer.Ordinal) { ["scmp_act_log"] = "SCMP_ACT_LOG", ["SCMP_ACT_LOG"] = "SCMP_ACT_LOG" };
+        var map = new ConversionMap(
+            "security-profiles-operator.x-k8s.io", "SeccompProfile", "v1", "v1beta1",
+            [new EnumConversion(SchemaPath.Parse("spec.defaultAction"), actions, null, null)], [], []);
+        var converter = new SpoConverter([map], SpoKindRegistry.Default);
+        const string Group = "security-profiles-operator.x-k8s.io/";
+
+        foreach (var spelling in new[] { "scmp_act_log", "SCMP_ACT_LOG" })
+        {
+            var json = JsonNode.Parse("{\"apiVersion\":\"" + Group + "v1beta1\",\"kind\":\"SeccompProfile\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"defaultAction\":\"" + spelling + "\"}}")!.AsObject();
+            var original = json.DeepClone();
+
+            // The spelling the way back would not give needs the annotation: the fast path declines it.
+            using (var document = System.Text.Json.JsonDocument.Parse(json.ToJsonString()))
+            using (var writer = new System.Text.Json.Utf8JsonWriter(new System.Buffers.ArrayBufferWriter<byte>()))
+            {
+                Assert.Equal(spelling == "SCMP_ACT_LOG", converter.TryWriteConverted(document.RootElement, Group + "v1", writer));
+            }
+
+            converter.ConvertInPlace(json, Group + "v1");
+            Assert.Equal("SCMP_ACT_LOG", (string?)json["spec"]!["defaultAction"]);
+            converter.ConvertInPlace(json, Group + "v1beta1");
+            Assert.True(JsonNode.DeepEquals(original, json), spelling + ": " + json.ToJsonString());
+        }
+
+        // A hub object converts down to the spelling of the hub value.
+        var hub = JsonNode.Parse("{\"apiVersion\":\"" + Group + "v1\",\"kind\":\"SeccompProfile\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"defaultAction\":\"SCMP_ACT_LOG\"}}")!.AsObject();
+        converter.ConvertInPlace(hub, Group + "v1beta1");
+        Assert.Equal("SCMP_ACT_LOG", (string?)hub["spec"]!["defaultAction"]);
+        Assert.Null(hub["metadata"]!["annotations"]);
+    }
+
+    [Fact]
     public void Every_kind_has_both_directions_covered()
     {
         Assert.Equal(16, Pairs().Count());

@@ -103,6 +103,19 @@ public sealed class SchemaValidationContextTests
     }
 
     [Fact]
+    public void Map_lists_with_several_keys_compare_the_keys_one_by_one()
+    {
+        var context = new SchemaValidationContext(strict: true);
+        (string? Name, string? Path)?[] mounts = [("a/b", "c"), ("a", "b/c"), null, ("a", null), ("a", ""), ("a/b", "c")];
+
+        context.UniqueKeys("mounts", mounts, ["name", "path"], m => [m!.Value.Name, m.Value.Path]);
+
+        // A missing key counts as empty, as with one key; no joined text makes two different keys meet.
+        Assert.Equal(["$.mounts[4]", "$.mounts[5]"], context.Violations.Select(v => v.Path));
+        Assert.Equal(["Duplicate value: {\"name\":\"a\",\"path\":\"\"}", "Duplicate value: {\"name\":\"a/b\",\"path\":\"c\"}"], context.Violations.Select(v => v.Message));
+    }
+
+    [Fact]
     public void Unknown_fields_count_only_when_strict_and_come_sorted()
     {
         var fields = new Dictionary<string, System.Text.Json.JsonElement> { ["zeta"] = default, ["alpha"] = default };

@@ -238,4 +238,61 @@ public sealed class LegacyTypeUsageAnalyzerTests
             public static object Create() => Contoso.Models.V1.Mode.LogX;
         }
         """);
+
+    [Fact]
+    public Task CodeFixThroughAnAliasRenamesTheValue() => VerifyFix.VerifyAsync(
+        """
+        using Recorder = [|SpoSdk.Api.V1Alpha1.ProfileRecordingRecorder|];
+
+        public static class Snippet
+        {
+            public static object Create() => Recorder.FromValue("logs");
+
+            public static object[] More() => new object[] { (Recorder)"bpf", new Recorder("logs"), Recorder.Logs, Recorder.FromValue("not-a-recorder") };
+        }
+        """,
+        """
+        using Recorder = SpoSdk.Api.V1.ProfileRecordingRecorder;
+
+        public static class Snippet
+        {
+            public static object Create() => Recorder.FromValue("Logs");
+
+            public static object[] More() => new object[] { (Recorder)"Bpf", new Recorder("Logs"), Recorder.Logs, Recorder.FromValue("not-a-recorder") };
+        }
+        """);
+
+    [Fact]
+    public Task CodeFixIsNotOfferedOnAGlobalAliasOfAStringEnum()
+    {
+        // Its uses may be in other files, which the fix cannot reach: the fix of the class alias still applies.
+        const string Uses = """
+            public static class Snippet
+            {
+                public static object Create() => Recorder.FromValue("logs");
+
+                public static object Spec() => new Spec();
+            }
+            """;
+        return new VerifyFix
+        {
+            TestState =
+            {
+                Sources =
+                {
+                    "global using Recorder = [|SpoSdk.Api.V1Alpha1.ProfileRecordingRecorder|];\nglobal using Spec = [|SpoSdk.Api.V1Alpha1.ProfileRecordingSpec|];",
+                    Uses,
+                },
+            },
+            FixedState =
+            {
+                Sources =
+                {
+                    "global using Recorder = SpoSdk.Api.V1Alpha1.ProfileRecordingRecorder;\nglobal using Spec = SpoSdk.Api.V1.ProfileRecordingSpec;",
+                    Uses,
+                },
+                ExpectedDiagnostics = { Verify.Diagnostic("SPO2001").WithSpan(1, 25, 1, 69).WithArguments("ProfileRecordingRecorder", "v1alpha1", "SpoSdk.Api.V1.ProfileRecordingRecorder") },
+            },
+        }.RunAsync();
+    }
 }

@@ -94,4 +94,23 @@ public sealed class SchemaConstraintAnalyzerTests
             public static ProfileRecordingRecorder Recorder(string fromConfig) => ProfileRecordingRecorder.FromValue(fromConfig);
         }
         """);
+
+    [Fact]
+    public Task OptionalEnumPropertyWithUnknownLiteralIsReported() => Verify.VerifyAsync(
+        """
+        using SpoSdk.Api.V1;
+
+        public static class Snippet
+        {
+            public static void Set(SeccompProfileSpec spec, ProfileRecordingSpec recording)
+            {
+                spec.State = {|#0:(SeccompProfileSpecState)"bogus"|};
+                spec.State = SeccompProfileSpecState.FromValue("Disabled");
+                spec.State = null;
+                recording.MergeStrategy = {|#1:ProfileRecordingMergeStrategy.FromValue("nope")|};
+            }
+        }
+        """,
+        Verify.Diagnostic("SPO2004").WithLocation(0).WithArguments("'bogus' is not a value the schema allows for SeccompProfileSpecState (allowed: Enabled, Disabled)"),
+        Verify.Diagnostic("SPO2004").WithLocation(1).WithArguments("'nope' is not a value the schema allows for ProfileRecordingMergeStrategy (allowed: None, Containers)"));
 }
